@@ -1,0 +1,47 @@
+//! Migration frontends: discover and order migration files (`layout`), then
+//! replay them (`sql`, later `alembic`) through `apply`, which owns every
+//! schema mutation and the MG201-MG203 checks, into the migrated schema.
+
+pub mod apply;
+pub mod layout;
+pub mod sql;
+
+use crate::findings::Finding;
+use crate::schema::Schema;
+use crate::source::{Location, SourceFile};
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+/// One migration to apply, in order.
+#[derive(Clone, Debug)]
+pub struct MigrationUnit {
+    /// Ordering key as written (`0001`, `1.2`, `20240101120000`).
+    pub version: String,
+    pub name: String,
+    pub file: SourceFile,
+    /// Byte range of the "up" part of `file` (the whole file for most layouts;
+    /// the `-- migrate:up` section for dbmate, the `-- +goose Up` section...).
+    pub up: Range<usize>,
+}
+
+/// Ordered migrations of one input, plus MG204/MG002 findings about them.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    pub units: Vec<MigrationUnit>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct MigratedSchema {
+    pub schema: Schema,
+    /// Columns that existed and were lost (dropped, or left out by a table
+    /// rebuild), keyed by (table key, column key), with where it happened:
+    /// the related label of a MG102 "the column was lost here".
+    pub lost_columns: BTreeMap<(String, String), Location>,
+    /// Tables dropped and never re-created, keyed by table key.
+    pub dropped_tables: BTreeMap<String, Location>,
+    /// MG201-MG205 and MG002 findings found while replaying.
+    pub findings: Vec<Finding>,
+    /// Number of migration units replayed.
+    pub migrations: usize,
+}

@@ -1,0 +1,90 @@
+//! Snapshots: a readable tree of files. Every later stage reads files only
+//! through a `Snapshot`, so checking the working tree, the git index or a
+//! commit is the same pipeline with a different first stage.
+
+mod worktree;
+
+pub use worktree::WorktreeSnapshot;
+
+use crate::source::SourceFile;
+
+#[derive(Debug)]
+pub enum ReadError {
+    NotFound,
+    /// NUL bytes or invalid UTF-8: not a text file.
+    Binary,
+    Io(String),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::NotFound => f.write_str("file not found"),
+            ReadError::Binary => f.write_str("not a text file (binary content or invalid UTF-8)"),
+            ReadError::Io(e) => f.write_str(e),
+        }
+    }
+}
+
+pub trait Snapshot: Sync {
+    /// What to call this snapshot in messages ("working tree", "index", a commit id).
+    fn label(&self) -> String;
+
+    /// Every file, as `/`-separated paths relative to the root, sorted.
+    /// Vendored and generated folders (.git, target, node_modules,
+    /// virtualenvs, caches) are already left out.
+    fn files(&self) -> &[String];
+
+    fn read_bytes(&self, path: &str) -> Result<Vec<u8>, ReadError>;
+
+    /// Reads a text file. A UTF-8 BOM is dropped; binary content is an error.
+    fn read(&self, path: &str) -> Result<SourceFile, ReadError> {
+        let bytes = self.read_bytes(path)?;
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+        if bytes.contains(&0) {
+            return Err(ReadError::Binary);
+        }
+        let text = std::str::from_utf8(bytes).map_err(|_| ReadError::Binary)?;
+        Ok(SourceFile::new(path, text))
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        self.files()
+            .binary_search_by(|p| p.as_str().cmp(path))
+            .is_ok()
+    }
+
+    /// Files directly or indirectly below `dir` ("" for all).
+    fn files_under<'a>(&'a self, dir: &str) -> Box<dyn Iterator<Item = &'a String> + 'a> {
+        let dir = dir.trim_matches('/');
+        if dir.is_empty() || dir == "." {
+            return Box::new(self.files().iter());
+        }
+        let prefix = format!("{dir}/");
+        Box::new(self.files().iter().filter(move |p| p.starts_with(&prefix)))
+    }
+}
+
+/// Folder names never worth reading: dependencies, build output, caches.
+pub const SKIPPED_DIRS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    "target",
+    "node_modules",
+    ".venv",
+    "venv",
+    "env",
+    ".env",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".tox",
+    ".nox",
+    "site-packages",
+    "dist",
+    "build",
+    ".idea",
+    ".vscode",
+];
