@@ -133,27 +133,31 @@ fn from_python(py: &PythonFiles) -> Option<Found> {
 }
 
 fn from_env_files(snapshot: &dyn Snapshot) -> Option<Found> {
-    let mut hits = Vec::new();
-    // `.env` first: it is the one the app reads; examples come after.
-    let mut files: Vec<&String> = snapshot
+    let files: Vec<&String> = snapshot
         .files()
         .iter()
         .filter(|p| split(p).1.starts_with(".env") && !is_test_path(p))
         .collect();
-    files.sort_by_key(|p| (split(p).1 != ".env", p.matches('/').count(), p.as_str()));
-    for p in files {
-        let Ok(f) = snapshot.read(p) else { continue };
-        for line in f.text.lines() {
-            let l = line.trim();
-            if l.starts_with('#') {
-                continue;
-            }
-            for d in urls_in(l, false) {
-                hits.push((d, p.clone(), l.contains("DATABASE")));
+    // `.env` is the file the app reads; `.env.example` and friends only
+    // speak when there is no `.env` answer.
+    let (real, examples): (Vec<&String>, Vec<&String>) =
+        files.into_iter().partition(|p| split(p).1 == ".env");
+    [real, examples].into_iter().find_map(|group| {
+        let mut hits = Vec::new();
+        for p in group {
+            let Ok(f) = snapshot.read(p) else { continue };
+            for line in f.text.lines() {
+                let l = line.trim();
+                if l.starts_with('#') {
+                    continue;
+                }
+                for d in urls_in(l, false) {
+                    hits.push((d, p.clone(), l.contains("DATABASE")));
+                }
             }
         }
-    }
-    decide(&hits, "database URL")
+        decide(&hits, "database URL")
+    })
 }
 
 fn from_compose(snapshot: &dyn Snapshot) -> Option<Found> {

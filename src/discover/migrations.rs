@@ -1,7 +1,7 @@
 //! Which folders (or dump files) hold the migrations, and in which layout.
 
 use super::names::{classify, SqlName};
-use super::{is_test_path, split, under, DiscoverError, Facts, Layout, MigrationInput};
+use super::{is_test_path, split, under, DiscoverError, Facts, Layout, MigrationInput, ModelInput};
 use crate::config::Config;
 use crate::dialect::Dialect;
 use crate::snapshot::Snapshot;
@@ -63,7 +63,10 @@ fn listing<'a>(snapshot: &'a dyn Snapshot, dir: &str) -> Listing<'a> {
         let rel = if dir.is_empty() {
             p.as_str()
         } else {
-            &p[dir.len() + 1..]
+            match p.strip_prefix(dir).and_then(|r| r.strip_prefix('/')) {
+                Some(r) => r,
+                None => continue,
+            }
         };
         match rel.split('/').collect::<Vec<_>>().as_slice() {
             [f] if classify(f).is_some() => l.sql.push(p.as_str()),
@@ -128,7 +131,17 @@ pub(crate) fn detect_layout(snapshot: &dyn Snapshot, dir: &str, sqlx: bool) -> O
             }
         }
     }
-    Some(if sqlx && numbered > 0 {
+    // sqlx insists on `<digits>_`; anything else is some numbered runner.
+    let sqlx_names = l.sql.iter().all(|p| {
+        let name = split(p).1;
+        match classify(name) {
+            Some(SqlName::Numbered { version, .. }) => {
+                name.as_bytes().get(version.len()) == Some(&b'_')
+            }
+            _ => false,
+        }
+    });
+    Some(if sqlx && sqlx_names {
         Layout::Sqlx
     } else {
         Layout::Numbered
@@ -159,9 +172,10 @@ pub(crate) fn find(
     config: &Config,
     facts: &Facts,
     dialect: Option<Dialect>,
+    models: &[ModelInput],
 ) -> Result<Vec<MigrationInput>, DiscoverError> {
     if !config.migrations.is_empty() {
-        return config
+        let mut out = config
             .migrations
             .iter()
             .map(|m| {
@@ -172,7 +186,10 @@ pub(crate) fn find(
                     facts,
                 )
             })
-            .collect();
+            .collect::<Result<Vec<_>, _>>()?;
+        // A baseline dump is replayed before the migrations that follow it.
+        out.sort_by_key(|m| m.layout != Layout::SchemaDump);
+        return Ok(out);
     }
 
     let dirs = all_dirs(snapshot);
@@ -241,6 +258,9 @@ pub(crate) fn find(
     }
 
     if found.len() > 1 {
+        found = closest_to_models(found, models);
+    }
+    if found.len() > 1 {
         let list: Vec<String> = found
             .iter()
             .map(|f| format!("{} ({})", f.path, f.layout))
@@ -307,6 +327,34 @@ pub(crate) fn find(
             ))
         }
     }
+}
+
+/// Of several migration folders (a monorepo), the ones nearest the models:
+/// longest shared folder prefix with any model file. Ties are kept.
+fn closest_to_models(found: Vec<MigrationInput>, models: &[ModelInput]) -> Vec<MigrationInput> {
+    let shared = |dir: &str| {
+        models
+            .iter()
+            .flat_map(|m| m.files.iter())
+            .map(|f| {
+                split(f)
+                    .0
+                    .split('/')
+                    .zip(dir.split('/'))
+                    .take_while(|(a, b)| a == b && !a.is_empty())
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    };
+    let scored: Vec<(usize, MigrationInput)> =
+        found.into_iter().map(|m| (shared(&m.path), m)).collect();
+    let best = scored.iter().map(|s| s.0).max().unwrap_or(0);
+    scored
+        .into_iter()
+        .filter(|s| s.0 == best)
+        .map(|s| s.1)
+        .collect()
 }
 
 fn no_migrations(snapshot: &dyn Snapshot, facts: &Facts) -> DiscoverError {

@@ -261,7 +261,13 @@ pub fn discover(snapshot: &dyn Snapshot, config: Config) -> Result<Project, Disc
     let py = models::PythonFiles::new(snapshot, &facts);
     let models = models::find(snapshot, &config, &facts, &py)?;
     let early = dialect::detect_without_sql(snapshot, &config, &facts, &py);
-    let migrations = migrations::find(snapshot, &config, &facts, early.as_ref().map(|d| d.0))?;
+    let migrations = migrations::find(
+        snapshot,
+        &config,
+        &facts,
+        early.as_ref().map(|d| d.0),
+        &models,
+    )?;
     let (dialect, dialect_reason) = early
         .or_else(|| dialect::detect_from_sql(snapshot, &migrations))
         .unwrap_or_else(|| {
@@ -301,19 +307,34 @@ pub(crate) fn under(path: &str, dir: &str) -> bool {
         || (path.starts_with(dir) && path.as_bytes().get(dir.len()) == Some(&b'/'))
 }
 
-/// Tests and their fixtures are never the application's models or migrations.
+/// Tests, their fixtures, documentation and examples are never the
+/// application's models or migrations (auto-detection only; a configured
+/// path is taken as given).
 pub(crate) fn is_test_path(path: &str) -> bool {
     let (dir, name) = split(path);
-    let test_dir = dir.split('/').any(|c| {
+    let aside_dir = dir.split('/').any(|c| {
         matches!(
             c.to_ascii_lowercase().as_str(),
-            "tests" | "test" | "testing" | "__tests__" | "testdata" | "test_data"
+            "tests"
+                | "test"
+                | "testing"
+                | "__tests__"
+                | "testdata"
+                | "test_data"
+                | "docs"
+                | "doc"
+                | "examples"
+                | "example"
+                | "samples"
         )
     });
     let name = name.to_ascii_lowercase();
     let test_file = name.ends_with(".py")
-        && (name.starts_with("test_") || name.ends_with("_test.py") || name == "conftest.py");
-    test_dir || test_file
+        && (name.starts_with("test_")
+            || name.ends_with("_test.py")
+            || name == "conftest.py"
+            || name == "tests.py");
+    aside_dir || test_file
 }
 
 /// `key = value` from an INI file (first occurrence, any section).
@@ -685,6 +706,65 @@ mod tests {
             Config::default(),
         );
         assert!(e.message.contains("several schema dumps"), "{}", e.message);
+    }
+
+    #[test]
+    fn several_migration_folders_pick_the_one_beside_the_models() {
+        let p = ok(&[
+            ("backend/app/models.py", MODELS),
+            ("backend/migrations/0001_x.sql", ""),
+            (
+                "frontend/prisma/migrations/20240101000000_x/migration.sql",
+                "",
+            ),
+            ("docs/examples/migrations/0001_x.sql", ""),
+            ("tests/migrations/0001_x.sql", ""),
+        ]);
+        assert_eq!(migs(&p), [("backend/migrations", Layout::Numbered)]);
+    }
+
+    #[test]
+    fn env_file_wins_over_examples() {
+        assert_eq!(
+            dialect_of(&[
+                (".env", "DATABASE_URL=sqlite:///x.db\n"),
+                (".env.example", "DATABASE_URL=postgres://u@h/d\n"),
+            ]),
+            (Dialect::Sqlite, "database URL in .env".into())
+        );
+    }
+
+    #[test]
+    fn configured_dump_is_replayed_first() {
+        let config = Config {
+            migrations: vec![
+                MigrationsConfig {
+                    path: "db/migrations".into(),
+                    layout: None,
+                },
+                MigrationsConfig {
+                    path: "db/baseline.sql".into(),
+                    layout: None,
+                },
+            ],
+            ..Config::default()
+        };
+        let p = discover(
+            &snap(&[
+                ("m.py", MODELS),
+                ("db/migrations/0001_x.sql", ""),
+                ("db/baseline.sql", ""),
+            ]),
+            config,
+        )
+        .unwrap();
+        assert_eq!(
+            migs(&p),
+            [
+                ("db/baseline.sql", Layout::SchemaDump),
+                ("db/migrations", Layout::Numbered)
+            ]
+        );
     }
 
     #[test]
