@@ -35,6 +35,7 @@ pub(crate) fn detect_without_sql(
         .or_else(|| from_env_files(snapshot))
         .or_else(|| from_compose(snapshot))
         .or_else(|| from_prisma(snapshot))
+        .or_else(|| from_flyway(snapshot))
         .or_else(|| from_cargo(snapshot))
 }
 
@@ -66,7 +67,11 @@ fn urls_in(text: &str, quoted: bool) -> Vec<Dialect> {
             Some('=') | Some(' ') | Some('\t') | None => !quoted,
             _ => false,
         };
-        if ok {
+        // `.replace("postgres://", "postgresql://")` (the Heroku idiom)
+        // names schemes, not the database.
+        let after = text[i + 3..].chars().next();
+        let bare_scheme = matches!(after, None | Some('"') | Some('\''));
+        if ok && !bare_scheme {
             if let Some(d) = Dialect::parse(scheme).filter(|_| !scheme.is_empty()) {
                 out.push(d);
             }
@@ -226,6 +231,26 @@ fn from_prisma(snapshot: &dyn Snapshot) -> Option<Found> {
         }
     }
     decide(&hits, "provider")
+}
+
+/// `flyway.url=jdbc:postgresql://...` in flyway.conf / flyway.toml.
+fn from_flyway(snapshot: &dyn Snapshot) -> Option<Found> {
+    let mut hits = Vec::new();
+    for p in snapshot.files() {
+        if !matches!(split(p).1, "flyway.conf" | "flyway.toml") || is_test_path(p) {
+            continue;
+        }
+        let Ok(f) = snapshot.read(p) else { continue };
+        for line in f.text.lines() {
+            let Some((_, rest)) = line.split_once("jdbc:") else {
+                continue;
+            };
+            if let Some(d) = rest.split(':').next().and_then(Dialect::parse) {
+                hits.push((d, p.clone(), true));
+            }
+        }
+    }
+    decide(&hits, "flyway url")
 }
 
 fn from_cargo(snapshot: &dyn Snapshot) -> Option<Found> {
@@ -389,6 +414,8 @@ mod tests {
             [Dialect::Postgresql]
         );
         assert!(urls_in("# see postgresql://docs", true).is_empty());
+        let heroku = "URI = os.environ.get('DATABASE_URL', '').replace('postgres://', 'postgresql://') or 'sqlite:///' + path";
+        assert_eq!(urls_in(heroku, true), [Dialect::Sqlite]);
         assert_eq!(
             urls_in("DATABASE_URL=mysql://u@h/d", false),
             [Dialect::Mysql]

@@ -196,12 +196,22 @@ pub(crate) fn find(
     let skip = |d: &str| is_test_path(&format!("{d}/x")) || facts.in_alembic(d);
     let mut found: Vec<MigrationInput> = Vec::new();
 
-    // diesel.toml names its migrations folder, whatever it is called.
+    // diesel.toml and flyway.conf name their folders, whatever they are called.
     for (_, _, mdir) in &facts.diesel {
         if detect_layout(snapshot, mdir, false) == Some(Layout::Diesel) {
             found.push(MigrationInput {
                 path: mdir.clone(),
                 layout: Layout::Diesel,
+            });
+        }
+    }
+    for fdir in &facts.flyway_dirs {
+        if !found.iter().any(|f| f.path == *fdir)
+            && snapshot.files_under(fdir).any(|p| p.ends_with(".sql"))
+        {
+            found.push(MigrationInput {
+                path: fdir.clone(),
+                layout: Layout::Flyway,
             });
         }
     }

@@ -145,6 +145,66 @@ pub struct Project {
     pub config: Config,
 }
 
+impl Project {
+    /// A `migraguard.toml` pinning what auto-detection found (for `migraguard
+    /// init`); parsing it back gives the same models, migrations and dialect.
+    pub fn to_config_toml(&self) -> String {
+        let q = |s: &str| toml::Value::String(s.to_string()).to_string();
+        let mut out = String::from(
+            "# migraguard configuration: what auto-detection found, pinned.\n# Every key is optional; see docs/config.md.\n\n",
+        );
+        out.push_str(&format!(
+            "dialect = {}   # {}\n",
+            q(self.dialect.name()),
+            self.dialect_reason.replace('\n', " ")
+        ));
+        out.push_str("# ignore_tables = [\"alembic_version\", \"tmp_*\"]\n");
+        for m in &self.models {
+            for path in model_paths(&m.files) {
+                out.push_str(&format!(
+                    "\n[[models]]\npath = {}\nkind = {}\n",
+                    q(&path),
+                    q(m.kind.name())
+                ));
+            }
+        }
+        for m in &self.migrations {
+            out.push_str(&format!(
+                "\n[[migrations]]\npath = {}\nlayout = {}\n",
+                q(&m.path),
+                q(m.layout.name())
+            ));
+        }
+        out.push_str("\n[rules]\n# MG103 = \"off\"   # off, note, warning or error\n");
+        out
+    }
+}
+
+/// The files of one `models/` package are written as the package (a
+/// configured folder means every `.py` below it, so only a folder that is
+/// all models qualifies).
+fn model_paths(files: &[String]) -> Vec<String> {
+    if files.len() <= 3 {
+        return files.to_vec();
+    }
+    let first = split(&files[0]).0;
+    let mut common: Vec<&str> = first.split('/').filter(|c| !c.is_empty()).collect();
+    for f in &files[1..] {
+        let dir: Vec<&str> = split(f).0.split('/').collect();
+        let n = common
+            .iter()
+            .zip(dir.iter())
+            .take_while(|(a, b)| a == b)
+            .count();
+        common.truncate(n);
+    }
+    if common.last() != Some(&"models") {
+        files.to_vec()
+    } else {
+        vec![common.join("/")]
+    }
+}
+
 /// Discovery failures that stop the check (exit 2).
 #[derive(Debug)]
 pub struct DiscoverError {
@@ -179,6 +239,8 @@ pub(crate) struct Facts {
     pub diesel: Vec<(String, String, String)>,
     /// Cargo.toml files mentioning sqlx.
     pub uses_sqlx: bool,
+    /// `filesystem:` locations of `flyway.conf` / `flyway.toml`, root-relative.
+    pub flyway_dirs: Vec<String>,
 }
 
 impl Facts {
@@ -188,6 +250,7 @@ impl Facts {
             alembic_inis: Vec::new(),
             diesel: Vec::new(),
             uses_sqlx: false,
+            flyway_dirs: Vec::new(),
         };
         for path in snapshot.files() {
             let (dir, name) = split(path);
@@ -239,6 +302,14 @@ impl Facts {
                 "Cargo.toml" => {
                     if let Ok(s) = snapshot.read(path) {
                         f.uses_sqlx |= s.text.contains("sqlx");
+                    }
+                }
+                "flyway.conf" | "flyway.toml" if !is_test_path(path) => {
+                    if let Ok(s) = snapshot.read(path) {
+                        for loc in flyway_locations(&s.text) {
+                            f.flyway_dirs
+                                .push(join(dir, &crate::config::clean_path(&loc)));
+                        }
                     }
                 }
                 _ => {}
@@ -335,6 +406,29 @@ pub(crate) fn is_test_path(path: &str) -> bool {
             || name == "conftest.py"
             || name == "tests.py");
     aside_dir || test_file
+}
+
+/// `filesystem:` entries of `flyway.locations=...` (flyway.conf) or
+/// `locations = [...]` (flyway.toml). `classpath:db/migration` needs no help:
+/// `src/main/resources/db/migration` is found by its name.
+fn flyway_locations(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
+        let k = k.trim();
+        if k != "flyway.locations" && k != "locations" {
+            continue;
+        }
+        for item in v.split(',') {
+            let item = item.trim().trim_matches(['[', ']', '"', '\'', ' ']);
+            if let Some(dir) = item.strip_prefix("filesystem:") {
+                out.push(dir.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// `key = value` from an INI file (first occurrence, any section).
@@ -721,6 +815,46 @@ mod tests {
             ("tests/migrations/0001_x.sql", ""),
         ]);
         assert_eq!(migs(&p), [("backend/migrations", Layout::Numbered)]);
+    }
+
+    #[test]
+    fn flyway_conf_locations_are_used() {
+        let got = layout_of(&[
+            ("flyway.conf", "flyway.url=jdbc:postgresql://h/db\nflyway.locations=filesystem:./database/changes\n"),
+            ("database/changes/V1__init.sql", ""),
+        ]);
+        assert_eq!(got, vec![("database/changes".to_string(), Layout::Flyway)]);
+        assert_eq!(
+            flyway_locations(
+                "[flyway]\nlocations = [\"filesystem:sql\", \"classpath:db/migration\"]"
+            ),
+            ["sql"]
+        );
+    }
+
+    #[test]
+    fn init_config_round_trips() {
+        let mut files = vec![
+            ("app/models/a.py", MODELS),
+            ("app/models/b.py", MODELS),
+            ("app/models/c/d.py", MODELS),
+            ("app/models/e.py", MODELS),
+            (
+                "migrations/1_a.sql",
+                "CREATE TABLE a (id INTEGER PRIMARY KEY AUTOINCREMENT);",
+            ),
+        ];
+        let p = ok(&files);
+        let text = p.to_config_toml();
+        let c = crate::config::parse_str(&text, "migraguard.toml").unwrap();
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert_eq!(c.dialect, Some(Dialect::Sqlite));
+        assert_eq!(c.models.len(), 1, "{text}");
+        assert_eq!(c.models[0].path, "app/models");
+        files.push(("migraguard.toml", &text));
+        let again = discover(&snap(&files), c).unwrap();
+        assert_eq!(model_files(&again), model_files(&p));
+        assert_eq!(migs(&again), migs(&p));
     }
 
     #[test]
