@@ -1081,4 +1081,107 @@ mod tests {
             )
         );
     }
+
+    mod never_panics {
+        use super::*;
+        use proptest::prelude::*;
+
+        const SEGMENTS: &[&str] = &[
+            "migrations",
+            "db",
+            "migrate",
+            "sql",
+            "postgres",
+            "sqlite",
+            "app",
+            "models",
+            "tests",
+            "prisma",
+            "init",
+            "alembic",
+            "versions",
+            "é",
+            "",
+            ".",
+            "..",
+        ];
+        const NAMES: &[&str] = &[
+            "0001_a.sql",
+            "V1__a.sql",
+            "V1.x__b.sql",
+            "R__v.sql",
+            "1_a.up.sql",
+            "1_a.down.sql",
+            "up.sql",
+            "migration.sql",
+            "models.py",
+            "env.py",
+            "alembic.ini",
+            "diesel.toml",
+            "Cargo.toml",
+            ".env",
+            "docker-compose.yml",
+            "schema.sql",
+            "flyway.conf",
+            "migraguard.toml",
+            "pyproject.toml",
+            "x.py",
+            "é.sql",
+            "V__.sql",
+            "9.sql",
+        ];
+        const TEXTS: &[&str] = &[
+            "from sqlalchemy import Column\nclass A(Base):\n    __tablename__ = 'a'\n",
+            "-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\n",
+            "-- +goose Down\n-- +goose Up\n",
+            "[print_schema]\nfile = 3\n[migrations_directory]\ndir = \"/..\"\n",
+            "script_location = %(here)s/\nsqlalchemy.url = é://x\n",
+            "DATABASE_URL='://'\n\"\"://x",
+            "flyway.locations=filesystem:,filesystem:../..\nflyway.url=jdbc:",
+            "[[models]]\npath = \".\"",
+            "dialect = [1, {a = 2}]\n[tool.migraguard]\nrules = { MG103 = 1979-05-27 }",
+            "image: postgres\nimage: mysql",
+        ];
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(200))]
+            #[test]
+            fn discover_and_load_never_panic(
+                files in proptest::collection::vec(
+                    (proptest::collection::vec(0..SEGMENTS.len(), 0..3), 0..NAMES.len(), 0..TEXTS.len() + 1, any::<Vec<u8>>()),
+                    0..12,
+                )
+            ) {
+                let files: Vec<(String, Vec<u8>)> = files
+                    .into_iter()
+                    .map(|(dirs, name, text, bytes)| {
+                        let mut p: Vec<&str> = dirs.into_iter().map(|d| SEGMENTS[d]).collect();
+                        p.push(NAMES[name]);
+                        let content = TEXTS.get(text).map(|t| t.as_bytes().to_vec()).unwrap_or(bytes);
+                        (p.join("/"), content)
+                    })
+                    .collect();
+                let s = MemorySnapshot::new(files);
+                let config = crate::config::load(&s, None).unwrap_or_default();
+                if let Ok(p) = discover(&s, config) {
+                    for m in &p.migrations {
+                        let _ = crate::migrations::layout::load(&s, m);
+                    }
+                    let _ = crate::config::parse_str(&p.to_config_toml(), "m");
+                }
+                for l in Layout::NAMES {
+                    let layout = Layout::parse(l).unwrap_or(Layout::Numbered);
+                    for dir in ["", "migrations", "/migrations/", "é"] {
+                        let _ = crate::migrations::layout::load(&s, &MigrationInput { path: dir.into(), layout });
+                    }
+                }
+            }
+
+            #[test]
+            fn config_parse_never_panics(text in "\\PC{0,80}") {
+                let _ = crate::config::parse_str(&text, "m");
+                let _ = crate::config::parse_pyproject(&text, "p");
+            }
+        }
+    }
 }
