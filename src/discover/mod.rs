@@ -596,6 +596,22 @@ mod tests {
 
         let config = Config {
             models: vec![ModelsConfig {
+                path: "src/app/orm/notes.txt".into(),
+                kind: None,
+            }],
+            ..Config::default()
+        };
+        let e = fail(&files, config);
+        assert!(
+            e.message
+                .contains("cannot tell which kind of models `src/app/orm/notes.txt`"),
+            "{}",
+            e.message
+        );
+        assert!(e.help.unwrap().contains("kind ="));
+
+        let config = Config {
+            models: vec![ModelsConfig {
                 path: "src/app/orm".into(),
                 kind: Some(ModelKind::Diesel),
             }],
