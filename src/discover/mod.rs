@@ -742,6 +742,23 @@ mod tests {
     }
 
     #[test]
+    fn sqlx_needs_digits_underscore_names() {
+        let cargo = ("Cargo.toml", "[dependencies]\nsqlx = \"0.7\"\n");
+        assert_eq!(
+            layout_of(&[cargo, ("migrations/001-init.sql", "")]),
+            vec![("migrations".to_string(), Layout::Numbered)]
+        );
+        assert_eq!(
+            layout_of(&[
+                cargo,
+                ("migrations/1_init.up.sql", ""),
+                ("migrations/1_init.down.sql", "")
+            ]),
+            vec![("migrations".to_string(), Layout::Sqlx)]
+        );
+    }
+
+    #[test]
     fn dialect_subfolders_pick_the_projects_dialect() {
         let got = layout_of(&[
             (".env", "DATABASE_URL=sqlite:///app.db\n"),
