@@ -52,6 +52,11 @@ fn missing_column(ctx: &Ctx, pair: &Pair, mc: &Column) -> Finding {
     let mut help = vec![render::add_column(pair.db, mc, d)];
     if !mc.nullable && mc.default.is_none() && !mc.autoincrement {
         help.extend(not_null_caveat(pair, mc, d));
+    } else if d == Dialect::Sqlite && !render::sqlite_constant_default(mc) {
+        help.push(format!(
+            "-- SQLite rejects ADD COLUMN with a non-constant default: add the column without the default, or rebuild the table (Alembic: op.batch_alter_table(\"{}\"))",
+            pair.db.name
+        ));
     }
     let (loc, msg) = pair.created_here();
     let mut f = Finding::new(
@@ -89,10 +94,7 @@ fn not_null_caveat(pair: &Pair, mc: &Column, d: Dialect) -> Vec<String> {
         )],
         Dialect::Postgresql | Dialect::Mysql => {
             let set_not_null = match d {
-                Dialect::Mysql => format!(
-                    "ALTER TABLE {t} MODIFY COLUMN {};",
-                    render::column_definition(mc, d)
-                ),
+                Dialect::Mysql => modify_column(pair.db, mc, d).unwrap_or_default(),
                 _ => pg_alter(pair.db, &mc.name, "SET NOT NULL"),
             };
             vec![
@@ -399,6 +401,48 @@ mod tests {
             f[0].help.as_deref(),
             Some("ALTER TABLE jobs ADD COLUMN job_serial VARCHAR(20) NOT NULL DEFAULT 'none';")
         );
+    }
+
+    #[test]
+    fn mg102_sqlite_help_runs_against_the_migrated_schema() {
+        let model = T::model("services")
+            .pk("id")
+            .col("name", "varchar(100)", false)
+            .col("description", "varchar", true)
+            .col("slug", "varchar(40)", true)
+            .unique("slug")
+            .col("ready", "boolean", false)
+            .default("ready", "false");
+        let (m, d) = schemas(vec![model], vec![services_db()]);
+        let f = crate::diff::diff(&m, &d, Sqlite);
+        assert_eq!(f.len(), 3, "{:?}", ids(&f));
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        db.execute_batch(&crate::schema::render::schema_sql(&d.schema, Sqlite))
+            .unwrap();
+        for finding in &f {
+            let help = finding.help.as_deref().unwrap();
+            db.execute_batch(help)
+                .unwrap_or_else(|e| panic!("{e}: {help}"));
+        }
+        db.execute("INSERT INTO services (name, slug) VALUES ('a', 's')", [])
+            .unwrap();
+        assert!(db
+            .execute("INSERT INTO services (name, slug) VALUES ('b', 's')", [])
+            .is_err());
+        // MySQL restates the column without UNIQUE (that would add an index)
+        let (m, d) = schemas(
+            vec![T::model("t")
+                .pk("id")
+                .col("c", "varchar(9)", false)
+                .unique("c")],
+            vec![T::db("t").pk("id")],
+        );
+        let f = crate::diff::diff(&m, &d, Mysql);
+        assert!(f[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .ends_with("ALTER TABLE t MODIFY COLUMN c VARCHAR(9) NOT NULL;"));
     }
 
     #[test]

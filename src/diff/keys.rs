@@ -4,7 +4,7 @@
 use super::{Ctx, Pair};
 use crate::dialect::Dialect;
 use crate::findings::Finding;
-use crate::rules::{self, Severity};
+use crate::rules;
 use crate::schema::render;
 use crate::schema::{key, table_key, ForeignKey, Index, Table};
 use crate::source::Location;
@@ -53,30 +53,18 @@ pub(crate) fn check(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
 
 fn primary_key(pair: &Pair) -> Option<Finding> {
     let (m, d) = (set(&pair.model.primary_key), set(&pair.db.primary_key));
-    // An empty model key means the frontend could not see it (a mixin, a
-    // core Table); a key column the database lacks is MG102's finding.
-    if m.is_empty() || m == d || pair.lenient || !all_present(pair.db, &m) {
+    // An empty key on either side means a frontend could not see it (a
+    // mixin, a core Table, an ALTER TABLE ... ADD PRIMARY KEY replay did not
+    // understand); a key column the database lacks is MG102's finding.
+    if m.is_empty() || d.is_empty() || m == d || pair.lenient || !all_present(pair.db, &m) {
         return None;
     }
     let name = pair.name();
-    let (message, severity) = if d.is_empty() {
-        (
-            format!(
-                "primary key of `{name}` is ({}) in the model but the database table has none",
-                show(&pair.model.primary_key)
-            ),
-            Severity::Warning,
-        )
-    } else {
-        (
-            format!(
-                "primary key of `{name}` is ({}) in the model but ({}) in the database",
-                show(&pair.model.primary_key),
-                show(&pair.db.primary_key)
-            ),
-            Severity::Error,
-        )
-    };
+    let message = format!(
+        "primary key of `{name}` is ({}) in the model but ({}) in the database",
+        show(&pair.model.primary_key),
+        show(&pair.db.primary_key)
+    );
     let at = pair
         .model
         .primary_key
@@ -87,7 +75,6 @@ fn primary_key(pair: &Pair) -> Option<Finding> {
     let (loc, msg) = pair.created_here();
     Some(
         Finding::new(&rules::MG108, Some(&name), None, "primary-key", message)
-            .severity(severity)
             .at(at)
             .label("rows are identified differently by the model and the database")
             .related(loc, msg)
@@ -507,6 +494,15 @@ mod tests {
                 .col("id", "integer", false)
                 .col("code", "text", false)],
             vec![T::db("t").pk("id").col("code", "text", false)],
+            Sqlite,
+        );
+        assert!(only(&f, "MG108").is_empty(), "{:?}", ids(&f));
+        // no key visible in the database: silent too
+        let f = run(
+            vec![model()],
+            vec![T::db("t")
+                .col("id", "integer", false)
+                .col("code", "text", false)],
             Sqlite,
         );
         assert!(only(&f, "MG108").is_empty(), "{:?}", ids(&f));

@@ -182,10 +182,7 @@ impl Ctx<'_> {
         )
         .at(model.location.clone())
         .label("no migration creates this table")
-        .help(format!(
-            "add a migration that creates the table:\n{}",
-            sql.join("\n")
-        ));
+        .help(sql.join("\n"));
         if let Some(l) = self.migrated.dropped_tables.get(&model.key()) {
             f = f.related(
                 l.clone(),
@@ -207,7 +204,7 @@ impl Ctx<'_> {
         .at(db.location.clone())
         .label("no model declares this table")
         .help(format!(
-            "declare a model for `{name}`, list it under ignored tables in migraguard.toml if the application does not use it, or drop it:\nDROP TABLE {};",
+            "declare a model for `{name}`, add it to `ignore_tables` in migraguard.toml if the application does not use it, or drop it:\nDROP TABLE {};",
             render::table_name(db, self.dialect)
         ))
     }
@@ -294,11 +291,16 @@ pub(crate) fn db_fills(table: &Table, col: &Column, dialect: Dialect) -> bool {
 /// can only rebuild the table.
 pub(crate) fn modify_column(db: &Table, model_col: &Column, dialect: Dialect) -> Option<String> {
     match dialect {
-        Dialect::Mysql => Some(format!(
-            "ALTER TABLE {} MODIFY COLUMN {};",
-            render::table_name(db, dialect),
-            render::column_definition(model_col, dialect)
-        )),
+        Dialect::Mysql => {
+            // MODIFY restates the column; UNIQUE there would add a second index.
+            let mut c = model_col.clone();
+            c.unique = false;
+            Some(format!(
+                "ALTER TABLE {} MODIFY COLUMN {};",
+                render::table_name(db, dialect),
+                render::column_definition(&c, dialect)
+            ))
+        }
         _ => None,
     }
 }

@@ -354,13 +354,39 @@ fn enum_check(col: &Column, dialect: Dialect) -> Option<String> {
     ))
 }
 
-/// `ALTER TABLE t ADD COLUMN c TYPE ...;`
+/// `ALTER TABLE t ADD COLUMN c TYPE ...;`. SQLite refuses ADD COLUMN with
+/// UNIQUE, so there a unique column comes as two statements on two lines:
+/// the ADD COLUMN and a `CREATE UNIQUE INDEX`.
 pub fn add_column(table: &Table, col: &Column, dialect: Dialect) -> String {
-    format!(
+    let sqlite_unique = dialect == Dialect::Sqlite && col.unique;
+    let mut def = col.clone();
+    if sqlite_unique {
+        def.unique = false;
+    }
+    let add = format!(
         "ALTER TABLE {} ADD COLUMN {};",
         table_name(table, dialect),
-        column_definition(col, dialect)
-    )
+        column_definition(&def, dialect)
+    );
+    if !sqlite_unique {
+        return add;
+    }
+    let ix = Index {
+        name: None,
+        columns: vec![col.name.clone()],
+        unique: true,
+        location: col.location.clone(),
+    };
+    format!("{add}\n{}", create_index(table, &ix, dialect))
+}
+
+/// Whether SQLite's ADD COLUMN accepts this column's default: it must be a
+/// constant (no CURRENT_TIMESTAMP, no expression).
+pub fn sqlite_constant_default(col: &Column) -> bool {
+    match default_sql(col, Dialect::Sqlite) {
+        None => true,
+        Some(d) => is_sqlite_literal(&d) || d.eq_ignore_ascii_case("null"),
+    }
 }
 
 /// The name an index gets when the IR has none, following SQLAlchemy's
@@ -754,6 +780,16 @@ mod tests {
             add_column(&t, &d, Dialect::Sqlite),
             "ALTER TABLE services ADD COLUMN job_serial VARCHAR(20) NOT NULL DEFAULT 'x';"
         );
+        assert!(sqlite_constant_default(&d));
+        d.unique = true;
+        assert_eq!(
+            add_column(&t, &d, Dialect::Sqlite),
+            "ALTER TABLE services ADD COLUMN job_serial VARCHAR(20) NOT NULL DEFAULT 'x';\nCREATE UNIQUE INDEX uq_services_job_serial ON services (job_serial);"
+        );
+        assert!(add_column(&t, &d, Dialect::Postgresql)
+            .ends_with("DEFAULT 'x'::character varying UNIQUE;"));
+        d.default = Some(DefaultValue::new("CURRENT_TIMESTAMP"));
+        assert!(!sqlite_constant_default(&d));
     }
 
     #[test]
