@@ -91,18 +91,12 @@ struct Uniq<'a> {
     name: Option<&'a str>,
 }
 
-/// Every unique column set a table declares: column-level UNIQUE and unique
-/// indexes or constraints. The primary key is not one of them.
+/// Every unique column set a table declares: unique indexes or constraints,
+/// then column-level UNIQUE (frontends often record a single-column unique
+/// both ways; the index carries the name a DROP needs). The primary key is
+/// not one of them.
 fn uniques(t: &Table) -> Vec<Uniq<'_>> {
     let mut out: Vec<Uniq> = Vec::new();
-    for c in t.columns.iter().filter(|c| c.unique) {
-        out.push(Uniq {
-            cols: std::slice::from_ref(&c.name),
-            set: [key(&c.name)].into_iter().collect(),
-            location: &c.location,
-            name: None,
-        });
-    }
     for ix in t
         .indexes
         .iter()
@@ -115,6 +109,17 @@ fn uniques(t: &Table) -> Vec<Uniq<'_>> {
                 set: s,
                 location: &ix.location,
                 name: ix.name.as_deref(),
+            });
+        }
+    }
+    for c in t.columns.iter().filter(|c| c.unique) {
+        let s: ColSet = [key(&c.name)].into_iter().collect();
+        if !out.iter().any(|u| u.set == s) {
+            out.push(Uniq {
+                cols: std::slice::from_ref(&c.name),
+                set: s,
+                location: &c.location,
+                name: None,
             });
         }
     }
@@ -582,6 +587,22 @@ mod tests {
             Postgresql,
         );
         assert_eq!(ids(&f), ["MG109:m:unique-extra:a,b"]);
+        // recorded both as column UNIQUE and as a named index: one finding, named
+        let g = run(
+            vec![T::model("u").pk("id").col("e", "text", true)],
+            vec![T::db("u")
+                .pk("id")
+                .col("e", "text", true)
+                .unique("e")
+                .index(Some("ix_u_e"), &["e"], true)],
+            Postgresql,
+        );
+        assert_eq!(ids(&g), ["MG109:u.e:unique-extra"]);
+        assert!(g[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .ends_with("DROP INDEX ix_u_e;"));
         assert!(f[0]
             .help
             .as_deref()
