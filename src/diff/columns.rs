@@ -14,7 +14,7 @@ use crate::schema::{key, Column};
 
 pub(crate) fn check(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
     for mc in &pair.model.columns {
-        match pair.db.column(&mc.name) {
+        match pair.db_col(&mc.name) {
             None => out.push(missing_column(ctx, pair, mc)),
             Some(dc) => {
                 out.extend(type_mismatch(ctx, pair, mc, dc));
@@ -25,7 +25,7 @@ pub(crate) fn check(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
     }
     if !pair.lenient {
         for dc in &pair.db.columns {
-            if pair.model.column(&dc.name).is_none() {
+            if pair.model_col(&dc.name).is_none() {
                 out.push(extra_column(ctx, pair, dc));
             }
         }

@@ -15,7 +15,7 @@ use sqlparser::parser::Parser;
 
 pub(crate) fn check(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
     for mc in &pair.model.columns {
-        let Some(dc) = pair.db.column(&mc.name) else {
+        let Some(dc) = pair.db_col(&mc.name) else {
             continue;
         };
         out.extend(check_column(ctx, pair, mc, dc));

@@ -16,10 +16,6 @@ fn set(cols: &[String]) -> ColSet {
     cols.iter().map(|c| key(c)).collect()
 }
 
-fn all_present(table: &Table, cols: &ColSet) -> bool {
-    cols.iter().all(|c| table.column(c).is_some())
-}
-
 /// `(a, b)` as written in the table, for messages.
 fn show(cols: &[String]) -> String {
     cols.join(", ")
@@ -56,7 +52,7 @@ fn primary_key(pair: &Pair) -> Option<Finding> {
     // An empty key on either side means a frontend could not see it (a
     // mixin, a core Table, an ALTER TABLE ... ADD PRIMARY KEY replay did not
     // understand); a key column the database lacks is MG102's finding.
-    if m.is_empty() || d.is_empty() || m == d || pair.lenient || !all_present(pair.db, &m) {
+    if m.is_empty() || d.is_empty() || m == d || pair.lenient || !pair.db_has(&m) {
         return None;
     }
     let name = pair.name();
@@ -69,7 +65,7 @@ fn primary_key(pair: &Pair) -> Option<Finding> {
         .model
         .primary_key
         .first()
-        .and_then(|c| pair.model.column(c))
+        .and_then(|c| pair.model_col(c))
         .map(|c| c.location.clone())
         .unwrap_or_else(|| pair.model.location.clone());
     let (loc, msg) = pair.created_here();
@@ -142,7 +138,7 @@ fn indexes(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
         .collect();
 
     for u in &m_uniq {
-        if u.set == mpk || !all_present(pair.db, &u.set) || d_unique_sets.contains(&&u.set) {
+        if u.set == mpk || !pair.db_has(&u.set) || d_unique_sets.contains(&&u.set) {
             continue;
         }
         let ix = Index {
@@ -185,7 +181,7 @@ fn indexes(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
         .filter(|i| !i.unique && !i.columns.is_empty())
     {
         let s = set(&ix.columns);
-        if !all_present(pair.db, &s) || d_any_sets.contains(&s) {
+        if !pair.db_has(&s) || d_any_sets.contains(&s) {
             continue;
         }
         let (col, kind) = subject(&ix.columns, "index-missing");
@@ -213,7 +209,7 @@ fn indexes(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
     }
     let m_unique_sets: Vec<&ColSet> = m_uniq.iter().map(|u| &u.set).chain([&mpk]).collect();
     for u in &d_uniq {
-        if u.set == dpk || !all_present(pair.model, &u.set) || m_unique_sets.contains(&&u.set) {
+        if u.set == dpk || !pair.model_has(&u.set) || m_unique_sets.contains(&&u.set) {
             continue;
         }
         let (col, kind) = subject(u.cols, "unique-extra");
@@ -290,7 +286,7 @@ fn foreign_keys(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
     let d = ctx.dialect;
     for mfk in &pair.model.foreign_keys {
         let s = set(&mfk.columns);
-        if s.is_empty() || mfk.ref_table.is_empty() || !all_present(pair.db, &s) {
+        if s.is_empty() || mfk.ref_table.is_empty() || !pair.db_has(&s) {
             continue;
         }
         let on_same_cols: Vec<&ForeignKey> = pair
@@ -358,7 +354,7 @@ fn foreign_keys(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
     }
     for dfk in &pair.db.foreign_keys {
         let s = set(&dfk.columns);
-        if s.is_empty() || !all_present(pair.model, &s) {
+        if s.is_empty() || !pair.model_has(&s) {
             continue;
         }
         if pair.model.foreign_keys.iter().any(|f| set(&f.columns) == s) {

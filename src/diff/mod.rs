@@ -22,7 +22,7 @@ use crate::models::ModelSchema;
 use crate::rules;
 use crate::schema::render;
 use crate::schema::{key, table_key, Column, Schema, SqlType, Table};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Tables created by migration tools and databases themselves; no model
 /// declares them and none should.
@@ -64,11 +64,7 @@ pub fn diff(models: &ModelSchema, migrated: &MigratedSchema, dialect: Dialect) -
         }
     }
     for (model, db) in pairs {
-        let pair = Pair {
-            model,
-            db,
-            lenient: ctx.is_lenient(model),
-        };
+        let pair = Pair::new(model, db, ctx.is_lenient(model));
         columns::check(&ctx, &pair, &mut out);
         keys::check(&ctx, &pair, &mut out);
         enums::check(&ctx, &pair, &mut out);
@@ -88,14 +84,54 @@ pub(crate) struct Ctx<'a> {
     lenient: BTreeSet<String>,
 }
 
-/// A model table and the migrated table it corresponds to.
+/// A model table and the migrated table it corresponds to, with their
+/// columns indexed by key once (lookups by name are the diff's inner loop).
 pub(crate) struct Pair<'a> {
     pub model: &'a Table,
     pub db: &'a Table,
     pub lenient: bool,
+    model_cols: HashMap<String, &'a Column>,
+    db_cols: HashMap<String, &'a Column>,
 }
 
-impl Pair<'_> {
+fn columns_by_key(t: &Table) -> HashMap<String, &Column> {
+    let mut m = HashMap::with_capacity(t.columns.len());
+    for c in &t.columns {
+        // the first declaration wins, as `Table::column` does
+        m.entry(key(&c.name)).or_insert(c);
+    }
+    m
+}
+
+impl<'a> Pair<'a> {
+    fn new(model: &'a Table, db: &'a Table, lenient: bool) -> Self {
+        Pair {
+            model,
+            db,
+            lenient,
+            model_cols: columns_by_key(model),
+            db_cols: columns_by_key(db),
+        }
+    }
+
+    pub fn model_col(&self, name: &str) -> Option<&'a Column> {
+        self.model_cols.get(&key(name)).copied()
+    }
+
+    pub fn db_col(&self, name: &str) -> Option<&'a Column> {
+        self.db_cols.get(&key(name)).copied()
+    }
+
+    /// Whether every column key of `keys` exists in the model table.
+    pub fn model_has(&self, keys: &BTreeSet<String>) -> bool {
+        keys.iter().all(|k| self.model_cols.contains_key(k))
+    }
+
+    /// Whether every column key of `keys` exists in the migrated table.
+    pub fn db_has(&self, keys: &BTreeSet<String>) -> bool {
+        keys.iter().all(|k| self.db_cols.contains_key(k))
+    }
+
     /// The table name as findings show it: the model's spelling.
     pub fn name(&self) -> String {
         self.model.display_name()

@@ -192,6 +192,8 @@ pub fn type_sql(ty: &SqlType, dialect: Dialect) -> String {
     match (ty, dialect) {
         // SQLite has one text type; VARCHAR without a length is TEXT there.
         (SqlType::String { len: None, .. }, Dialect::Sqlite) => "TEXT".into(),
+        // What SQLAlchemy emits for DateTime on SQLite.
+        (SqlType::Timestamp { .. }, Dialect::Sqlite) => "DATETIME".into(),
         (SqlType::Array(_), Dialect::Sqlite | Dialect::Mysql) => "JSON".into(),
         (SqlType::Enum { name: Some(n), .. }, Dialect::Postgresql) => quote_ident(n, dialect),
         (SqlType::Enum { values, .. }, Dialect::Mysql) if !values.is_empty() => ty.to_sql(dialect),
