@@ -46,11 +46,16 @@ fn db_accepts(ctx: &Ctx, table: &Table, dc: &Column) -> Option<Accepts> {
     };
     match ty {
         SqlType::Enum { name, values } => {
-            let values = if values.is_empty() {
-                let n = name.as_deref()?;
-                ctx.migrated.schema.enums.get(&key(n))?.values.clone()
-            } else {
-                values.clone()
+            // The named type holds the current values (ALTER TYPE ... ADD
+            // VALUE after the column was created); the column's own list is
+            // the fallback.
+            let named = name
+                .as_deref()
+                .and_then(|n| ctx.migrated.schema.enums.get(&key(n)))
+                .filter(|e| !e.values.is_empty());
+            let values = match named {
+                Some(e) => e.values.clone(),
+                None => values.clone(),
             };
             if values.is_empty() {
                 return None;
@@ -157,7 +162,7 @@ fn check_column(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Find
                     .map(|v| {
                         format!(
                             "ALTER TYPE {} ADD VALUE '{}';",
-                            render::quote_ident(n, d),
+                            render::quote_path(n, d),
                             v.replace('\'', "''")
                         )
                     })

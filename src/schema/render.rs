@@ -158,6 +158,18 @@ pub fn quote_ident(name: &str, dialect: Dialect) -> String {
     }
 }
 
+/// A possibly schema-qualified name (`billing.status`), each part quoted as
+/// needed; for type names, which the IR keeps as one string.
+pub fn quote_path(name: &str, dialect: Dialect) -> String {
+    let quoted = name.starts_with('"') || name.starts_with('`');
+    match name.split_once('.') {
+        Some((s, n)) if !quoted && dialect != Dialect::Sqlite => {
+            format!("{}.{}", quote_ident(s, dialect), quote_ident(n, dialect))
+        }
+        _ => quote_ident(name, dialect),
+    }
+}
+
 /// The table's name as written in a statement. SQLite has no schemas (only
 /// attached databases), so the qualifier is dropped there.
 pub fn table_name(table: &Table, dialect: Dialect) -> String {
@@ -195,7 +207,7 @@ pub fn type_sql(ty: &SqlType, dialect: Dialect) -> String {
         // What SQLAlchemy emits for DateTime on SQLite.
         (SqlType::Timestamp { .. }, Dialect::Sqlite) => "DATETIME".into(),
         (SqlType::Array(_), Dialect::Sqlite | Dialect::Mysql) => "JSON".into(),
-        (SqlType::Enum { name: Some(n), .. }, Dialect::Postgresql) => quote_ident(n, dialect),
+        (SqlType::Enum { name: Some(n), .. }, Dialect::Postgresql) => quote_path(n, dialect),
         (SqlType::Enum { values, .. }, Dialect::Mysql) if !values.is_empty() => ty.to_sql(dialect),
         (SqlType::Enum { values, .. }, _) => {
             let longest = values.iter().map(|v| v.chars().count()).max().unwrap_or(0);
@@ -422,7 +434,7 @@ pub fn create_enum_type(e: &EnumType, dialect: Dialect) -> Option<String> {
     }
     Some(format!(
         "CREATE TYPE {} AS ENUM ({});",
-        quote_ident(&e.name, dialect),
+        quote_path(&e.name, dialect),
         e.values
             .iter()
             .map(|v| string_literal(v))
@@ -503,6 +515,17 @@ fn redundant_unique(table: &Table, ix: &Index) -> bool {
 /// separate statements (`create_index`). `schema` supplies nothing today but
 /// keeps the signature stable for renderings that need other tables.
 pub fn create_table(table: &Table, _schema: &Schema, dialect: Dialect) -> String {
+    if table.columns.is_empty() {
+        // Only PostgreSQL takes a table without columns; elsewhere say so in
+        // a comment rather than print a statement that fails.
+        return match dialect {
+            Dialect::Postgresql => format!("CREATE TABLE {} ();", table_name(table, dialect)),
+            _ => format!(
+                "-- CREATE TABLE {}: no column of this table could be resolved",
+                table_name(table, dialect)
+            ),
+        };
+    }
     let mut lines: Vec<String> = Vec::new();
     let single_pk = table.primary_key.len() == 1;
     for col in &table.columns {
@@ -894,6 +917,21 @@ mod tests {
             )
             .unwrap();
         assert_eq!(idx, 1);
+    }
+
+    #[test]
+    fn tables_without_columns_still_render_valid_sql() {
+        let mut s = sample();
+        s.insert_table(Table::new("opaque", None, loc()));
+        let sql = schema_sql(&s, Dialect::Sqlite);
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        db.execute_batch(&sql)
+            .unwrap_or_else(|e| panic!("{e}\n{sql}"));
+        assert!(schema_sql(&s, Dialect::Postgresql).contains("CREATE TABLE opaque ();"));
+        assert_eq!(
+            quote_path("billing.Status", Dialect::Postgresql),
+            "billing.\"Status\""
+        );
     }
 
     #[test]
