@@ -325,6 +325,10 @@ mod tests {
             .values
             .push("paused".into());
         assert!(crate::diff::diff(&m, &d, Postgresql).is_empty());
+        // the column kept the list it was created with; the type gained a value later
+        let stale = enum_col("status", Some("job_status"), &["queued"], false);
+        d.schema.tables.get_mut("jobs").unwrap().columns[1] = stale;
+        assert!(crate::diff::diff(&m, &d, Postgresql).is_empty());
     }
 
     #[test]
