@@ -44,9 +44,7 @@ fn missing_column(ctx: &Ctx, pair: &Pair, mc: &Column) -> Finding {
         .lost_columns
         .get(&(pair.db.key(), key(&mc.name)));
     let message = match lost {
-        Some(_) => {
-            format!("column `{q}` is declared by the model but the migrations no longer have it")
-        }
+        Some(_) => format!("column `{q}` is declared by the model but a migration removed it"),
         None => format!("column `{q}` is declared by the model but no migration creates it"),
     };
     let mut help = vec![render::add_column(pair.db, mc, d)];
@@ -71,8 +69,12 @@ fn missing_column(ctx: &Ctx, pair: &Pair, mc: &Column) -> Finding {
         "`{}` does not exist in the migrated database",
         mc.name
     ))
-    .related(loc, msg)
     .help(help.join("\n"));
+    // A table rebuild loses the column where it re-creates the table: one
+    // related location then says both.
+    if lost != Some(&loc) {
+        f = f.related(loc, msg);
+    }
     if let Some(l) = lost {
         f = f.related(l.clone(), format!("column `{}` was lost here", mc.name));
     }
@@ -452,11 +454,23 @@ mod tests {
             .insert(("services".into(), "description".into()), dloc(12));
         let f = crate::diff::diff(&m, &d, Sqlite);
         assert_eq!(f.len(), 1);
-        assert!(f[0].message.contains("no longer"), "{}", f[0].message);
+        assert!(
+            f[0].message.contains("a migration removed it"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(f[0].related.len(), 2);
         assert!(f[0]
             .related
             .iter()
             .any(|r| r.location.start.line == 12 && r.message.contains("lost here")));
+        // lost where the table is (re)created: said once
+        let (m, mut d) = schemas(vec![services_model()], vec![services_db()]);
+        d.lost_columns
+            .insert(("services".into(), "description".into()), dloc(1));
+        let f = crate::diff::diff(&m, &d, Sqlite);
+        assert_eq!(f[0].related.len(), 1);
+        assert!(f[0].related[0].message.contains("lost here"));
     }
 
     #[test]
