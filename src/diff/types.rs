@@ -115,9 +115,9 @@ pub fn compare(model: &SqlType, db: &SqlType, dialect: Dialect) -> TypeDiff {
                 Compatible
             }
         }
-        (T::Float { double: m }, T::Float { double: d }) if m != d => {
-            Minor("single and double precision floats round differently".into())
-        }
+        // Float width is not compared: SQLAlchemy's `Float` is FLOAT, which is
+        // double precision in PostgreSQL and single in MySQL, and frontends
+        // cannot know which the model meant.
         (T::Float { .. }, T::Decimal { .. }) | (T::Decimal { .. }, T::Float { .. }) => {
             Minor("exact and floating-point numbers round differently".into())
         }
@@ -293,7 +293,8 @@ mod tests {
             (t("timestamptz"), t("datetime"), Mysql, K::Ok),
             (t("varchar(255)"), t("varchar(100)"), Mysql, K::Warn),
             (t("double"), t("float"), Mysql, K::Ok),
-            (t("real"), t("double"), Mysql, K::Warn),
+            (t("real"), t("double"), Mysql, K::Ok),
+            (t("real"), t("numeric(10,2)"), Postgresql, K::Warn),
         ];
         for (m, d, dialect, want) in cases {
             assert_eq!(
