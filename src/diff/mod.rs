@@ -669,4 +669,78 @@ mod tests {
         assert_eq!(keys, sorted);
         assert_eq!(f.len(), 2);
     }
+
+    /// The shop drift of fixtures/sqlalchemy-drift, hand-built: one finding
+    /// per rule, as a reviewer reads them (message, label, related, help).
+    #[test]
+    fn snapshot_of_every_diff_rule() {
+        let status = |model: bool, values: &[&str]| {
+            let mut c = col("status", "text", false, 9, model);
+            c.ty = SqlType::Enum {
+                name: Some("order_status".into()),
+                values: values.iter().map(|v| v.to_string()).collect(),
+            };
+            c
+        };
+        let models = vec![
+            T::model("customers")
+                .pk("id")
+                .col("email", "varchar(255)", false)
+                .unique("email")
+                .col("name", "varchar(100)", true)
+                .col("phone", "varchar(30)", true),
+            T::model("orders")
+                .pk("id")
+                .col("customer_id", "integer", false)
+                .fk(&["customer_id"], "customers", &["id"])
+                .with(status(true, &["pending", "paid", "refunded"]))
+                .col("currency", "varchar(3)", false)
+                .default("currency", "'USD'"),
+            T::model("order_items")
+                .pk("id")
+                .col("quantity", "integer", false),
+            T::model("invoices")
+                .pk("id")
+                .col("issued_at", "timestamptz", false),
+        ];
+        let db = vec![
+            T::db("customers")
+                .pk("id")
+                .col("email", "varchar(255)", false)
+                .col("name", "varchar(100)", false)
+                .col("legacy_code", "varchar(10)", true),
+            T::db("orders")
+                .pk("id")
+                .col("customer_id", "integer", false)
+                .with(status(false, &["pending", "paid"]))
+                .col("currency", "varchar(3)", false)
+                .default("currency", "'EUR'"),
+            T::db("order_items").pk("id").col("quantity", "text", false),
+            T::db("audit_log").pk("id"),
+        ];
+        let f = run(models, db, Dialect::Postgresql);
+        let mut out = String::new();
+        for f in &f {
+            let l = f
+                .location
+                .as_ref()
+                .map(|l| l.to_string())
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "{l}: {}[{}]: {}\n",
+                f.severity, f.rule.id, f.message
+            ));
+            if let Some(label) = &f.label {
+                out.push_str(&format!("  label: {label}\n"));
+            }
+            for r in &f.related {
+                out.push_str(&format!("  related {}: {}\n", r.location, r.message));
+            }
+            if let Some(h) = &f.help {
+                out.push_str(&format!("  help: {}\n", h.replace('\n', "\n        ")));
+            }
+            out.push_str(&format!("  fingerprint: {}\n", f.fingerprint));
+        }
+        insta::assert_snapshot!(out);
+    }
 }
