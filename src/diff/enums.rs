@@ -84,10 +84,7 @@ fn db_accepts(ctx: &Ctx, table: &Table, dc: &Column) -> Option<Accepts> {
 
 /// The literal list of `col IN ('a', 'b')` when that is the whole check.
 fn check_in_list(sql: &str, column: &str, dialect: Dialect) -> Option<Vec<String>> {
-    let mut body = sql.trim().trim_end_matches(';').trim();
-    if body.len() >= 5 && body[..5].eq_ignore_ascii_case("check") {
-        body = &body[5..];
-    }
+    let body = render::strip_check_keyword(sql);
     let parser_dialect = dialect.sqlparser();
     let expr = Parser::new(parser_dialect.as_ref())
         .try_with_sql(body)
@@ -366,6 +363,12 @@ mod tests {
         let f = run(
             vec![model()],
             vec![db("status IN ('queued', 'running', 'paused')")],
+            Sqlite,
+        );
+        assert!(f.is_empty(), "{:?}", ids(&f));
+        let f = run(
+            vec![model()],
+            vec![db("check(status in ('queued','running','paused'))")],
             Sqlite,
         );
         assert!(f.is_empty(), "{:?}", ids(&f));

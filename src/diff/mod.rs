@@ -743,4 +743,122 @@ mod tests {
         }
         insta::assert_snapshot!(out);
     }
+
+    mod robustness {
+        use super::super::testutil::*;
+        use super::super::*;
+        use crate::schema::{Check, DefaultValue, ForeignKey, Index};
+        use proptest::prelude::*;
+
+        const NAMES: &[&str] = &[
+            "id", "a", "B", "user", "order", "x y", "é", "\"q\"", "check", "c`d",
+        ];
+        const TYPES: &[&str] = &[
+            "integer",
+            "bigint",
+            "text",
+            "varchar(5)",
+            "varchar",
+            "boolean",
+            "timestamptz",
+            "numeric(4,1)",
+            "uuid",
+            "jsonb",
+            "int[]",
+            "geometry(point, 4326)",
+            "blob",
+            "char(2)",
+        ];
+        const DEFAULTS: &[&str] = &[
+            "0",
+            "'x'",
+            "now()",
+            "'a'::text",
+            "(1 + 2)",
+            "true",
+            "''''",
+            "-1.5",
+        ];
+
+        fn table(model: bool) -> impl Strategy<Value = Table> {
+            (
+                0..NAMES.len(),
+                proptest::collection::vec(
+                    (
+                        0..NAMES.len(),
+                        0..TYPES.len(),
+                        any::<bool>(),
+                        any::<bool>(),
+                        proptest::option::of(0..DEFAULTS.len()),
+                    ),
+                    0..5,
+                ),
+                proptest::collection::vec((0..NAMES.len(), any::<bool>()), 0..3),
+                0..3usize,
+            )
+                .prop_map(move |(tn, cols, idx, pk)| {
+                    let mut t = Table::new(NAMES[tn], None, if model { mloc(1) } else { dloc(1) });
+                    for (i, (cn, ty, nullable, unique, d)) in cols.into_iter().enumerate() {
+                        if t.column(NAMES[cn]).is_some() {
+                            continue;
+                        }
+                        let mut c = col(NAMES[cn], TYPES[ty], nullable, i as u32 + 2, model);
+                        c.unique = unique;
+                        c.default = d.map(|d| DefaultValue::new(DEFAULTS[d]));
+                        t.columns.push(c);
+                    }
+                    for (n, unique) in idx {
+                        t.indexes.push(Index {
+                            name: None,
+                            columns: vec![NAMES[n].into()],
+                            unique,
+                            location: dloc(9),
+                        });
+                    }
+                    t.primary_key = t.columns.iter().take(pk).map(|c| c.name.clone()).collect();
+                    t.foreign_keys.push(ForeignKey {
+                        name: None,
+                        columns: t.columns.iter().take(1).map(|c| c.name.clone()).collect(),
+                        ref_schema: None,
+                        ref_table: NAMES[tn].into(),
+                        ref_columns: vec![],
+                        location: dloc(9),
+                    });
+                    t.checks.push(Check {
+                        name: None,
+                        sql: "CHECK (1 = 1)".into(),
+                        location: dloc(9),
+                    });
+                    t
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(300))]
+            #[test]
+            fn never_panics_and_sqlite_accepts_the_rendering(
+                m in proptest::collection::vec(table(true), 0..3),
+                d in proptest::collection::vec(table(false), 0..3),
+            ) {
+                let (models, migrated) = schemas(
+                    m.into_iter().map(|t| T(t, true)).collect(),
+                    d.into_iter().map(|t| T(t, false)).collect(),
+                );
+                for dialect in [Dialect::Sqlite, Dialect::Postgresql, Dialect::Mysql] {
+                    let f = diff(&models, &migrated, dialect);
+                    let keys: Vec<_> = f.iter().map(|f| f.sort_key()).collect();
+                    let mut sorted = keys.clone();
+                    sorted.sort();
+                    prop_assert_eq!(keys, sorted);
+                    let _ = crate::schema::render::schema_sql(&models.schema, dialect);
+                }
+                for schema in [&models.schema, &migrated.schema] {
+                    let sql = crate::schema::render::schema_sql(schema, Dialect::Sqlite);
+                    let db = rusqlite::Connection::open_in_memory().unwrap();
+                    let res = db.execute_batch(&sql);
+                    prop_assert!(res.is_ok(), "{}\n{:?}", sql, res);
+                }
+            }
+        }
+    }
 }

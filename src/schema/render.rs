@@ -459,11 +459,23 @@ fn foreign_key_clause(fk: &ForeignKey, dialect: Dialect) -> String {
     out
 }
 
-fn check_clause(check: &Check, dialect: Dialect) -> Option<String> {
-    let mut body = check.sql.trim().trim_end_matches(';').trim();
-    if body.len() >= 5 && body[..5].eq_ignore_ascii_case("check") {
-        body = body[5..].trim();
+/// A CHECK constraint's expression, whether the IR kept it with or without
+/// the `CHECK` keyword (a column named `checked` is left alone).
+pub(crate) fn strip_check_keyword(sql: &str) -> &str {
+    let body = sql.trim().trim_end_matches(';').trim();
+    let keyword = body
+        .get(..5)
+        .is_some_and(|k| k.eq_ignore_ascii_case("check"));
+    let rest = body.get(5..).unwrap_or("");
+    if keyword && rest.starts_with(|c: char| c.is_whitespace() || c == '(') {
+        rest.trim()
+    } else {
+        body
     }
+}
+
+fn check_clause(check: &Check, dialect: Dialect) -> Option<String> {
+    let body = strip_check_keyword(&check.sql);
     if body.is_empty() {
         return None;
     }
@@ -478,12 +490,35 @@ fn check_clause(check: &Check, dialect: Dialect) -> Option<String> {
     })
 }
 
-fn is_rowid_pk(table: &Table, col: &Column, dialect: Dialect) -> bool {
+fn is_rowid_pk(pk: &[String], col: &Column, dialect: Dialect) -> bool {
     dialect == Dialect::Sqlite
-        && table.primary_key.len() == 1
-        && table.is_primary_key(&col.name)
+        && pk.len() == 1
+        && in_list(pk, &col.name)
         && matches!(col.ty, SqlType::Integer { bytes }
             if col.autoincrement || bytes == 4)
+}
+
+fn in_list(list: &[String], name: &str) -> bool {
+    let k = key(name);
+    list.iter().any(|c| key(c) == k)
+}
+
+/// Whether every column of `cols` exists in the table: a constraint over a
+/// column the IR does not have (a frontend's partial view) would make the
+/// whole statement fail, so it is left out instead.
+fn has_columns(table: &Table, cols: &[String]) -> bool {
+    !cols.is_empty() && cols.iter().all(|c| table.column(c).is_some())
+}
+
+/// The primary key restricted to columns the table has, without repeats.
+fn effective_pk(table: &Table) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in &table.primary_key {
+        if table.column(c).is_some() && !in_list(&out, c) {
+            out.push(c.clone());
+        }
+    }
+    out
 }
 
 /// The unnamed unique indexes that read best as a table constraint inside
@@ -493,7 +528,7 @@ fn inline_uniques(table: &Table) -> Vec<&Index> {
     table
         .indexes
         .iter()
-        .filter(|ix| ix.unique && ix.name.is_none() && !ix.columns.is_empty())
+        .filter(|ix| ix.unique && ix.name.is_none() && has_columns(table, &ix.columns))
         .filter(|ix| !redundant_unique(table, ix))
         .collect()
 }
@@ -527,35 +562,33 @@ pub fn create_table(table: &Table, _schema: &Schema, dialect: Dialect) -> String
         };
     }
     let mut lines: Vec<String> = Vec::new();
-    let single_pk = table.primary_key.len() == 1;
+    let pk = effective_pk(table);
+    let mut seen: Vec<String> = Vec::new();
     for col in &table.columns {
-        let role = if is_rowid_pk(table, col, dialect) {
+        if in_list(&seen, &col.name) {
+            continue;
+        }
+        seen.push(col.name.clone());
+        let role = if is_rowid_pk(&pk, col, dialect) {
             ColumnRole::RowidPk
-        } else if single_pk && table.is_primary_key(&col.name) {
+        } else if pk.len() == 1 && in_list(&pk, &col.name) {
             ColumnRole::InlinePk
-        } else if table.is_primary_key(&col.name) {
+        } else if in_list(&pk, &col.name) {
             ColumnRole::PkMember
         } else {
             ColumnRole::Plain
         };
         lines.push(column_def(col, dialect, role));
     }
-    let pk_inline = single_pk
-        && table
-            .primary_key
-            .first()
-            .is_some_and(|p| table.column(p).is_some());
-    if !table.primary_key.is_empty() && !pk_inline {
-        lines.push(format!(
-            "PRIMARY KEY ({})",
-            column_list(&table.primary_key, dialect)
-        ));
+    if pk.len() > 1 {
+        lines.push(format!("PRIMARY KEY ({})", column_list(&pk, dialect)));
     }
     for ix in inline_uniques(table) {
         lines.push(format!("UNIQUE ({})", column_list(&ix.columns, dialect)));
     }
     for fk in &table.foreign_keys {
-        if !fk.columns.is_empty() && !fk.ref_table.is_empty() {
+        let arity_ok = fk.ref_columns.is_empty() || fk.ref_columns.len() == fk.columns.len();
+        if has_columns(table, &fk.columns) && !fk.ref_table.is_empty() && arity_ok {
             lines.push(foreign_key_clause(fk, dialect));
         }
     }
@@ -574,14 +607,21 @@ pub fn create_table(table: &Table, _schema: &Schema, dialect: Dialect) -> String
 
 /// The separate index statements of a table (see `create_table`).
 pub fn table_indexes(table: &Table, dialect: Dialect) -> Vec<String> {
+    indexed_statements(table, dialect)
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect()
+}
+
+fn indexed_statements(table: &Table, dialect: Dialect) -> Vec<(&Index, String)> {
     let inline = inline_uniques(table);
     table
         .indexes
         .iter()
-        .filter(|ix| !ix.columns.is_empty())
+        .filter(|ix| !table.columns.is_empty() && has_columns(table, &ix.columns))
         .filter(|ix| !inline.iter().any(|i| std::ptr::eq(*i, *ix)))
         .filter(|ix| !(ix.unique && ix.name.is_none() && redundant_unique(table, ix)))
-        .map(|ix| create_index(table, ix, dialect))
+        .map(|ix| (ix, create_index(table, ix, dialect)))
         .collect()
 }
 
@@ -668,8 +708,15 @@ pub fn schema_sql(schema: &Schema, dialect: Dialect) -> String {
         parts.push(create_table(t, schema, dialect));
     }
     let mut indexes: Vec<String> = Vec::new();
+    // Index names are per database in SQLite and per schema elsewhere; a
+    // second index of the same name would fail the script.
+    let mut names = std::collections::BTreeSet::new();
     for t in &tables {
-        indexes.extend(table_indexes(t, dialect));
+        for (ix, stmt) in indexed_statements(t, dialect) {
+            if names.insert(key(&index_name(t, ix))) {
+                indexes.push(stmt);
+            }
+        }
     }
     let mut out = parts.join("\n\n");
     if !indexes.is_empty() {
@@ -932,6 +979,15 @@ mod tests {
             quote_path("billing.Status", Dialect::Postgresql),
             "billing.\"Status\""
         );
+    }
+
+    #[test]
+    fn check_keyword_is_stripped_only_as_a_keyword() {
+        assert_eq!(strip_check_keyword("CHECK (a > 0);"), "(a > 0)");
+        assert_eq!(strip_check_keyword("check(a > 0)"), "(a > 0)");
+        assert_eq!(strip_check_keyword("checked IN (1)"), "checked IN (1)");
+        assert_eq!(strip_check_keyword("chécké"), "chécké");
+        assert_eq!(strip_check_keyword("é"), "é");
     }
 
     #[test]
