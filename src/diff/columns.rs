@@ -273,17 +273,18 @@ fn default_mismatch(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<
     }
     let d = ctx.dialect;
     let q = qualified(pair, &mc.name);
+    let model_default = render::default_sql(mc, d).unwrap_or_else(|| md.raw.clone());
     let fix = match d {
         Dialect::Sqlite => sqlite_rebuild(
             pair.db,
             &dc.name,
-            &format!("server_default=sa.text({:?})", md.raw),
+            &format!("server_default=sa.text({model_default:?})"),
         ),
         _ => format!(
             "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {};",
             render::table_name(pair.db, d),
             render::quote_ident(&dc.name, d),
-            md.raw
+            model_default
         ),
     };
     Some(
@@ -294,7 +295,7 @@ fn default_mismatch(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<
             "default",
             format!(
                 "column `{q}` has server default {} in the model but {} in the database",
-                md.raw, dd.raw
+                model_default, dd.raw
             ),
         )
         .at(mc.location.clone())
@@ -636,9 +637,26 @@ mod tests {
             f[0].help.as_deref().unwrap().lines().nth(1),
             Some("ALTER TABLE t ALTER COLUMN s SET DEFAULT 'draft';")
         );
+        // a model's unquoted string default is a string literal in the help
+        let f = run(
+            vec![T::model("t")
+                .pk("id")
+                .col("s", "text", true)
+                .default("s", "USD")],
+            vec![T::db("t")
+                .pk("id")
+                .col("s", "text", true)
+                .default("s", "'EUR'")],
+            Mysql,
+        );
+        assert_eq!(
+            f[0].help.as_deref().unwrap().lines().nth(1),
+            Some("ALTER TABLE t ALTER COLUMN s SET DEFAULT 'USD';")
+        );
         for (m, d) in [
             (Some("'draft'"), Some("'draft'::character varying")),
             (Some("draft"), Some("'draft'")),
+            (Some("'Draft'"), Some("draft")),
             (None, Some("'x'")),
             (Some("now()"), Some("CURRENT_TIMESTAMP")),
         ] {

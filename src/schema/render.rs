@@ -255,12 +255,36 @@ fn column_type(col: &Column, dialect: Dialect) -> String {
     }
 }
 
-/// A server default as the dialect accepts it in DDL.
-fn default_sql(col: &Column, dialect: Dialect) -> Option<String> {
+/// A column's server default as the dialect accepts it in DDL (`'draft'`,
+/// `CURRENT_TIMESTAMP`, `(datetime('now'))` in SQLite).
+pub fn default_sql(col: &Column, dialect: Dialect) -> Option<String> {
     let d = col.default.as_ref()?;
     let raw = d.raw.trim();
     if raw.is_empty() {
         return None;
+    }
+    // A bare word is a string a model wrote unquoted (`server_default="draft"`
+    // means 'draft'); as SQL it would be a column reference, which no
+    // database accepts in a default.
+    let lower = raw.to_ascii_lowercase();
+    let bare_word = raw.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && raw.parse::<f64>().is_err()
+        && !matches!(
+            lower.as_str(),
+            "null"
+                | "true"
+                | "false"
+                | "current_timestamp"
+                | "current_date"
+                | "current_time"
+                | "localtimestamp"
+                | "localtime"
+                | "current_user"
+                | "session_user"
+                | "user"
+        );
+    if bare_word {
+        return Some(string_literal(raw));
     }
     if dialect != Dialect::Sqlite {
         return Some(raw.to_string());
@@ -853,6 +877,14 @@ mod tests {
             "ALTER TABLE services ADD COLUMN job_serial VARCHAR(20) NOT NULL DEFAULT 'x';"
         );
         assert!(sqlite_constant_default(&d));
+        let mut w = col("state", "varchar(9)", true);
+        w.default = Some(DefaultValue::new("draft"));
+        assert_eq!(
+            add_column(&t, &w, Dialect::Postgresql),
+            "ALTER TABLE services ADD COLUMN state VARCHAR(9) DEFAULT 'draft';"
+        );
+        w.default = Some(DefaultValue::new("CURRENT_TIMESTAMP"));
+        assert!(add_column(&t, &w, Dialect::Postgresql).ends_with("DEFAULT CURRENT_TIMESTAMP;"));
         d.unique = true;
         assert_eq!(
             add_column(&t, &d, Dialect::Sqlite),
