@@ -4,12 +4,19 @@ Run: python3 tests/verify_fixtures.py
 - every Python file compiles, except in fixtures whose expect.toml lists it in
   `broken_files`;
 - for SQLite fixtures, the `sqlite_migrations` run in order on a fresh
-  database, and the resulting tables and columns are printed with -v.
+  database, and the resulting tables and columns are printed with -v;
+- for PostgreSQL fixtures, when a server is reachable (PGHOST/PGPORT/PGUSER,
+  e.g. PGHOST=/tmp/mgpg PGPORT=55432 PGUSER=postgres), the up parts of the
+  migrations run in version order in a fresh database; files listed in
+  `real_run_fails` must fail (the incident they reproduce), the others pass.
 """
 
 import py_compile
 import tempfile
 import sqlite3
+import os
+import re
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -51,6 +58,80 @@ for fixture in sorted(p for p in ROOT.iterdir() if p.is_dir()):
                     for c in db.execute(f"PRAGMA table_info('{name}')")
                 ]
                 print(f"{fixture.name}: {name}({', '.join(cols)})")
+
+
+def up_part(text):
+    if "-- migrate:up" in text:
+        text = text.split("-- migrate:up", 1)[1]
+        return text.split("-- migrate:down", 1)[0]
+    if "-- +goose Up" in text:
+        text = text.split("-- +goose Up", 1)[1]
+        return text.split("-- +goose Down", 1)[0]
+    return text
+
+
+def version_key(rel):
+    parts = rel.split("/")
+    name = parts[-2] if parts[-1] in ("up.sql", "migration.sql") else parts[-1]
+    m = re.match(r"V?([0-9-]+)", name)
+    digits = m.group(1).replace("-", "") if m else ""
+    return (int(digits) if digits else -1, rel)
+
+
+def pg_migrations(fixture, expect):
+    if "postgres_migrations" in expect:
+        return expect["postgres_migrations"]
+    files = []
+    for p in fixture.rglob("*.sql"):
+        rel = p.relative_to(fixture).as_posix()
+        if rel.endswith(".down.sql") or rel.endswith("/down.sql"):
+            continue
+        files.append(rel)
+    return sorted(files, key=version_key)
+
+
+def psql(db, *args, stdin=None):
+    return subprocess.run(
+        ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db, *args],
+        input=stdin, capture_output=True, text=True,
+    )
+
+
+if os.environ.get("PGHOST"):
+    for fixture in sorted(p for p in ROOT.iterdir() if p.is_dir()):
+        expect_path = fixture / "expect.toml"
+        if not expect_path.exists():
+            continue
+        expect = tomllib.loads(expect_path.read_text())
+        if expect.get("dialect") != "postgresql":
+            continue
+        db = "fx_" + fixture.name.replace("-", "_")
+        psql("postgres", "-c", f"DROP DATABASE IF EXISTS {db}")
+        psql("postgres", "-c", f"CREATE DATABASE {db}")
+        psql(db, "-c", "CREATE ROLE app; CREATE ROLE opsconductor;")
+        must_fail = set(expect.get("real_run_fails", []))
+        for rel in pg_migrations(fixture, expect):
+            try:
+                sql = up_part((fixture / rel).read_text())
+            except UnicodeDecodeError:
+                sql = None
+            ok = sql is not None and psql(db, stdin=sql).returncode == 0
+            if ok and rel in must_fail:
+                failures.append(f"{fixture.name}: {rel} should fail on PostgreSQL")
+            if not ok and rel not in must_fail:
+                err = psql(db, stdin=sql).stderr.strip() if sql is not None else "binary"
+                failures.append(f"{fixture.name}: {rel}: {err}")
+        if verbose:
+            out = psql(db, "-At", "-c", """
+                SELECT table_name || '(' || string_agg(column_name || ' ' || data_type
+                    || coalesce('(' || character_maximum_length || ')', '')
+                    || CASE WHEN is_nullable = 'NO' THEN ' NN' ELSE '' END
+                    || coalesce(' DEFAULT ' || column_default, ''), ', ' ORDER BY ordinal_position) || ')'
+                FROM information_schema.columns WHERE table_schema = 'public'
+                GROUP BY table_name ORDER BY table_name""").stdout
+            for line in out.splitlines():
+                print(f"{fixture.name}: {line}")
+        psql("postgres", "-c", f"DROP DATABASE IF EXISTS {db}")
 
 for f in failures:
     print("FAIL", f)
