@@ -18,6 +18,8 @@ import os
 import re
 import subprocess
 import sys
+
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
 import tomllib
 from pathlib import Path
 
@@ -60,34 +62,7 @@ for fixture in sorted(p for p in ROOT.iterdir() if p.is_dir()):
                 print(f"{fixture.name}: {name}({', '.join(cols)})")
 
 
-def up_part(text):
-    if "-- migrate:up" in text:
-        text = text.split("-- migrate:up", 1)[1]
-        return text.split("-- migrate:down", 1)[0]
-    if "-- +goose Up" in text:
-        text = text.split("-- +goose Up", 1)[1]
-        return text.split("-- +goose Down", 1)[0]
-    return text
-
-
-def version_key(rel):
-    parts = rel.split("/")
-    name = parts[-2] if parts[-1] in ("up.sql", "migration.sql") else parts[-1]
-    m = re.match(r"V?([0-9-]+)", name)
-    digits = m.group(1).replace("-", "") if m else ""
-    return (int(digits) if digits else -1, rel)
-
-
-def pg_migrations(fixture, expect):
-    if "postgres_migrations" in expect:
-        return expect["postgres_migrations"]
-    files = []
-    for p in fixture.rglob("*.sql"):
-        rel = p.relative_to(fixture).as_posix()
-        if rel.endswith(".down.sql") or rel.endswith("/down.sql"):
-            continue
-        files.append(rel)
-    return sorted(files, key=version_key)
+from verify_fixtures_lib import pg_migrations, up_part  # noqa: E402
 
 
 def psql(db, *args, stdin=None):
