@@ -55,6 +55,9 @@ def child(fixture: Path, dialect: str, target: str):
     else:
         engine = sa.create_engine(f"postgresql+psycopg2:///{target}?host={os.environ['PGHOST']}&port={os.environ['PGPORT']}&user={os.environ['PGUSER']}")
     with engine.begin() as conn:
+        if dialect == "postgresql":
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS citext"))
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pgcrypto"))
         for md in metadatas.values():
             for schema in {t.schema for t in md.tables.values() if t.schema}:
                 conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
@@ -94,7 +97,7 @@ def pg_schema(db):
     """
     res = subprocess.run(["psql", "-X", "-At", "-d", db, "-c", q], capture_output=True, text=True)
     out = {}
-    for r in json.loads(res.stdout or "null") or []:
+    for r in json.loads(res.stdout.strip() or "null") or []:
         if r["type"].startswith("integer") or r["type"].startswith("bigint"):
             r["type"] = r["type"].split("(")[0]
         out.setdefault(r["t"], {})[r["c"]] = {"type": r["type"], "notnull": r["notnull"], "default": r["default"]}

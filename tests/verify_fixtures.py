@@ -50,6 +50,12 @@ for fixture in sorted(p for p in ROOT.iterdir() if p.is_dir()):
                 db.executescript((fixture / rel).read_text())
             except Exception as e:  # noqa: BLE001 - report and go on
                 failures.append(f"{fixture.name}: {rel}: {e}")
+        for rel in expect.get("real_run_fails", []):
+            try:
+                db.executescript((fixture / rel).read_text())
+                failures.append(f"{fixture.name}: {rel} should fail on SQLite")
+            except Exception:  # noqa: BLE001 - failing is the point
+                pass
         if verbose:
             for (name,) in db.execute(
                 "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"
