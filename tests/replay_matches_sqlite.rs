@@ -131,10 +131,12 @@ fn shape_sees_columns_nullability_and_keys() {
     let db = Connection::open_in_memory().expect("db");
     db.execute_batch(
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL, b TEXT);
-         CREATE TABLE sqlite_stat_like (x);",
+         CREATE TABLE s (id INTEGER PRIMARY KEY AUTOINCREMENT);",
     )
     .expect("sql");
     let s = shape(&db).expect("shape");
+    // AUTOINCREMENT created sqlite_sequence, which is SQLite's, not the schema's.
+    assert_eq!(s.keys().collect::<Vec<_>>(), vec!["s", "t"]);
     assert_eq!(
         s.get("t"),
         Some(&vec![
