@@ -107,8 +107,13 @@ pub fn read_expect(dir: &Path) -> Result<Expect, String> {
     })
 }
 
+/// The binary under test: this crate's `migraguard`, or `$MIGRAGUARD_BIN`
+/// (to run the suite against a release build or another branch's binary).
 pub fn migraguard() -> Command {
-    let mut cmd = Command::cargo_bin("migraguard").expect("the migraguard binary is built");
+    let mut cmd = match std::env::var_os("MIGRAGUARD_BIN") {
+        Some(bin) => Command::new(bin),
+        None => Command::cargo_bin("migraguard").expect("the migraguard binary is built"),
+    };
     cmd.current_dir(manifest_dir());
     cmd.env("NO_COLOR", "1");
     cmd
