@@ -20,6 +20,9 @@ import sys
 import tomllib
 from pathlib import Path
 
+# Importing the fixtures must not leave __pycache__ folders in them.
+sys.dont_write_bytecode = True
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent / "fixtures"
 sys.path.insert(0, str(HERE))
