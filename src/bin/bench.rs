@@ -584,13 +584,19 @@ fn main() {
                 budget_mb: Some(200),
             },
         ],
-        (t, m) => vec![Preset {
-            name: "custom",
-            tables: t.unwrap_or(200),
-            migrations: m.unwrap_or(500),
-            budget_ms: 1000,
-            budget_mb: Some(200),
-        }],
+        (t, m) => {
+            let tables = t.unwrap_or(200);
+            let migrations = m.unwrap_or(500);
+            // Up to the typical size the hook budget applies, beyond it the large one.
+            let typical = tables <= 200 && migrations <= 500;
+            vec![Preset {
+                name: "custom",
+                tables,
+                migrations,
+                budget_ms: if typical { 50 } else { 1000 },
+                budget_mb: if typical { None } else { Some(200) },
+            }]
+        }
     };
     println!(
         "binary: {}  dialect: {}",
