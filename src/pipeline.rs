@@ -41,10 +41,6 @@ impl std::fmt::Display for Fatal {
 impl std::error::Error for Fatal {}
 
 impl miette::Diagnostic for Fatal {
-    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        Some(Box::new("migraguard"))
-    }
-
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
         self.help
             .as_ref()

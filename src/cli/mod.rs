@@ -1,6 +1,568 @@
 //! The command line (SPEC §3). OWNER: report/cli helper.
+//!
+//! Exit codes: 0 nothing at or above `--fail-on`; 1 findings at or above it;
+//! 2 the tool could not do its job (bad arguments, bad config, unreadable
+//! root, nothing to compare). Every path returns a `Result`; errors are
+//! rendered by miette on stderr.
 
-/// Runs the CLI and returns the process exit code.
+mod init;
+
+pub use init::{render_config, CONFIG_FILE};
+
+use crate::dialect::Dialect;
+use crate::pipeline::{self, Fatal};
+use crate::report::{self, human::HumanOptions, Summary};
+use crate::rules::Severity;
+use crate::schema::Schema;
+use crate::scope::{baseline_path, Baseline, KnownSet, Scope};
+use crate::snapshot::WorktreeSnapshot;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "migraguard",
+    version,
+    about = "Check that ORM models and SQL migrations agree, before commit and in CI",
+    after_help = "Without a command, `check` runs: `migraguard` and `migraguard PATH` check PATH (default: .)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Compare models and migrations (the default command)
+    Check(CheckArgs),
+    /// Print the schema migraguard computed from the models or the migrations
+    Schema(SchemaArgs),
+    /// Print a rule's documentation, or list every rule
+    Explain(ExplainArgs),
+    /// Write migraguard.toml from what auto-detection found
+    Init(InitArgs),
+    /// Record the current findings in the baseline file so they stop failing the check
+    Baseline(BaselineArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Repository root to check
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Report format
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    pub format: FormatArg,
+    /// Write the report to FILE instead of stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity is reported
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Config file to use instead of migraguard.toml / pyproject.toml at the root
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Report every finding: ignore inline suppressions and the baseline
+    #[arg(long)]
+    pub all: bool,
+    /// Target database, overriding config and detection (sqlite, postgresql, mysql)
+    #[arg(long, value_parser = parse_dialect)]
+    pub dialect: Option<Dialect>,
+}
+
+#[derive(Args, Debug)]
+pub struct SchemaArgs {
+    /// Repository root
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Which schema to print
+    #[arg(long, value_enum)]
+    pub from: SchemaFrom,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = SchemaFormat::Sql)]
+    pub format: SchemaFormat,
+    /// Config file to use instead of migraguard.toml / pyproject.toml at the root
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Target database, overriding config and detection
+    #[arg(long, value_parser = parse_dialect)]
+    pub dialect: Option<Dialect>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// Rule id or name (MG102, missing-column)
+    #[arg(required_unless_present = "list")]
+    pub rule: Option<String>,
+    /// List every rule: id, name, default severity, summary
+    #[arg(long, conflicts_with = "rule")]
+    pub list: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Repository root
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Overwrite an existing migraguard.toml
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct BaselineArgs {
+    /// Repository root
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Config file to use instead of migraguard.toml / pyproject.toml at the root
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Target database, overriding config and detection
+    #[arg(long, value_parser = parse_dialect)]
+    pub dialect: Option<Dialect>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Human,
+    Short,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Never,
+}
+
+impl FailOn {
+    /// Whether these findings make the check fail.
+    pub fn fails(self, findings: &[crate::findings::Finding]) -> bool {
+        let threshold = match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Never => return false,
+        };
+        findings.iter().any(|f| f.severity >= threshold)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFrom {
+    Models,
+    Migrations,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFormat {
+    Sql,
+    Json,
+}
+
+fn parse_dialect(s: &str) -> Result<Dialect, String> {
+    Dialect::parse(s)
+        .ok_or_else(|| format!("unknown dialect `{s}` (expected sqlite, postgresql or mysql)"))
+}
+
+const SUBCOMMANDS: &[&str] = &["check", "schema", "explain", "init", "baseline", "help"];
+const TOP_LEVEL_FLAGS: &[&str] = &["-h", "--help", "-V", "--version"];
+
+/// `check` is the default command: it is inserted unless the first argument
+/// is a subcommand or a top-level `--help`/`--version`. So `migraguard`,
+/// `migraguard app/` and `migraguard --format json` all run `check`. (A
+/// folder named like a subcommand needs `migraguard check schema`.)
+pub fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
+    if args.is_empty() {
+        args.push("migraguard".into());
+    }
+    let first = args.get(1).and_then(|a| a.to_str());
+    let explicit = first.is_some_and(|a| SUBCOMMANDS.contains(&a) || TOP_LEVEL_FLAGS.contains(&a));
+    if !explicit {
+        args.insert(1, "check".into());
+    }
+    args
+}
+
+/// Colour only on a terminal, and never when NO_COLOR is set to anything
+/// non-empty (https://no-color.org) or the report goes to a file.
+pub fn use_color(is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&w| w >= 40)
+        .unwrap_or(100)
+}
+
+fn stderr_options() -> HumanOptions {
+    let no_color = std::env::var_os("NO_COLOR");
+    HumanOptions {
+        color: use_color(std::io::stderr().is_terminal(), no_color.as_deref()),
+        width: terminal_width(),
+    }
+}
+
+/// Runs the CLI with the process arguments and returns the exit code.
 pub fn main() -> i32 {
-    0
+    run(std::env::args_os().collect())
+}
+
+/// Runs the CLI with `args` (program name first) and returns the exit code.
+pub fn run(args: Vec<OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(with_default_command(args)) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // help and version go to stdout and succeed; usage errors are exit 2
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match dispatch(cli.command) {
+        Ok(code) => code,
+        Err(fatal) => {
+            let text = report::human::render_error(&fatal, &stderr_options());
+            let _ = std::io::stderr().write_all(text.as_bytes());
+            2
+        }
+    }
+}
+
+fn dispatch(command: Command) -> Result<i32, Fatal> {
+    match command {
+        Command::Check(args) => check(&args),
+        Command::Schema(args) => schema(&args),
+        Command::Explain(args) => explain(&args),
+        Command::Init(args) => init(&args),
+        Command::Baseline(args) => baseline(&args),
+    }
+}
+
+fn open_root(path: &Path) -> Result<WorktreeSnapshot, Fatal> {
+    WorktreeSnapshot::open(path).map_err(|e| {
+        Fatal::new(format!("cannot read {}: {e}", path.display()))
+            .with_help("pass the root of the repository to check")
+    })
+}
+
+/// Writes to stdout; a closed pipe (`migraguard | head`) is not an error.
+fn print(text: &str) -> Result<(), Fatal> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Fatal::new(format!("cannot write to stdout: {e}"))),
+    }
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), Fatal> {
+    std::fs::write(path, text)
+        .map_err(|e| Fatal::new(format!("cannot write {}: {e}", path.display())))
+}
+
+fn check(args: &CheckArgs) -> Result<i32, Fatal> {
+    let snapshot = open_root(&args.path)?;
+    let config = pipeline::load_config(&snapshot, args.config.as_deref(), args.dialect)?;
+    let mut scope = Scope::new(&snapshot, &config)?.all(args.all);
+    if !args.all {
+        if let Some(b) = Baseline::load(&snapshot, &config)? {
+            scope = scope.known(KnownSet::baseline(&b));
+        }
+    }
+    let mut outcome = pipeline::check(&snapshot, config)?;
+    let scoped = scope.apply(std::mem::take(&mut outcome.findings));
+    let summary = Summary::from_outcome(&outcome, &scoped);
+
+    let to_file = args.output.is_some();
+    let text = match args.format {
+        FormatArg::Human => {
+            let no_color = std::env::var_os("NO_COLOR");
+            let opts = HumanOptions {
+                color: !to_file && use_color(std::io::stdout().is_terminal(), no_color.as_deref()),
+                width: terminal_width(),
+            };
+            report::human::render(&scoped.findings, &summary, &snapshot, &opts)
+        }
+        FormatArg::Short => report::short::render(&scoped.findings),
+        FormatArg::Json => report::json::render(&scoped.findings, &summary),
+    };
+    match &args.output {
+        Some(path) => write_file(path, &text)?,
+        None => print(&text)?,
+    }
+    Ok(if args.fail_on.fails(&scoped.findings) {
+        1
+    } else {
+        0
+    })
+}
+
+/// SWITCH: replace the body with
+/// `Ok(crate::schema::render::schema_sql(schema, dialect))` when
+/// `src/schema/render.rs` lands; there must be one SQL renderer only.
+fn render_schema_sql(_schema: &Schema, _dialect: Dialect) -> Result<String, Fatal> {
+    Err(
+        Fatal::new("`schema --format sql` is not available in this build yet")
+            .with_help("use `--format json`"),
+    )
+}
+
+fn schema(args: &SchemaArgs) -> Result<i32, Fatal> {
+    let snapshot = open_root(&args.path)?;
+    let config = pipeline::load_config(&snapshot, args.config.as_deref(), args.dialect)?;
+    let project = pipeline::discover(&snapshot, config)?;
+    let dialect = project.dialect;
+    let (schema, findings, notes) = match args.from {
+        SchemaFrom::Models => {
+            let (m, notes) = pipeline::model_schema(&snapshot, &project);
+            (m.schema, m.findings, notes)
+        }
+        SchemaFrom::Migrations => {
+            let m = pipeline::migrated_schema(&snapshot, &project);
+            (m.schema, m.findings, Vec::new())
+        }
+    };
+    let text = match args.format {
+        SchemaFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&schema)
+                .map_err(|e| Fatal::new(format!("cannot serialize the schema: {e}")))?;
+            s.push('\n');
+            s
+        }
+        SchemaFormat::Sql => render_schema_sql(&schema, dialect)?,
+    };
+    print(&text)?;
+    // What the frontends could not read explains gaps in the schema; stderr
+    // keeps stdout a clean schema.
+    let mut err = String::new();
+    for n in &notes {
+        err.push_str(&format!("note: {n}\n"));
+    }
+    err.push_str(&report::short::render(&findings));
+    let _ = std::io::stderr().write_all(err.as_bytes());
+    Ok(0)
+}
+
+/// `id  name  severity  summary`, aligned.
+pub fn rule_list() -> String {
+    let rules = crate::rules::ALL;
+    let name_w = rules.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for r in rules {
+        out.push_str(&format!(
+            "{}  {:name_w$}  {:7}  {}\n",
+            r.id,
+            r.name,
+            r.default_severity.name(),
+            r.summary
+        ));
+    }
+    out
+}
+
+fn explain(args: &ExplainArgs) -> Result<i32, Fatal> {
+    if args.list {
+        print(&rule_list())?;
+        return Ok(0);
+    }
+    let query = args.rule.as_deref().unwrap_or("");
+    match crate::rules::lookup(query) {
+        Some(rule) => {
+            let mut doc = rule.doc.to_string();
+            if !doc.ends_with('\n') {
+                doc.push('\n');
+            }
+            print(&doc)?;
+            Ok(0)
+        }
+        None => {
+            let ids: Vec<_> = crate::rules::ALL.iter().map(|r| r.id).collect();
+            Err(
+                Fatal::new(format!("unknown rule `{query}`")).with_help(format!(
+                    "known rules: {} (`migraguard explain --list` describes them)",
+                    ids.join(", ")
+                )),
+            )
+        }
+    }
+}
+
+fn init(args: &InitArgs) -> Result<i32, Fatal> {
+    let snapshot = open_root(&args.path)?;
+    let target = args.path.join(CONFIG_FILE);
+    if target.exists() && !args.force {
+        return Err(Fatal::new(format!("{} already exists", target.display()))
+            .with_help("pass --force to overwrite it"));
+    }
+    // Auto-detection only: the point is to write down what zero-config finds.
+    let project = pipeline::discover(&snapshot, crate::config::Config::default())?;
+    let text = render_config(&project);
+    write_file(&target, &text)?;
+    print(&format!("wrote {}:\n\n{text}", target.display()))?;
+    Ok(0)
+}
+
+fn baseline(args: &BaselineArgs) -> Result<i32, Fatal> {
+    let snapshot = open_root(&args.path)?;
+    let config = pipeline::load_config(&snapshot, args.config.as_deref(), args.dialect)?;
+    // The baseline records what a check would report without a baseline:
+    // configuration and inline suppressions still apply.
+    let scope = Scope::new(&snapshot, &config)?;
+    let target = args.path.join(baseline_path(&config));
+    let mut outcome = pipeline::check(&snapshot, config)?;
+    let scoped = scope.apply(std::mem::take(&mut outcome.findings));
+    let b = Baseline::from_findings(&scoped.findings);
+    write_file(&target, &b.to_json())?;
+    print(&format!(
+        "wrote {} ({})\n",
+        target.display(),
+        report::plural(b.fingerprints.len(), "fingerprint")
+    ))?;
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<OsString> {
+        a.iter().map(OsString::from).collect()
+    }
+
+    fn parse(a: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(with_default_command(args(a)))
+    }
+
+    #[test]
+    fn check_is_the_default_command() {
+        assert_eq!(with_default_command(args(&["mg"])), args(&["mg", "check"]));
+        assert_eq!(
+            with_default_command(args(&["mg", "app/"])),
+            args(&["mg", "check", "app/"])
+        );
+        assert_eq!(
+            with_default_command(args(&["mg", "--format", "json"])),
+            args(&["mg", "check", "--format", "json"])
+        );
+        for explicit in [
+            &["mg", "schema", "--from", "models"][..],
+            &["mg", "explain", "MG102"],
+            &["mg", "--help"],
+            &["mg", "-V"],
+            &["mg", "help"],
+            &["mg", "check", "x"],
+        ] {
+            assert_eq!(with_default_command(args(explicit)), args(explicit));
+        }
+        assert_eq!(
+            with_default_command(Vec::new()),
+            args(&["migraguard", "check"])
+        );
+    }
+
+    #[test]
+    fn parses_check_flags() {
+        let cli = parse(&[
+            "mg",
+            "repo",
+            "--format",
+            "short",
+            "--fail-on",
+            "warning",
+            "--all",
+            "--dialect",
+            "postgres",
+            "-o",
+            "out.txt",
+        ])
+        .unwrap();
+        let Command::Check(c) = cli.command else {
+            panic!("expected check")
+        };
+        assert_eq!(c.path, PathBuf::from("repo"));
+        assert_eq!(c.format, FormatArg::Short);
+        assert_eq!(c.fail_on, FailOn::Warning);
+        assert!(c.all);
+        assert_eq!(c.dialect, Some(Dialect::Postgresql));
+        assert_eq!(c.output, Some(PathBuf::from("out.txt")));
+
+        let Command::Check(c) = parse(&["mg"]).unwrap().command else {
+            panic!("expected check")
+        };
+        assert_eq!(
+            (c.path, c.format, c.fail_on, c.all),
+            (PathBuf::from("."), FormatArg::Human, FailOn::Error, false)
+        );
+    }
+
+    #[test]
+    fn bad_arguments_are_errors() {
+        assert!(parse(&["mg", "--format", "xml"]).is_err());
+        assert!(parse(&["mg", "--dialect", "oracle"]).is_err());
+        assert!(parse(&["mg", "schema"]).is_err(), "--from is required");
+        assert!(parse(&["mg", "explain"]).is_err(), "RULE or --list");
+        assert!(parse(&["mg", "explain", "--list"]).is_ok());
+        assert_eq!(run(args(&["mg", "--format", "xml"])), 2);
+        assert_eq!(run(args(&["mg", "--version"])), 0);
+    }
+
+    #[test]
+    fn explain_exit_codes() {
+        assert_eq!(run(args(&["mg", "explain", "MG102"])), 0);
+        assert_eq!(run(args(&["mg", "explain", "MG999"])), 2);
+        let list = rule_list();
+        assert_eq!(list.lines().count(), crate::rules::ALL.len());
+        assert!(list.contains("MG102  missing-column"), "{list}");
+    }
+
+    #[test]
+    fn unreadable_root_is_exit_2() {
+        assert_eq!(run(args(&["mg", "/nonexistent/migraguard-root"])), 2);
+    }
+
+    #[test]
+    fn schema_json_serializes_nested_types() {
+        use crate::schema::{Column, SqlType, Table};
+        use crate::source::Location;
+        let mut t = Table::new("t", None, Location::line("m.sql", 1));
+        t.columns.push(Column::new(
+            "tags",
+            SqlType::Array(Box::new(SqlType::Array(Box::new(SqlType::Text)))),
+            Location::line("m.sql", 2),
+        ));
+        let mut schema = Schema::default();
+        schema.insert_table(t);
+        let v = serde_json::to_value(&schema).unwrap();
+        assert_eq!(
+            v["tables"]["t"]["columns"][0]["ty"],
+            serde_json::json!({"kind": "array", "of": {"kind": "array", "of": {"kind": "text"}}})
+        );
+    }
+
+    #[test]
+    fn colour_rules() {
+        use std::ffi::OsStr;
+        assert!(use_color(true, None));
+        assert!(use_color(true, Some(OsStr::new(""))));
+        assert!(!use_color(true, Some(OsStr::new("1"))));
+        assert!(!use_color(false, None));
+    }
+
+    #[test]
+    fn fail_on_thresholds() {
+        use crate::findings::Finding;
+        use crate::rules::{MG102, MG103};
+        let warn = vec![Finding::new(&MG103, Some("t"), None, "k", "m")];
+        let err = vec![Finding::new(&MG102, Some("t"), Some("c"), "k", "m")];
+        assert!(!FailOn::Error.fails(&warn));
+        assert!(FailOn::Warning.fails(&warn));
+        assert!(FailOn::Error.fails(&err));
+        assert!(!FailOn::Never.fails(&err));
+        assert!(!FailOn::Warning.fails(&[]));
+    }
 }
