@@ -10,12 +10,12 @@ mod init;
 pub use init::{render_config, CONFIG_FILE};
 
 use crate::dialect::Dialect;
-use crate::pipeline::{self, Fatal};
+use crate::pipeline::{self, CheckOutcome, Fatal};
 use crate::report::{self, human::HumanOptions, Summary};
 use crate::rules::Severity;
 use crate::schema::Schema;
 use crate::scope::{baseline_path, Baseline, KnownSet, Scope};
-use crate::snapshot::WorktreeSnapshot;
+use crate::snapshot::{Snapshot, WorktreeSnapshot};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -274,32 +274,43 @@ fn check(args: &CheckArgs) -> Result<i32, Fatal> {
             scope = scope.known(KnownSet::baseline(&b));
         }
     }
-    let mut outcome = pipeline::check(&snapshot, config)?;
-    let scoped = scope.apply(std::mem::take(&mut outcome.findings));
-    let summary = Summary::from_outcome(&outcome, &scoped);
-
+    let outcome = pipeline::check(&snapshot, config)?;
     let to_file = args.output.is_some();
-    let text = match args.format {
-        FormatArg::Human => {
-            let no_color = std::env::var_os("NO_COLOR");
-            let opts = HumanOptions {
-                color: !to_file && use_color(std::io::stdout().is_terminal(), no_color.as_deref()),
-                width: terminal_width(),
-            };
-            report::human::render(&scoped.findings, &summary, &snapshot, &opts)
-        }
-        FormatArg::Short => report::short::render(&scoped.findings),
-        FormatArg::Json => report::json::render(&scoped.findings, &summary),
+    let no_color = std::env::var_os("NO_COLOR");
+    let opts = HumanOptions {
+        color: !to_file && use_color(std::io::stdout().is_terminal(), no_color.as_deref()),
+        width: terminal_width(),
     };
+    let (text, code) = finish_check(&snapshot, outcome, &scope, args.format, &opts, args.fail_on);
     match &args.output {
         Some(path) => write_file(path, &text)?,
         None => print(&text)?,
     }
-    Ok(if args.fail_on.fails(&scoped.findings) {
+    Ok(code)
+}
+
+/// Everything after the pipeline: scope, the report's text and the exit code.
+pub fn finish_check(
+    snapshot: &dyn Snapshot,
+    mut outcome: CheckOutcome,
+    scope: &Scope<'_>,
+    format: FormatArg,
+    human: &HumanOptions,
+    fail_on: FailOn,
+) -> (String, i32) {
+    let scoped = scope.apply(std::mem::take(&mut outcome.findings));
+    let summary = Summary::from_outcome(&outcome, &scoped);
+    let text = match format {
+        FormatArg::Human => report::human::render(&scoped.findings, &summary, snapshot, human),
+        FormatArg::Short => report::short::render(&scoped.findings),
+        FormatArg::Json => report::json::render(&scoped.findings, &summary),
+    };
+    let code = if fail_on.fails(&scoped.findings) {
         1
     } else {
         0
-    })
+    };
+    (text, code)
 }
 
 /// SWITCH: replace the body with
@@ -542,6 +553,100 @@ mod tests {
             v["tables"]["t"]["columns"][0]["ty"],
             serde_json::json!({"kind": "array", "of": {"kind": "array", "of": {"kind": "text"}}})
         );
+    }
+
+    fn outcome(findings: Vec<crate::findings::Finding>) -> CheckOutcome {
+        use crate::discover::Project;
+        let mut models = crate::models::ModelSchema::default();
+        let t = crate::schema::Table::new(
+            "services",
+            None,
+            crate::source::Location::line("app/models.py", 3),
+        );
+        models.schema.insert_table(t);
+        let migrated = crate::migrations::MigratedSchema {
+            migrations: 4,
+            ..Default::default()
+        };
+        CheckOutcome {
+            project: Project {
+                dialect: Dialect::Sqlite,
+                dialect_reason: "test".into(),
+                models: Vec::new(),
+                migrations: Vec::new(),
+                config: crate::config::Config::default(),
+            },
+            models,
+            migrated,
+            findings,
+            notes: vec!["1 diesel model file skipped".into()],
+        }
+    }
+
+    #[test]
+    fn finish_check_scopes_renders_and_decides_the_exit_code() {
+        use crate::report::fixtures;
+        let snap = crate::scope::testing::MemSnapshot::new(&[(
+            "app/models.py",
+            "# migraguard: ignore[MG102]\nx = 1\n",
+        )]);
+        let config = crate::config::Config::default();
+        let mut findings = fixtures::findings();
+        // MG102 at app/models.py:6 is not suppressed (comment is on line 1)
+        findings.push(
+            crate::findings::Finding::new(
+                &crate::rules::MG102,
+                Some("t"),
+                Some("x"),
+                "missing",
+                "m",
+            )
+            .at(crate::source::Location::line("app/models.py", 2)),
+        );
+        let baseline = Baseline::from_findings(findings.iter().filter(|f| f.rule.id == "MG204"));
+        let scope = Scope::new(&snap, &config)
+            .unwrap()
+            .known(KnownSet::baseline(&baseline));
+        let opts = HumanOptions::default();
+        let (json, code) = finish_check(
+            &snap,
+            outcome(findings.clone()),
+            &scope,
+            FormatArg::Json,
+            &opts,
+            FailOn::Error,
+        );
+        assert_eq!(code, 1);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["summary"]["suppressed"], 1);
+        assert_eq!(v["summary"]["baselined"], 1);
+        assert_eq!(v["summary"]["model_tables"], 1);
+        assert_eq!(v["summary"]["migrations"], 4);
+        assert_eq!(v["findings"].as_array().unwrap().len(), 2);
+
+        let (human, _) = finish_check(
+            &snap,
+            outcome(findings.clone()),
+            &scope,
+            FormatArg::Human,
+            &opts,
+            FailOn::Never,
+        );
+        assert!(human.ends_with(
+            "note: 1 diesel model file skipped\n1 error, 1 warning in 1 model table, 4 migrations (sqlite); 1 suppressed, 1 in baseline\n"
+        ), "{human}");
+
+        let all = Scope::new(&snap, &config).unwrap().all(true);
+        let (short, code) = finish_check(
+            &snap,
+            outcome(findings),
+            &all,
+            FormatArg::Short,
+            &opts,
+            FailOn::Never,
+        );
+        assert_eq!(code, 0);
+        assert_eq!(short.lines().count(), 4);
     }
 
     #[test]
