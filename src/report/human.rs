@@ -63,6 +63,10 @@ impl<'a> Sources<'a> {
     }
 }
 
+/// Longer lines (minified SQL, generated code) are not shown as snippets: the
+/// location is named instead of flooding the terminal.
+const MAX_SNIPPET_LINE: usize = 1000;
+
 /// Byte span of `loc` in `src`, None when the location is outside the file.
 /// An empty range (a location that only knows its line) grows to the rest of
 /// the line so the snippet underlines something.
@@ -71,13 +75,17 @@ fn span(src: &SourceText, loc: &Location) -> Option<SourceSpan> {
     if loc.start.line == 0 || loc.start.line as usize > lines {
         return None;
     }
+    let line_start = src.index.offset(&src.text, Pos::new(loc.start.line, 1));
+    let line_len = src.text[line_start..]
+        .find('\n')
+        .unwrap_or(src.text.len() - line_start);
+    if line_len > MAX_SNIPPET_LINE {
+        return None;
+    }
     let start = src.index.offset(&src.text, loc.start);
     let mut end = src.index.offset(&src.text, loc.end).max(start);
     if end == start {
-        let line_start = src.index.offset(&src.text, Pos::new(loc.start.line, 1));
-        let rest = src.text.get(line_start..).unwrap_or("");
-        let line_len = rest.find('\n').unwrap_or(rest.len());
-        end = line_start + rest[..line_len].trim_end().len();
+        end = line_start + src.text[line_start..line_start + line_len].trim_end().len();
         end = end.max(start);
     }
     Some(SourceSpan::from(start..end))
@@ -399,6 +407,20 @@ mod tests {
         ];
         let out = render_plain(&f, &fixtures::snapshot());
         assert!(out.contains("note: at app/models.py:999:3"), "{out}");
+    }
+
+    #[test]
+    fn very_long_lines_are_named_not_printed() {
+        let long = format!("CREATE TABLE t (c INT);{}\n", " ".repeat(5000));
+        let snap = MemSnapshot::new(&[("dump.sql", long.as_str())]);
+        let f =
+            vec![
+                Finding::new(&crate::rules::MG103, Some("t"), None, "k", "extra")
+                    .at(Location::new("dump.sql", Pos::new(1, 14), Pos::new(1, 15))),
+            ];
+        let out = render_plain(&f, &snap);
+        assert!(out.contains("note: at dump.sql:1:14"), "{out}");
+        assert!(out.len() < 1000, "{out}");
     }
 
     #[test]
