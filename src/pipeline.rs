@@ -161,6 +161,56 @@ fn require_migrations(project: &Project) -> Result<(), Fatal> {
     Ok(())
 }
 
+/// Inputs were found but yielded nothing: comparing would report every table
+/// of the other side, a flood of false alarms. Stop instead, and say what the
+/// frontends could not read.
+fn require_content(
+    project: &Project,
+    models: &ModelSchema,
+    migrated: &MigratedSchema,
+) -> Result<(), Fatal> {
+    fn explain(findings: &[Finding], fallback: &str) -> String {
+        if findings.is_empty() {
+            return fallback.to_string();
+        }
+        let mut lines: Vec<String> = findings
+            .iter()
+            .take(3)
+            .map(|f| match &f.location {
+                Some(l) => format!("{l}: {}", f.message),
+                None => f.message.clone(),
+            })
+            .collect();
+        if findings.len() > 3 {
+            lines.push(format!("... and {} more", findings.len() - 3));
+        }
+        lines.join("\n")
+    }
+    if migrated.migrations == 0 {
+        let paths: Vec<&str> = project.migrations.iter().map(|m| m.path.as_str()).collect();
+        return Err(
+            Fatal::new(format!("no migration files found in {}", paths.join(", "))).with_help(
+                explain(
+                    &migrated.findings,
+                    "check the migrations path and layout in migraguard.toml",
+                ),
+            ),
+        );
+    }
+    if models.schema.tables.is_empty() {
+        return Err(Fatal::new(format!(
+            "no model tables found in {} model file{}",
+            models.files,
+            if models.files == 1 { "" } else { "s" }
+        ))
+        .with_help(explain(
+            &models.findings,
+            "check the models path and kind in migraguard.toml",
+        )));
+    }
+    Ok(())
+}
+
 /// The schema the models declare (no requirement checks: `schema --from models`).
 pub fn model_schema(snapshot: &dyn Snapshot, project: &Project) -> (ModelSchema, Vec<String>) {
     let (inputs, notes) = supported_models(project);
@@ -196,6 +246,7 @@ pub fn check_project(snapshot: &dyn Snapshot, project: Project) -> Result<CheckO
         || crate::models::load(snapshot, &inputs, dialect),
         || migrated_schema(snapshot, &project),
     );
+    require_content(&project, &models, &migrated)?;
     let diffed = crate::diff::diff(&models, &migrated, dialect);
     let mut findings = std::mem::take(&mut models.findings);
     findings.append(&mut migrated.findings);
@@ -243,6 +294,40 @@ mod tests {
         assert_eq!(notes.len(), 1);
         assert!(notes[0].contains("diesel"), "{}", notes[0]);
         assert!(require_models(&p, &kept).is_ok());
+    }
+
+    #[test]
+    fn empty_inputs_are_fatal_with_the_reason() {
+        use crate::rules::MG002;
+        use crate::schema::Table;
+        use crate::source::Location;
+        let p = project(
+            vec![input(ModelKind::Sqlalchemy)],
+            vec![MigrationInput {
+                path: "migrations".into(),
+                layout: crate::discover::Layout::Numbered,
+            }],
+        );
+        let mut models = ModelSchema::default();
+        let mut migrated = MigratedSchema::default();
+        let err = require_content(&p, &models, &migrated).unwrap_err();
+        assert_eq!(err.message, "no migration files found in migrations");
+        migrated.migrations = 2;
+        models.files = 1;
+        models.findings.push(
+            Finding::new(&MG002, None, None, "syntax", "invalid syntax")
+                .at(Location::line("app/models.py", 3)),
+        );
+        let err = require_content(&p, &models, &migrated).unwrap_err();
+        assert_eq!(err.message, "no model tables found in 1 model file");
+        assert_eq!(
+            err.help.as_deref(),
+            Some("app/models.py:3:1: invalid syntax")
+        );
+        models
+            .schema
+            .insert_table(Table::new("t", None, Location::line("app/models.py", 1)));
+        assert!(require_content(&p, &models, &migrated).is_ok());
     }
 
     #[test]
