@@ -134,7 +134,9 @@ pub fn supported_models(project: &Project) -> (Vec<ModelInput>, Vec<String>) {
     (kept, notes)
 }
 
-fn require_models(project: &Project, inputs: &[ModelInput]) -> Result<(), Fatal> {
+/// Exit 2 unless some model file of a readable kind was found.
+pub fn require_models(project: &Project) -> Result<(), Fatal> {
+    let (inputs, _) = supported_models(project);
     if inputs.iter().any(|i| !i.files.is_empty()) {
         return Ok(());
     }
@@ -151,7 +153,8 @@ fn require_models(project: &Project, inputs: &[ModelInput]) -> Result<(), Fatal>
     ))
 }
 
-fn require_migrations(project: &Project) -> Result<(), Fatal> {
+/// Exit 2 unless some migration input was found.
+pub fn require_migrations(project: &Project) -> Result<(), Fatal> {
     if project.migrations.is_empty() {
         return Err(Fatal::new("no migrations found").with_help(
             "point migraguard at them in migraguard.toml: [[migrations]] path = \"migrations\" \
@@ -239,7 +242,7 @@ pub fn check(snapshot: &dyn Snapshot, config: Config) -> Result<CheckOutcome, Fa
 /// `check` for an already discovered project.
 pub fn check_project(snapshot: &dyn Snapshot, project: Project) -> Result<CheckOutcome, Fatal> {
     let (inputs, notes) = supported_models(&project);
-    require_models(&project, &inputs)?;
+    require_models(&project)?;
     require_migrations(&project)?;
     let dialect = project.dialect;
     let (mut models, mut migrated) = rayon::join(
@@ -293,7 +296,7 @@ mod tests {
         assert_eq!(kept.len(), 1);
         assert_eq!(notes.len(), 1);
         assert!(notes[0].contains("diesel"), "{}", notes[0]);
-        assert!(require_models(&p, &kept).is_ok());
+        assert!(require_models(&p).is_ok());
     }
 
     #[test]
@@ -333,11 +336,10 @@ mod tests {
     #[test]
     fn nothing_readable_is_fatal() {
         let p = project(vec![input(ModelKind::Seaorm)], vec![]);
-        let (kept, _) = supported_models(&p);
-        let err = require_models(&p, &kept).unwrap_err();
+        let err = require_models(&p).unwrap_err();
         assert!(err.message.contains("cannot read"), "{}", err.message);
         let p = project(vec![], vec![]);
-        assert!(require_models(&p, &[]).is_err());
+        assert!(require_models(&p).is_err());
         assert!(require_migrations(&p).is_err());
     }
 }

@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
     name = "migraguard",
     version,
     about = "Check that ORM models and SQL migrations agree, before commit and in CI",
+    override_usage = "migraguard [check] [PATH] [OPTIONS]\n       migraguard <COMMAND> [ARGS]",
     after_help = "Without a command, `check` runs: `migraguard` and `migraguard PATH` check PATH (default: .)."
 )]
 pub struct Cli {
@@ -330,10 +331,12 @@ fn schema(args: &SchemaArgs) -> Result<i32, Fatal> {
     let dialect = project.dialect;
     let (schema, findings, notes) = match args.from {
         SchemaFrom::Models => {
+            pipeline::require_models(&project)?;
             let (m, notes) = pipeline::model_schema(&snapshot, &project);
             (m.schema, m.findings, notes)
         }
         SchemaFrom::Migrations => {
+            pipeline::require_migrations(&project)?;
             let m = pipeline::migrated_schema(&snapshot, &project);
             (m.schema, m.findings, Vec::new())
         }
