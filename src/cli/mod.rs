@@ -653,6 +653,26 @@ mod tests {
     }
 
     #[test]
+    fn init_never_overwrites_without_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join(CONFIG_FILE);
+        std::fs::write(&target, "dialect = \"mysql\"\n").unwrap();
+        let root = dir.path().to_str().unwrap();
+        assert_eq!(run(args(&["mg", "init", root])), 2);
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "dialect = \"mysql\"\n"
+        );
+    }
+
+    #[test]
+    fn output_to_an_unwritable_place_is_fatal() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = write_file(dir.path(), "x").unwrap_err();
+        assert!(err.message.starts_with("cannot write"), "{}", err.message);
+    }
+
+    #[test]
     fn colour_rules() {
         use std::ffi::OsStr;
         assert!(use_color(true, None));
