@@ -193,7 +193,9 @@ impl<'a> Scope<'a> {
                 .iter()
                 .position(|k| k.fingerprints.contains(&f.fingerprint))
             {
-                counts.known[i].1 += 1;
+                if let Some((_, n)) = counts.known.get_mut(i) {
+                    *n += 1;
+                }
                 continue;
             }
             kept.push(f);
