@@ -68,8 +68,8 @@ impl<'a> Sources<'a> {
 const MAX_SNIPPET_LINE: usize = 1000;
 
 /// Byte span of `loc` in `src`, None when the location is outside the file.
-/// An empty range (a location that only knows its line) grows to the rest of
-/// the line so the snippet underlines something.
+/// The span stays on its first line; an empty range (a location that only
+/// knows its line) grows to the rest of the line so something is underlined.
 fn span(src: &SourceText, loc: &Location) -> Option<SourceSpan> {
     let lines = src.index.line_count();
     if loc.start.line == 0 || loc.start.line as usize > lines {
@@ -82,12 +82,21 @@ fn span(src: &SourceText, loc: &Location) -> Option<SourceSpan> {
     if line_len > MAX_SNIPPET_LINE {
         return None;
     }
-    let start = src.index.offset(&src.text, loc.start);
-    let mut end = src.index.offset(&src.text, loc.end).max(start);
-    if end == start {
-        end = line_start + src.text[line_start..line_start + line_len].trim_end().len();
-        end = end.max(start);
+    let line_end = line_start + src.text[line_start..line_start + line_len].trim_end().len();
+    let mut start = src.index.offset(&src.text, loc.start);
+    let end = src.index.offset(&src.text, loc.end).max(start);
+    let empty = end == start;
+    if empty && start == line_start {
+        let line = &src.text[line_start..line_end];
+        start += line.len() - line.trim_start().len();
     }
+    // A whole statement or call would print every line it spans (a 50-column
+    // CREATE TABLE); its first line says where it is.
+    let end = if empty || end > line_end {
+        line_end.max(start)
+    } else {
+        end
+    };
     Some(SourceSpan::from(start..end))
 }
 
@@ -421,6 +430,43 @@ mod tests {
         let out = render_plain(&f, &snap);
         assert!(out.contains("note: at dump.sql:1:14"), "{out}");
         assert!(out.len() < 1000, "{out}");
+    }
+
+    #[test]
+    fn multi_line_spans_are_cut_to_their_first_line() {
+        let sql = "CREATE TABLE t (\n    a INT,\n    b INT\n);\n";
+        let src = SourceText {
+            text: sql.into(),
+            index: LineIndex::new(sql),
+        };
+        let whole = Location::new("m.sql", Pos::new(1, 1), Pos::new(4, 3));
+        let sp = span(&src, &whole).unwrap();
+        assert_eq!(
+            &sql[sp.offset()..sp.offset() + sp.len()],
+            "CREATE TABLE t ("
+        );
+        let name = Location::new("m.sql", Pos::new(2, 5), Pos::new(2, 6));
+        let sp = span(&src, &name).unwrap();
+        assert_eq!(&sql[sp.offset()..sp.offset() + sp.len()], "a");
+        let line_only = Location::line("m.sql", 3);
+        let sp = span(&src, &line_only).unwrap();
+        assert_eq!(&sql[sp.offset()..sp.offset() + sp.len()], "b INT");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn spans_stay_inside_the_text(
+            text in "[a-zé \t\r\n]{0,60}",
+            l1 in 0u32..8, c1 in 0u32..30, l2 in 0u32..8, c2 in 0u32..30,
+        ) {
+            let src = SourceText { text: text.as_str().into(), index: LineIndex::new(&text) };
+            let loc = Location::new("f", Pos::new(l1, c1), Pos::new(l2, c2));
+            if let Some(sp) = span(&src, &loc) {
+                proptest::prop_assert!(sp.offset() + sp.len() <= text.len());
+                proptest::prop_assert!(text.is_char_boundary(sp.offset()));
+                proptest::prop_assert!(text.is_char_boundary(sp.offset() + sp.len()));
+            }
+        }
     }
 
     #[test]
