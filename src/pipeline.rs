@@ -201,10 +201,14 @@ fn require_content(
         );
     }
     if models.schema.tables.is_empty() {
+        let files: usize = supported_models(project)
+            .0
+            .iter()
+            .map(|i| i.files.len())
+            .sum();
         return Err(Fatal::new(format!(
-            "no model tables found in {} model file{}",
-            models.files,
-            if models.files == 1 { "" } else { "s" }
+            "no model tables found in {files} model file{}",
+            if files == 1 { "" } else { "s" }
         ))
         .with_help(explain(
             &models.findings,
@@ -316,7 +320,6 @@ mod tests {
         let err = require_content(&p, &models, &migrated).unwrap_err();
         assert_eq!(err.message, "no migration files found in migrations");
         migrated.migrations = 2;
-        models.files = 1;
         models.findings.push(
             Finding::new(&MG002, None, None, "syntax", "invalid syntax")
                 .at(Location::line("app/models.py", 3)),
