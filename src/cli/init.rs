@@ -3,10 +3,7 @@
 
 use crate::discover::Project;
 use serde::Serialize;
-use std::collections::BTreeSet;
-
-/// Above this many model files, `[[models]]` lists their folders instead.
-const MAX_LISTED_FILES: usize = 20;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub const CONFIG_FILE: &str = "migraguard.toml";
 
@@ -25,6 +22,27 @@ fn toml_str(s: &str) -> String {
 
 fn parent(path: &str) -> &str {
     path.rsplit_once('/').map_or(".", |(dir, _)| dir)
+}
+
+/// Model files sharing a folder are written as that folder (shorter, and new
+/// model files there are picked up); a file alone in its folder stays a file,
+/// so a folder of unrelated code is not pulled in for one model file.
+/// Files at the root are always listed.
+fn model_paths(files: &[String]) -> BTreeSet<&str> {
+    let mut per_dir: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for f in files {
+        per_dir.entry(parent(f)).or_default().push(f);
+    }
+    let mut out = BTreeSet::new();
+    for (dir, files) in per_dir {
+        // the root as a folder would mean every Python file of the repository
+        if files.len() >= 2 && dir != "." {
+            out.insert(dir);
+        } else {
+            out.extend(files);
+        }
+    }
+    out
 }
 
 /// The config text for `project`. Top-level keys come before the `[[...]]`
@@ -64,11 +82,7 @@ pub fn render_config(project: &Project) -> String {
     }
     for input in &project.models {
         let kind = serde_name(&input.kind);
-        let paths: BTreeSet<&str> = if input.files.len() > MAX_LISTED_FILES {
-            input.files.iter().map(|f| parent(f)).collect()
-        } else {
-            input.files.iter().map(String::as_str).collect()
-        };
+        let paths = model_paths(&input.files);
         for path in paths {
             out.push_str("[[models]]\n");
             out.push_str(&format!("path = {}\n", toml_str(path)));
@@ -114,7 +128,7 @@ mod tests {
     #[test]
     fn writes_valid_toml_with_what_was_found() {
         let text = render_config(&project(
-            vec!["app/models.py".into(), "app/\"odd\".py".into()],
+            vec!["app/models.py".into(), "lib/\"odd\".py".into()],
             "alembic.ini sqlalchemy.url",
         ));
         assert!(text.contains("# Detected from alembic.ini sqlalchemy.url.\ndialect = \"sqlite\""));
@@ -122,7 +136,7 @@ mod tests {
         assert_eq!(v["dialect"].as_str(), Some("sqlite"));
         let models = v["models"].as_array().unwrap();
         assert_eq!(models.len(), 2);
-        assert_eq!(models[0]["path"].as_str(), Some("app/\"odd\".py"));
+        assert_eq!(models[1]["path"].as_str(), Some("lib/\"odd\".py"));
         assert_eq!(models[0]["kind"].as_str(), Some("sqlalchemy"));
         assert_eq!(
             v["migrations"][0]["layout"].as_str(),
@@ -133,10 +147,10 @@ mod tests {
     }
 
     #[test]
-    fn many_model_files_collapse_to_folders() {
-        let files = (0..30)
+    fn model_files_sharing_a_folder_collapse_to_it() {
+        let files = (0..3)
             .map(|i| format!("app/models/m{i}.py"))
-            .chain(["models.py".to_string()])
+            .chain(["models.py", "db.py", "app/database.py"].map(String::from))
             .collect();
         let text = render_config(&project(files, "default"));
         assert!(text.contains("No dialect was detected"));
@@ -147,6 +161,9 @@ mod tests {
             .iter()
             .map(|m| m["path"].as_str().unwrap())
             .collect();
-        assert_eq!(paths, vec![".", "app/models"]);
+        assert_eq!(
+            paths,
+            vec!["app/database.py", "app/models", "db.py", "models.py"]
+        );
     }
 }
