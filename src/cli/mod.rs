@@ -244,6 +244,28 @@ fn dispatch(command: Command) -> Result<i32, Fatal> {
     }
 }
 
+/// Problems in the config that do not stop the check (unknown keys).
+/// SWITCH: `config.warnings.clone()` once `Config::warnings` (discover
+/// branch) is merged.
+fn config_warnings(_config: &crate::config::Config) -> Vec<String> {
+    Vec::new()
+}
+
+/// The config, with its non-fatal warnings printed on stderr.
+fn load_config(
+    snapshot: &dyn Snapshot,
+    explicit: Option<&Path>,
+    dialect: Option<Dialect>,
+) -> Result<crate::config::Config, Fatal> {
+    let config = pipeline::load_config(snapshot, explicit, dialect)?;
+    let warnings = config_warnings(&config);
+    if !warnings.is_empty() {
+        let text: String = warnings.iter().map(|w| format!("warning: {w}\n")).collect();
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    }
+    Ok(config)
+}
+
 fn open_root(path: &Path) -> Result<WorktreeSnapshot, Fatal> {
     WorktreeSnapshot::open(path).map_err(|e| {
         Fatal::new(format!("cannot read {}: {e}", path.display()))
@@ -268,7 +290,7 @@ fn write_file(path: &Path, text: &str) -> Result<(), Fatal> {
 
 fn check(args: &CheckArgs) -> Result<i32, Fatal> {
     let snapshot = open_root(&args.path)?;
-    let config = pipeline::load_config(&snapshot, args.config.as_deref(), args.dialect)?;
+    let config = load_config(&snapshot, args.config.as_deref(), args.dialect)?;
     let mut scope = Scope::new(&snapshot, &config)?.all(args.all);
     if !args.all {
         if let Some(b) = Baseline::load(&snapshot, &config)? {
@@ -326,7 +348,7 @@ fn render_schema_sql(_schema: &Schema, _dialect: Dialect) -> Result<String, Fata
 
 fn schema(args: &SchemaArgs) -> Result<i32, Fatal> {
     let snapshot = open_root(&args.path)?;
-    let config = pipeline::load_config(&snapshot, args.config.as_deref(), args.dialect)?;
+    let config = load_config(&snapshot, args.config.as_deref(), args.dialect)?;
     let project = pipeline::discover(&snapshot, config)?;
     let dialect = project.dialect;
     let (schema, findings, notes) = match args.from {
@@ -423,7 +445,7 @@ fn init(args: &InitArgs) -> Result<i32, Fatal> {
 
 fn baseline(args: &BaselineArgs) -> Result<i32, Fatal> {
     let snapshot = open_root(&args.path)?;
-    let config = pipeline::load_config(&snapshot, args.config.as_deref(), args.dialect)?;
+    let config = load_config(&snapshot, args.config.as_deref(), args.dialect)?;
     // The baseline records what a check would report without a baseline:
     // configuration and inline suppressions still apply.
     let scope = Scope::new(&snapshot, &config)?;
