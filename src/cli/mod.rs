@@ -370,7 +370,13 @@ fn schema(args: &SchemaArgs) -> Result<i32, Fatal> {
             s.push('\n');
             s
         }
-        SchemaFormat::Sql => render_schema_sql(&schema, dialect)?,
+        SchemaFormat::Sql => {
+            let mut s = render_schema_sql(&schema, dialect)?;
+            if !s.is_empty() && !s.ends_with('\n') {
+                s.push('\n');
+            }
+            s
+        }
     };
     print(&text)?;
     // What the frontends could not read explains gaps in the schema; stderr
