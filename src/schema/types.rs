@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", content = "of", rename_all = "snake_case")]
 pub enum SqlType {
     /// Size in bytes: 1 (tinyint), 2 (smallint), 4 (integer), 8 (bigint).
     Integer {
@@ -382,5 +382,29 @@ mod tests {
         assert_eq!(normalize_default("'{}'"), "'{}'");
         assert_eq!(normalize_default("'draft'::character varying"), "'draft'");
         assert_eq!(normalize_default("TRUE"), normalize_default("'t'"));
+    }
+}
+
+#[cfg(test)]
+mod serde_tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_serializes() {
+        for t in [
+            SqlType::Other("geometry".into()),
+            SqlType::Array(Box::new(SqlType::Text)),
+            SqlType::String {
+                len: Some(3),
+                fixed: false,
+            },
+            SqlType::Boolean,
+        ] {
+            assert!(serde_json::to_string(&t).is_ok(), "{t:?}");
+        }
+        assert_eq!(
+            serde_json::to_string(&SqlType::Other("geometry".into())).unwrap_or_default(),
+            r#"{"kind":"other","of":"geometry"}"#
+        );
     }
 }

@@ -2,8 +2,10 @@
 //! through a `Snapshot`, so checking the working tree, the git index or a
 //! commit is the same pipeline with a different first stage.
 
+mod memory;
 mod worktree;
 
+pub use memory::MemorySnapshot;
 pub use worktree::WorktreeSnapshot;
 
 use crate::source::SourceFile;
