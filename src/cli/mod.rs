@@ -5,10 +5,6 @@
 //! root, nothing to compare). Every path returns a `Result`; errors are
 //! rendered by miette on stderr.
 
-mod init;
-
-pub use init::{render_config, CONFIG_FILE};
-
 use crate::dialect::Dialect;
 use crate::pipeline::{self, CheckOutcome, Fatal};
 use crate::report::{self, human::HumanOptions, Summary};
@@ -168,6 +164,9 @@ fn parse_dialect(s: &str) -> Result<Dialect, String> {
         .ok_or_else(|| format!("unknown dialect `{s}` (expected sqlite, postgresql or mysql)"))
 }
 
+/// The file `init` writes.
+pub const CONFIG_FILE: &str = "migraguard.toml";
+
 const SUBCOMMANDS: &[&str] = &["check", "schema", "explain", "init", "baseline", "help"];
 const TOP_LEVEL_FLAGS: &[&str] = &["-h", "--help", "-V", "--version"];
 
@@ -244,13 +243,6 @@ fn dispatch(command: Command) -> Result<i32, Fatal> {
     }
 }
 
-/// Problems in the config that do not stop the check (unknown keys).
-/// SWITCH: `config.warnings.clone()` once `Config::warnings` (discover
-/// branch) is merged.
-fn config_warnings(_config: &crate::config::Config) -> Vec<String> {
-    Vec::new()
-}
-
 /// The config, with its non-fatal warnings printed on stderr.
 fn load_config(
     snapshot: &dyn Snapshot,
@@ -258,9 +250,13 @@ fn load_config(
     dialect: Option<Dialect>,
 ) -> Result<crate::config::Config, Fatal> {
     let config = pipeline::load_config(snapshot, explicit, dialect)?;
-    let warnings = config_warnings(&config);
-    if !warnings.is_empty() {
-        let text: String = warnings.iter().map(|w| format!("warning: {w}\n")).collect();
+    // Problems that do not stop the check (unknown keys).
+    if !config.warnings.is_empty() {
+        let text: String = config
+            .warnings
+            .iter()
+            .map(|w| format!("warning: {w}\n"))
+            .collect();
         let _ = std::io::stderr().write_all(text.as_bytes());
     }
     Ok(config)
@@ -436,14 +432,22 @@ fn explain(args: &ExplainArgs) -> Result<i32, Fatal> {
 
 fn init(args: &InitArgs) -> Result<i32, Fatal> {
     let snapshot = open_root(&args.path)?;
-    let target = args.path.join(CONFIG_FILE);
-    if target.exists() && !args.force {
-        return Err(Fatal::new(format!("{} already exists", target.display()))
-            .with_help("pass --force to overwrite it"));
+    // Any existing config file, not only the one written: `.migraguard.toml`
+    // would otherwise be silently shadowed by the new `migraguard.toml`.
+    if !args.force {
+        if let Some(existing) = crate::config::CONFIG_FILES
+            .iter()
+            .map(|name| args.path.join(name))
+            .find(|p| p.exists())
+        {
+            return Err(Fatal::new(format!("{} already exists", existing.display()))
+                .with_help("pass --force to overwrite it"));
+        }
     }
+    let target = args.path.join(CONFIG_FILE);
     // Auto-detection only: the point is to write down what zero-config finds.
     let project = pipeline::discover(&snapshot, crate::config::Config::default())?;
-    let text = render_config(&project);
+    let text = project.to_config_toml();
     write_file(&target, &text)?;
     print(&format!("wrote {}:\n\n{text}", target.display()))?;
     Ok(0)
@@ -617,7 +621,7 @@ mod tests {
     #[test]
     fn finish_check_scopes_renders_and_decides_the_exit_code() {
         use crate::report::fixtures;
-        let snap = crate::scope::testing::MemSnapshot::new(&[(
+        let snap = crate::scope::testing::mem(&[(
             "app/models.py",
             "# migraguard: ignore[MG102]\nx = 1\n",
         )]);
@@ -691,6 +695,11 @@ mod tests {
             std::fs::read_to_string(&target).unwrap(),
             "dialect = \"mysql\"\n"
         );
+        // a hidden config would be shadowed by a new migraguard.toml
+        std::fs::remove_file(&target).unwrap();
+        std::fs::write(dir.path().join(".migraguard.toml"), "").unwrap();
+        assert_eq!(run(args(&["mg", "init", root])), 2);
+        assert!(!target.exists());
     }
 
     #[test]

@@ -366,7 +366,7 @@ pub fn render_error(d: &dyn Diagnostic, opts: &HumanOptions) -> String {
 mod tests {
     use super::*;
     use crate::report::fixtures;
-    use crate::scope::testing::MemSnapshot;
+    use crate::scope::testing::{mem, MemSnapshot};
 
     fn render_plain(findings: &[Finding], snap: &MemSnapshot) -> String {
         render(
@@ -388,7 +388,7 @@ mod tests {
     #[test]
     fn unreadable_files_still_print_without_snippets() {
         let f = fixtures::findings();
-        let out = render_plain(&f, &MemSnapshot::new(&[]));
+        let out = render_plain(&f, &mem(&[]));
         assert!(out.contains("MG102 missing-column"));
         assert!(
             out.contains("note: at app/models.py:6:5: declared here"),
@@ -421,7 +421,7 @@ mod tests {
     #[test]
     fn very_long_lines_are_named_not_printed() {
         let long = format!("CREATE TABLE t (c INT);{}\n", " ".repeat(5000));
-        let snap = MemSnapshot::new(&[("dump.sql", long.as_str())]);
+        let snap = mem(&[("dump.sql", long.as_str())]);
         let f =
             vec![
                 Finding::new(&crate::rules::MG103, Some("t"), None, "k", "extra")

@@ -127,7 +127,7 @@ pub(crate) fn sorted(findings: &[Finding]) -> Vec<&Finding> {
 pub(crate) mod fixtures {
     use super::*;
     use crate::rules::{MG102, MG103, MG204};
-    use crate::scope::testing::MemSnapshot;
+    use crate::scope::testing::{mem, MemSnapshot};
     use crate::source::{Location, Pos};
 
     pub const MODELS: &str = "\
@@ -149,7 +149,7 @@ CREATE TABLE audit_log (id INTEGER PRIMARY KEY);
 ";
 
     pub fn snapshot() -> MemSnapshot {
-        MemSnapshot::new(&[
+        mem(&[
             ("app/models.py", MODELS),
             ("migrations/0001_init.sql", MIGRATION),
         ])

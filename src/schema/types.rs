@@ -46,21 +46,10 @@ pub enum SqlType {
         name: Option<String>,
         values: Vec<String>,
     },
-    /// Serialized as `{"kind":"array","of":{...}}`: an internally tagged
-    /// newtype variant holding the enum itself would not compile once
-    /// serialized (the serializer type nests without end).
-    #[serde(serialize_with = "serialize_array")]
     Array(Box<SqlType>),
     /// Anything else, as written (lower-cased). Never reported as a mismatch
     /// against another type: we do not know what it means.
     Other(String),
-}
-
-fn serialize_array<S: serde::Serializer>(of: &SqlType, s: S) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeStruct;
-    let mut st = s.serialize_struct("Array", 1)?;
-    st.serialize_field("of", of)?;
-    st.end()
 }
 
 /// Broad groups of types. A change inside a family (length, precision, size) is

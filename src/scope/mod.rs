@@ -278,46 +278,17 @@ fn line_text(file: &CachedFile, line: u32) -> Option<&str> {
 
 #[cfg(test)]
 pub(crate) mod testing {
-    use crate::snapshot::{ReadError, Snapshot};
-    use std::collections::BTreeMap;
+    pub use crate::snapshot::MemorySnapshot as MemSnapshot;
 
-    /// An in-memory snapshot for unit tests.
-    #[derive(Default)]
-    pub struct MemSnapshot {
-        files: BTreeMap<String, String>,
-        list: Vec<String>,
-    }
-
-    impl MemSnapshot {
-        pub fn new(files: &[(&str, &str)]) -> Self {
-            let files: BTreeMap<String, String> = files
-                .iter()
-                .map(|(p, t)| (p.to_string(), t.to_string()))
-                .collect();
-            let list = files.keys().cloned().collect();
-            MemSnapshot { files, list }
-        }
-    }
-
-    impl Snapshot for MemSnapshot {
-        fn label(&self) -> String {
-            "memory".into()
-        }
-        fn files(&self) -> &[String] {
-            &self.list
-        }
-        fn read_bytes(&self, path: &str) -> Result<Vec<u8>, ReadError> {
-            self.files
-                .get(path)
-                .map(|t| t.as_bytes().to_vec())
-                .ok_or(ReadError::NotFound)
-        }
+    /// `MemorySnapshot` from text files, for unit tests.
+    pub fn mem(files: &[(&str, &str)]) -> MemSnapshot {
+        MemSnapshot::new(files.to_vec())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::testing::MemSnapshot;
+    use super::testing::mem;
     use super::*;
     use crate::rules::{MG102, MG103, MG105};
     use crate::source::Location;
@@ -345,7 +316,7 @@ class A(Base):
 
     #[test]
     fn inline_suppressions_on_the_line_or_just_above() {
-        let snap = MemSnapshot::new(&[("m.py", MODELS)]);
+        let snap = mem(&[("m.py", MODELS)]);
         let config = Config::default();
         let findings = vec![
             finding(&MG105, "t", "m.py", 2),    // suppressed on its line
@@ -377,7 +348,7 @@ class A(Base):
 
     #[test]
     fn sql_and_rust_comment_leaders() {
-        let snap = MemSnapshot::new(&[
+        let snap = mem(&[
             (
                 "m.sql",
                 "-- migraguard: ignore[MG103]\nCREATE TABLE t (c INT);\n",
@@ -397,7 +368,7 @@ class A(Base):
 
     #[test]
     fn baseline_filters_by_fingerprint() {
-        let snap = MemSnapshot::new(&[]);
+        let snap = mem(&[]);
         let old = finding(&MG102, "legacy", "m.py", 1);
         let new = finding(&MG102, "fresh", "m.py", 2);
         let baseline = Baseline::from_findings([&old]);
@@ -416,7 +387,7 @@ class A(Base):
 
     #[test]
     fn ignore_tables_globs_match_case_insensitively() {
-        let snap = MemSnapshot::new(&[]);
+        let snap = mem(&[]);
         let config = Config {
             ignore_tables: vec!["alembic_version".into(), "tmp_*".into()],
             ..Config::default()
@@ -439,7 +410,7 @@ class A(Base):
 
     #[test]
     fn severity_overrides_apply_even_with_all() {
-        let snap = MemSnapshot::new(&[]);
+        let snap = mem(&[]);
         let mut config = Config::default();
         config.rules.insert("MG103".into(), None);
         config
