@@ -6,6 +6,7 @@
 //! unquoted) because every supported database folds unquoted identifiers and
 //! models rarely quote.
 
+pub mod render;
 pub mod types;
 
 pub use types::SqlType;

@@ -1,0 +1,675 @@
+//! Column-level rules: MG102 missing-column, MG104 extra-column, MG105
+//! type-mismatch, MG106 nullability-mismatch, MG107 default-mismatch.
+
+use super::types::{compare, TypeDiff};
+use super::{
+    db_fills, effectively_not_null, modify_column, pg_alter, sqlalchemy_type, sqlite_rebuild, Ctx,
+    Pair,
+};
+use crate::dialect::Dialect;
+use crate::findings::Finding;
+use crate::rules::{self, Severity};
+use crate::schema::render;
+use crate::schema::{key, Column};
+
+pub(crate) fn check(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
+    for mc in &pair.model.columns {
+        match pair.db_col(&mc.name) {
+            None => out.push(missing_column(ctx, pair, mc)),
+            Some(dc) => {
+                out.extend(type_mismatch(ctx, pair, mc, dc));
+                out.extend(nullability(ctx, pair, mc, dc));
+                out.extend(default_mismatch(ctx, pair, mc, dc));
+            }
+        }
+    }
+    if !pair.lenient {
+        for dc in &pair.db.columns {
+            if pair.model_col(&dc.name).is_none() {
+                out.push(extra_column(ctx, pair, dc));
+            }
+        }
+    }
+}
+
+fn qualified(pair: &Pair, col: &str) -> String {
+    format!("{}.{}", pair.name(), col)
+}
+
+fn missing_column(ctx: &Ctx, pair: &Pair, mc: &Column) -> Finding {
+    let d = ctx.dialect;
+    let q = qualified(pair, &mc.name);
+    let lost = ctx
+        .migrated
+        .lost_columns
+        .get(&(pair.db.key(), key(&mc.name)));
+    let message = match lost {
+        Some(_) => format!("column `{q}` is declared by the model but a migration removed it"),
+        None => format!("column `{q}` is declared by the model but no migration creates it"),
+    };
+    let mut help = vec![render::add_column(pair.db, mc, d)];
+    if !mc.nullable && mc.default.is_none() && !mc.autoincrement {
+        help.extend(not_null_caveat(pair, mc, d));
+    } else if d == Dialect::Sqlite && !render::sqlite_constant_default(mc) {
+        help.push(format!(
+            "-- SQLite rejects ADD COLUMN with a non-constant default: add the column without the default, or rebuild the table (Alembic: op.batch_alter_table(\"{}\"))",
+            pair.db.name
+        ));
+    }
+    let (loc, msg) = pair.created_here();
+    let mut f = Finding::new(
+        &rules::MG102,
+        Some(&pair.name()),
+        Some(&mc.name),
+        "missing",
+        message,
+    )
+    .at(mc.location.clone())
+    .label(format!(
+        "`{}` does not exist in the migrated database",
+        mc.name
+    ))
+    .help(help.join("\n"));
+    // A table rebuild loses the column where it re-creates the table: one
+    // related location then says both.
+    if lost != Some(&loc) {
+        f = f.related(loc, msg);
+    }
+    if let Some(l) = lost {
+        f = f.related(l.clone(), format!("column `{}` was lost here", mc.name));
+    }
+    f
+}
+
+/// Adding a NOT NULL column with no default fails on a table with rows
+/// (always, in SQLite); the first help line stays the exact statement, the
+/// rest says how to get there on a live table.
+fn not_null_caveat(pair: &Pair, mc: &Column, d: Dialect) -> Vec<String> {
+    let t = render::table_name(pair.db, d);
+    let c = render::quote_ident(&mc.name, d);
+    let mut nullable = mc.clone();
+    nullable.nullable = true;
+    match d {
+        Dialect::Sqlite => vec![format!(
+            "-- SQLite rejects ADD COLUMN ... NOT NULL without a DEFAULT: give the column a server default (DEFAULT <value>), or add it nullable, backfill it and rebuild the table to set NOT NULL (Alembic: op.batch_alter_table(\"{}\"))",
+            pair.db.name
+        )],
+        Dialect::Postgresql | Dialect::Mysql => {
+            let set_not_null = match d {
+                Dialect::Mysql => modify_column(pair.db, mc, d).unwrap_or_default(),
+                _ => pg_alter(pair.db, &mc.name, "SET NOT NULL"),
+            };
+            vec![
+                "-- this fails if the table has rows: add a server default, or add the column nullable, backfill it, then set NOT NULL:".into(),
+                render::add_column(pair.db, &nullable, d),
+                format!("UPDATE {t} SET {c} = <value> WHERE {c} IS NULL;"),
+                set_not_null,
+            ]
+        }
+    }
+}
+
+fn extra_column(ctx: &Ctx, pair: &Pair, dc: &Column) -> Finding {
+    let d = ctx.dialect;
+    let q = qualified(pair, &dc.name);
+    let blocks_inserts = effectively_not_null(pair.db, dc) && !db_fills(pair.db, dc, d);
+    let (message, severity, label) = if blocks_inserts {
+        (
+            format!(
+                "column `{q}` exists in the database but the model does not declare it; it is NOT NULL without a default, so inserts through the model fail"
+            ),
+            Severity::Error,
+            "NOT NULL without a default: inserts that omit it fail",
+        )
+    } else {
+        (
+            format!("column `{q}` exists in the database but the model does not declare it"),
+            Severity::Warning,
+            "no model column maps to this",
+        )
+    };
+    let mut decl = format!("{} = Column({}", dc.name, sqlalchemy_type(&dc.ty));
+    if effectively_not_null(pair.db, dc) {
+        decl.push_str(", nullable=False");
+    }
+    decl.push(')');
+    Finding::new(&rules::MG104, Some(&pair.name()), Some(&dc.name), "extra", message)
+        .severity(severity)
+        .at(dc.location.clone())
+        .label(label)
+        .help(format!(
+            "declare it in the model: {decl}\nor drop it in a new migration:\nALTER TABLE {} DROP COLUMN {};",
+            render::table_name(pair.db, d),
+            render::quote_ident(&dc.name, d)
+        ))
+}
+
+fn type_mismatch(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Finding> {
+    let d = ctx.dialect;
+    let (severity, why) = match compare(&mc.ty, &dc.ty, d) {
+        TypeDiff::Compatible => return None,
+        TypeDiff::Minor(w) => (Severity::Warning, w),
+        TypeDiff::Major(w) => (Severity::Error, w),
+    };
+    let q = qualified(pair, &mc.name);
+    let (mt, dt) = (render::type_sql(&mc.ty, d), render::type_sql(&dc.ty, d));
+    let fix = match d {
+        Dialect::Postgresql => {
+            let using = if severity == Severity::Error {
+                format!(
+                    " USING {}::{mt}",
+                    render::quote_ident(&dc.name, Dialect::Postgresql)
+                )
+            } else {
+                String::new()
+            };
+            pg_alter(pair.db, &dc.name, &format!("TYPE {mt}{using}"))
+        }
+        Dialect::Mysql => modify_column(pair.db, mc, d).unwrap_or_default(),
+        Dialect::Sqlite => sqlite_rebuild(pair.db, &dc.name, "type_=..."),
+    };
+    Some(
+        Finding::new(
+            &rules::MG105,
+            Some(&pair.name()),
+            Some(&mc.name),
+            "type",
+            format!("column `{q}` is {mt} in the model but {dt} in the database"),
+        )
+        .severity(severity)
+        .at(mc.location.clone())
+        .label(why)
+        .related(
+            dc.location.clone(),
+            format!("the database column is {dt} here"),
+        )
+        .help(format!(
+            "change the column in a new migration:\n{fix}\nor change the model to match the database ({})",
+            sqlalchemy_type(&dc.ty)
+        )),
+    )
+}
+
+fn nullability(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Finding> {
+    let d = ctx.dialect;
+    let model_nn = effectively_not_null(pair.model, mc);
+    let db_nn = effectively_not_null(pair.db, dc);
+    if model_nn == db_nn {
+        return None;
+    }
+    let q = qualified(pair, &mc.name);
+    if !model_nn {
+        // The model may write NULL where the database refuses it. When
+        // something fills the value on insert only an explicit None fails,
+        // so that is a warning.
+        if dc.autoincrement {
+            return None;
+        }
+        let filled = db_fills(pair.db, dc, d) || mc.client_default || mc.default.is_some();
+        let fix = match d {
+            Dialect::Postgresql => pg_alter(pair.db, &dc.name, "DROP NOT NULL"),
+            Dialect::Mysql => modify_column(pair.db, mc, d).unwrap_or_default(),
+            Dialect::Sqlite => sqlite_rebuild(pair.db, &dc.name, "nullable=True"),
+        };
+        return Some(
+            Finding::new(
+                &rules::MG106,
+                Some(&pair.name()),
+                Some(&mc.name),
+                "nullable-in-model",
+                format!("column `{q}` allows NULL in the model but is NOT NULL in the database"),
+            )
+            .severity(if filled {
+                Severity::Warning
+            } else {
+                Severity::Error
+            })
+            .at(mc.location.clone())
+            .label("writing None here fails with a NOT NULL violation")
+            .related(dc.location.clone(), "the database column is NOT NULL here")
+            .help(format!(
+                "declare it `nullable=False` in the model, or allow NULL in a new migration:\n{fix}"
+            )),
+        );
+    }
+    let fix = match d {
+        Dialect::Postgresql => pg_alter(pair.db, &dc.name, "SET NOT NULL"),
+        Dialect::Mysql => modify_column(pair.db, mc, d).unwrap_or_default(),
+        Dialect::Sqlite => sqlite_rebuild(pair.db, &dc.name, "nullable=False"),
+    };
+    Some(
+        Finding::new(
+            &rules::MG106,
+            Some(&pair.name()),
+            Some(&mc.name),
+            "nullable-in-db",
+            format!("column `{q}` is NOT NULL in the model but allows NULL in the database"),
+        )
+        .severity(Severity::Warning)
+        .at(mc.location.clone())
+        .label("the database accepts NULL here; rows written by other code may have it")
+        .related(dc.location.clone(), "the database column allows NULL here")
+        .help(format!(
+            "make the database agree in a new migration (backfill NULLs first):\n{fix}\nor declare it `nullable=True` in the model"
+        )),
+    )
+}
+
+/// Defaults compared loosely: quotes and case are folded because frontends
+/// see `server_default="draft"` where the SQL says `'draft'`.
+fn loose_default(s: &str) -> String {
+    s.trim().trim_matches('\'').to_ascii_lowercase()
+}
+
+fn default_mismatch(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Finding> {
+    let (md, dd) = (mc.default.as_ref()?, dc.default.as_ref()?);
+    if loose_default(&md.normalized) == loose_default(&dd.normalized) {
+        return None;
+    }
+    // A sequence default is how PostgreSQL implements SERIAL; a model that
+    // spells it differently still gets a generated value.
+    if dd.normalized.starts_with("nextval(") && md.normalized.starts_with("nextval(") {
+        return None;
+    }
+    let d = ctx.dialect;
+    let q = qualified(pair, &mc.name);
+    let model_default = render::default_sql(mc, d).unwrap_or_else(|| md.raw.clone());
+    let fix = match d {
+        Dialect::Sqlite => sqlite_rebuild(
+            pair.db,
+            &dc.name,
+            &format!("server_default=sa.text({model_default:?})"),
+        ),
+        _ => format!(
+            "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {};",
+            render::table_name(pair.db, d),
+            render::quote_ident(&dc.name, d),
+            model_default
+        ),
+    };
+    Some(
+        Finding::new(
+            &rules::MG107,
+            Some(&pair.name()),
+            Some(&mc.name),
+            "default",
+            format!(
+                "column `{q}` has server default {} in the model but {} in the database",
+                model_default, dd.raw
+            ),
+        )
+        .at(mc.location.clone())
+        .label("rows inserted without this column get the database's default")
+        .related(
+            dc.location.clone(),
+            format!("the database default is {} here", dd.raw),
+        )
+        .help(format!(
+            "change the default in a new migration:\n{fix}\nor change the model's server_default to {}",
+            dd.raw
+        )),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use crate::dialect::Dialect::{self, *};
+    use crate::rules::Severity;
+
+    fn services_db() -> T {
+        T::db("services")
+            .pk("id")
+            .col("name", "varchar(100)", false)
+    }
+
+    fn services_model() -> T {
+        T::model("services")
+            .pk("id")
+            .col("name", "varchar(100)", false)
+            .col("description", "varchar", true)
+    }
+
+    #[test]
+    fn mg102_help_is_exact_in_each_dialect() {
+        for (dialect, help) in [
+            (Sqlite, "ALTER TABLE services ADD COLUMN description TEXT;"),
+            (
+                Postgresql,
+                "ALTER TABLE services ADD COLUMN description VARCHAR;",
+            ),
+            (
+                Mysql,
+                "ALTER TABLE services ADD COLUMN description VARCHAR(255);",
+            ),
+        ] {
+            let f = run(vec![services_model()], vec![services_db()], dialect);
+            assert_eq!(ids(&f), ["MG102:services.description:missing"], "{dialect}");
+            assert_eq!(f[0].help.as_deref(), Some(help), "{dialect}");
+            assert_eq!(
+                f[0].message,
+                "column `services.description` is declared by the model but no migration creates it"
+            );
+            let l = f[0].location.as_ref().unwrap();
+            assert_eq!((l.path.as_ref(), l.start.line), ("app/models.py", 4));
+            assert_eq!(
+                f[0].related[0].location.path.as_ref(),
+                "migrations/0001_init.sql"
+            );
+        }
+        let f = run(
+            vec![T::model("services")
+                .pk("id")
+                .col("description", "text", true)],
+            vec![T::db("services").pk("id").col("description", "text", true)],
+            Sqlite,
+        );
+        assert!(f.is_empty());
+    }
+
+    #[test]
+    fn mg102_not_null_without_default_explains_backfill() {
+        let model = || {
+            T::model("jobs")
+                .pk("id")
+                .col("job_serial", "varchar(20)", false)
+        };
+        let f = run(vec![model()], vec![T::db("jobs").pk("id")], Postgresql);
+        let help = f[0].help.as_deref().unwrap();
+        let lines: Vec<&str> = help.lines().collect();
+        assert_eq!(
+            lines[0],
+            "ALTER TABLE jobs ADD COLUMN job_serial VARCHAR(20) NOT NULL;"
+        );
+        assert!(lines.contains(&"ALTER TABLE jobs ADD COLUMN job_serial VARCHAR(20);"));
+        assert!(lines.contains(&"ALTER TABLE jobs ALTER COLUMN job_serial SET NOT NULL;"));
+        let f = run(vec![model()], vec![T::db("jobs").pk("id")], Mysql);
+        assert!(f[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .ends_with("ALTER TABLE jobs MODIFY COLUMN job_serial VARCHAR(20) NOT NULL;"));
+        let f = run(vec![model()], vec![T::db("jobs").pk("id")], Sqlite);
+        let help = f[0].help.as_deref().unwrap();
+        assert!(help.starts_with(
+            "ALTER TABLE jobs ADD COLUMN job_serial VARCHAR(20) NOT NULL;\n-- SQLite rejects"
+        ));
+        // with a server default the statement alone works
+        let f = run(
+            vec![model().default("job_serial", "'none'")],
+            vec![T::db("jobs").pk("id")],
+            Postgresql,
+        );
+        assert_eq!(
+            f[0].help.as_deref(),
+            Some("ALTER TABLE jobs ADD COLUMN job_serial VARCHAR(20) NOT NULL DEFAULT 'none';")
+        );
+    }
+
+    #[test]
+    fn mg102_sqlite_help_runs_against_the_migrated_schema() {
+        let model = T::model("services")
+            .pk("id")
+            .col("name", "varchar(100)", false)
+            .col("description", "varchar", true)
+            .col("slug", "varchar(40)", true)
+            .unique("slug")
+            .col("ready", "boolean", false)
+            .default("ready", "false");
+        let (m, d) = schemas(vec![model], vec![services_db()]);
+        let f = crate::diff::diff(&m, &d, Sqlite);
+        assert_eq!(f.len(), 3, "{:?}", ids(&f));
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        db.execute_batch(&crate::schema::render::schema_sql(&d.schema, Sqlite))
+            .unwrap();
+        for finding in &f {
+            let help = finding.help.as_deref().unwrap();
+            db.execute_batch(help)
+                .unwrap_or_else(|e| panic!("{e}: {help}"));
+        }
+        db.execute("INSERT INTO services (name, slug) VALUES ('a', 's')", [])
+            .unwrap();
+        assert!(db
+            .execute("INSERT INTO services (name, slug) VALUES ('b', 's')", [])
+            .is_err());
+        // MySQL restates the column without UNIQUE (that would add an index)
+        let (m, d) = schemas(
+            vec![T::model("t")
+                .pk("id")
+                .col("c", "varchar(9)", false)
+                .unique("c")],
+            vec![T::db("t").pk("id")],
+        );
+        let f = crate::diff::diff(&m, &d, Mysql);
+        assert!(f[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .ends_with("ALTER TABLE t MODIFY COLUMN c VARCHAR(9) NOT NULL;"));
+    }
+
+    #[test]
+    fn mg102_points_at_where_the_column_was_lost() {
+        let (m, mut d) = schemas(vec![services_model()], vec![services_db()]);
+        d.lost_columns
+            .insert(("services".into(), "description".into()), dloc(12));
+        let f = crate::diff::diff(&m, &d, Sqlite);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].message.contains("a migration removed it"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(f[0].related.len(), 2);
+        assert!(f[0]
+            .related
+            .iter()
+            .any(|r| r.location.start.line == 12 && r.message.contains("lost here")));
+        // lost where the table is (re)created: said once
+        let (m, mut d) = schemas(vec![services_model()], vec![services_db()]);
+        d.lost_columns
+            .insert(("services".into(), "description".into()), dloc(1));
+        let f = crate::diff::diff(&m, &d, Sqlite);
+        assert_eq!(f[0].related.len(), 1);
+        assert!(f[0].related[0].message.contains("lost here"));
+    }
+
+    #[test]
+    fn mg104_extra_column_warning_or_error() {
+        let model = || T::model("users").pk("id");
+        let cases: &[(T, Option<Severity>)] = &[
+            (
+                T::db("users").pk("id").col("nickname", "text", true),
+                Some(Severity::Warning),
+            ),
+            (
+                T::db("users").pk("id").col("nickname", "text", false),
+                Some(Severity::Error),
+            ),
+            (
+                T::db("users")
+                    .pk("id")
+                    .col("nickname", "text", false)
+                    .default("nickname", "''"),
+                Some(Severity::Warning),
+            ),
+            (T::db("users").pk("id"), None),
+        ];
+        for (db, want) in cases {
+            let f = run(vec![model()], vec![T(db.0.clone(), false)], Sqlite);
+            assert_eq!(f.first().map(|f| f.severity), *want, "{:?}", ids(&f));
+            if want.is_some() {
+                assert_eq!(ids(&f), ["MG104:users.nickname:extra"]);
+                let help = f[0].help.as_deref().unwrap();
+                assert!(
+                    help.ends_with("ALTER TABLE users DROP COLUMN nickname;"),
+                    "{help}"
+                );
+                assert!(help.contains("nickname = Column(Text"), "{help}");
+                assert_eq!(
+                    f[0].location.as_ref().unwrap().path.as_ref(),
+                    "migrations/0001_init.sql"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn mg104_is_silent_on_tables_with_unresolved_model_constructs() {
+        let (mut m, d) = schemas(
+            vec![T::model("users").pk("id")],
+            vec![T::db("users").pk("id").col("tenant_id", "integer", false)],
+        );
+        m.findings.push(
+            crate::findings::Finding::new(
+                &crate::rules::MG001,
+                Some("users"),
+                None,
+                "mixin",
+                "unresolved",
+            )
+            .at(mloc(1)),
+        );
+        assert!(crate::diff::diff(&m, &d, Sqlite).is_empty());
+    }
+
+    fn type_case(model_ty: &str, db_ty: &str, dialect: Dialect) -> Option<Severity> {
+        let f = run(
+            vec![T::model("t").pk("id").col("c", model_ty, true)],
+            vec![T::db("t").pk("id").col("c", db_ty, true)],
+            dialect,
+        );
+        let f = only(&f, "MG105");
+        f.first().map(|f| f.severity)
+    }
+
+    #[test]
+    fn mg105_type_mismatch_per_dialect() {
+        use Severity::*;
+        let cases = [
+            ("varchar(100)", "varchar(20)", Sqlite, None),
+            ("integer", "text", Sqlite, Some(Warning)),
+            ("boolean", "integer", Sqlite, None),
+            ("varchar(100)", "varchar(20)", Postgresql, Some(Warning)),
+            ("integer", "text", Postgresql, Some(Error)),
+            ("geometry", "text", Postgresql, None),
+            ("integer", "integer", Postgresql, None),
+            ("boolean", "tinyint(1)", Mysql, None),
+            ("integer", "varchar(10)", Mysql, Some(Error)),
+        ];
+        for (m, d, dialect, want) in cases {
+            assert_eq!(type_case(m, d, dialect), want, "{m} vs {d} in {dialect}");
+        }
+        let f = run(
+            vec![T::model("t").pk("id").col("c", "integer", true)],
+            vec![T::db("t").pk("id").col("c", "text", true)],
+            Postgresql,
+        );
+        assert_eq!(ids(&f), ["MG105:t.c:type"]);
+        assert_eq!(
+            f[0].message,
+            "column `t.c` is INTEGER in the model but TEXT in the database"
+        );
+        assert!(f[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("ALTER TABLE t ALTER COLUMN c TYPE INTEGER USING c::INTEGER;"));
+    }
+
+    fn null_case(
+        model_nullable: bool,
+        db_nullable: bool,
+        tweak: fn(T) -> T,
+    ) -> Vec<(String, Severity)> {
+        let f = run(
+            vec![T::model("t").pk("id").col("c", "text", model_nullable)],
+            vec![tweak(T::db("t").pk("id").col("c", "text", db_nullable))],
+            Postgresql,
+        );
+        only(&f, "MG106")
+            .iter()
+            .map(|f| (f.fingerprint.clone(), f.severity))
+            .collect()
+    }
+
+    #[test]
+    fn mg106_nullability() {
+        assert_eq!(
+            null_case(true, false, |t| t),
+            [("MG106:t.c:nullable-in-model".to_string(), Severity::Error)]
+        );
+        assert_eq!(
+            null_case(false, true, |t| t),
+            [("MG106:t.c:nullable-in-db".to_string(), Severity::Warning)]
+        );
+        assert!(null_case(true, true, |t| t).is_empty());
+        assert!(null_case(false, false, |t| t).is_empty());
+        // a database default fills the value: only an explicit None fails
+        assert_eq!(
+            null_case(true, false, |t| t.default("c", "''"))[0].1,
+            Severity::Warning
+        );
+        // primary keys are NOT NULL on both sides whatever is written
+        let mut m = T::model("k").col("code", "text", true);
+        m.0.primary_key.push("code".into());
+        let mut d = T::db("k").col("code", "text", true);
+        d.0.primary_key.push("code".into());
+        let f = run(vec![m], vec![d], Sqlite);
+        assert!(f.is_empty(), "{:?}", ids(&f));
+    }
+
+    #[test]
+    fn mg107_default_mismatch_only_when_both_sides_have_one() {
+        let f = run(
+            vec![T::model("t")
+                .pk("id")
+                .col("s", "text", true)
+                .default("s", "'draft'")],
+            vec![T::db("t")
+                .pk("id")
+                .col("s", "text", true)
+                .default("s", "'new'::text")],
+            Postgresql,
+        );
+        assert_eq!(ids(&f), ["MG107:t.s:default"]);
+        assert_eq!(
+            f[0].help.as_deref().unwrap().lines().nth(1),
+            Some("ALTER TABLE t ALTER COLUMN s SET DEFAULT 'draft';")
+        );
+        // a model's unquoted string default is a string literal in the help
+        let f = run(
+            vec![T::model("t")
+                .pk("id")
+                .col("s", "text", true)
+                .default("s", "USD")],
+            vec![T::db("t")
+                .pk("id")
+                .col("s", "text", true)
+                .default("s", "'EUR'")],
+            Mysql,
+        );
+        assert_eq!(
+            f[0].help.as_deref().unwrap().lines().nth(1),
+            Some("ALTER TABLE t ALTER COLUMN s SET DEFAULT 'USD';")
+        );
+        for (m, d) in [
+            (Some("'draft'"), Some("'draft'::character varying")),
+            (Some("draft"), Some("'draft'")),
+            (Some("'Draft'"), Some("draft")),
+            (None, Some("'x'")),
+            (Some("now()"), Some("CURRENT_TIMESTAMP")),
+        ] {
+            let mut mt = T::model("t").pk("id").col("s", "text", true);
+            let mut dt = T::db("t").pk("id").col("s", "text", true);
+            if let Some(m) = m {
+                mt = mt.default("s", m);
+            }
+            if let Some(d) = d {
+                dt = dt.default("s", d);
+            }
+            let f = run(vec![mt], vec![dt], Postgresql);
+            assert!(f.is_empty(), "{m:?} vs {d:?}: {:?}", ids(&f));
+        }
+    }
+}
