@@ -332,16 +332,6 @@ pub fn finish_check(
     (text, code)
 }
 
-/// SWITCH: replace the body with
-/// `Ok(crate::schema::render::schema_sql(schema, dialect))` when
-/// `src/schema/render.rs` lands; there must be one SQL renderer only.
-fn render_schema_sql(_schema: &Schema, _dialect: Dialect) -> Result<String, Fatal> {
-    Err(
-        Fatal::new("`schema --format sql` is not available in this build yet")
-            .with_help("use `--format json`"),
-    )
-}
-
 fn schema(args: &SchemaArgs) -> Result<i32, Fatal> {
     let snapshot = open_root(&args.path)?;
     let config = load_config(&snapshot, args.config.as_deref(), args.dialect)?;
@@ -367,7 +357,7 @@ fn schema(args: &SchemaArgs) -> Result<i32, Fatal> {
             s
         }
         SchemaFormat::Sql => {
-            let mut s = render_schema_sql(&schema, dialect)?;
+            let mut s = crate::schema::render::schema_sql(&schema, dialect);
             if !s.is_empty() && !s.ends_with('\n') {
                 s.push('\n');
             }
