@@ -9,7 +9,6 @@ use crate::dialect::Dialect;
 use crate::pipeline::{self, CheckOutcome, Fatal};
 use crate::report::{self, human::HumanOptions, Summary};
 use crate::rules::Severity;
-use crate::schema::Schema;
 use crate::scope::{baseline_path, Baseline, KnownSet, Scope};
 use crate::snapshot::{Snapshot, WorktreeSnapshot};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -563,7 +562,7 @@ mod tests {
 
     #[test]
     fn schema_json_serializes_nested_types() {
-        use crate::schema::{Column, SqlType, Table};
+        use crate::schema::{Column, Schema, SqlType, Table};
         use crate::source::Location;
         let mut t = Table::new("t", None, Location::line("m.sql", 1));
         t.columns.push(Column::new(
