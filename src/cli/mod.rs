@@ -1,6 +1,722 @@
 //! The command line (SPEC §3). OWNER: report/cli helper.
+//!
+//! Exit codes: 0 nothing at or above `--fail-on`; 1 findings at or above it;
+//! 2 the tool could not do its job (bad arguments, bad config, unreadable
+//! root, nothing to compare). Every path returns a `Result`; errors are
+//! rendered by miette on stderr.
 
-/// Runs the CLI and returns the process exit code.
+use crate::dialect::Dialect;
+use crate::pipeline::{self, CheckOutcome, Fatal};
+use crate::report::{self, human::HumanOptions, Summary};
+use crate::rules::Severity;
+use crate::scope::{baseline_path, Baseline, KnownSet, Scope};
+use crate::snapshot::{Snapshot, WorktreeSnapshot};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "migraguard",
+    version,
+    about = "Check that ORM models and SQL migrations agree, before commit and in CI",
+    override_usage = "migraguard [check] [PATH] [OPTIONS]\n       migraguard <COMMAND> [ARGS]",
+    after_help = "Without a command, `check` runs: `migraguard` and `migraguard PATH` check PATH (default: .)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Compare models and migrations (the default command)
+    Check(CheckArgs),
+    /// Print the schema migraguard computed from the models or the migrations
+    Schema(SchemaArgs),
+    /// Print a rule's documentation, or list every rule
+    Explain(ExplainArgs),
+    /// Write migraguard.toml from what auto-detection found
+    Init(InitArgs),
+    /// Record the current findings in the baseline file so they stop failing the check
+    Baseline(BaselineArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Repository root to check
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Report format
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    pub format: FormatArg,
+    /// Write the report to FILE instead of stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity is reported
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Config file to use instead of migraguard.toml / pyproject.toml at the root
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Report every finding: ignore inline suppressions and the baseline
+    #[arg(long)]
+    pub all: bool,
+    /// Target database, overriding config and detection (sqlite, postgresql, mysql)
+    #[arg(long, value_parser = parse_dialect)]
+    pub dialect: Option<Dialect>,
+}
+
+#[derive(Args, Debug)]
+pub struct SchemaArgs {
+    /// Repository root
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Which schema to print
+    #[arg(long, value_enum)]
+    pub from: SchemaFrom,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = SchemaFormat::Sql)]
+    pub format: SchemaFormat,
+    /// Config file to use instead of migraguard.toml / pyproject.toml at the root
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Target database, overriding config and detection
+    #[arg(long, value_parser = parse_dialect)]
+    pub dialect: Option<Dialect>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// Rule id or name (MG102, missing-column)
+    #[arg(required_unless_present = "list")]
+    pub rule: Option<String>,
+    /// List every rule: id, name, default severity, summary
+    #[arg(long, conflicts_with = "rule")]
+    pub list: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Repository root
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Overwrite an existing migraguard.toml
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct BaselineArgs {
+    /// Repository root
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Config file to use instead of migraguard.toml / pyproject.toml at the root
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Target database, overriding config and detection
+    #[arg(long, value_parser = parse_dialect)]
+    pub dialect: Option<Dialect>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Human,
+    Short,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Never,
+}
+
+impl FailOn {
+    /// Whether these findings make the check fail.
+    pub fn fails(self, findings: &[crate::findings::Finding]) -> bool {
+        let threshold = match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Never => return false,
+        };
+        findings.iter().any(|f| f.severity >= threshold)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFrom {
+    Models,
+    Migrations,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFormat {
+    Sql,
+    Json,
+}
+
+fn parse_dialect(s: &str) -> Result<Dialect, String> {
+    Dialect::parse(s)
+        .ok_or_else(|| format!("unknown dialect `{s}` (expected sqlite, postgresql or mysql)"))
+}
+
+/// The file `init` writes.
+pub const CONFIG_FILE: &str = "migraguard.toml";
+
+const SUBCOMMANDS: &[&str] = &["check", "schema", "explain", "init", "baseline", "help"];
+const TOP_LEVEL_FLAGS: &[&str] = &["-h", "--help", "-V", "--version"];
+
+/// `check` is the default command: it is inserted unless the first argument
+/// is a subcommand or a top-level `--help`/`--version`. So `migraguard`,
+/// `migraguard app/` and `migraguard --format json` all run `check`. (A
+/// folder named like a subcommand needs `migraguard check schema`.)
+pub fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
+    if args.is_empty() {
+        args.push("migraguard".into());
+    }
+    let first = args.get(1).and_then(|a| a.to_str());
+    let explicit = first.is_some_and(|a| SUBCOMMANDS.contains(&a) || TOP_LEVEL_FLAGS.contains(&a));
+    if !explicit {
+        args.insert(1, "check".into());
+    }
+    args
+}
+
+/// Colour only on a terminal, and never when NO_COLOR is set to anything
+/// non-empty (https://no-color.org) or the report goes to a file.
+pub fn use_color(is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&w| w >= 40)
+        .unwrap_or(100)
+}
+
+fn stderr_options() -> HumanOptions {
+    let no_color = std::env::var_os("NO_COLOR");
+    HumanOptions {
+        color: use_color(std::io::stderr().is_terminal(), no_color.as_deref()),
+        width: terminal_width(),
+    }
+}
+
+/// Runs the CLI with the process arguments and returns the exit code.
 pub fn main() -> i32 {
-    0
+    run(std::env::args_os().collect())
+}
+
+/// Runs the CLI with `args` (program name first) and returns the exit code.
+pub fn run(args: Vec<OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(with_default_command(args)) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // help and version go to stdout and succeed; usage errors are exit 2
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match dispatch(cli.command) {
+        Ok(code) => code,
+        Err(fatal) => {
+            let text = report::human::render_error(&fatal, &stderr_options());
+            let _ = std::io::stderr().write_all(text.as_bytes());
+            2
+        }
+    }
+}
+
+fn dispatch(command: Command) -> Result<i32, Fatal> {
+    match command {
+        Command::Check(args) => check(&args),
+        Command::Schema(args) => schema(&args),
+        Command::Explain(args) => explain(&args),
+        Command::Init(args) => init(&args),
+        Command::Baseline(args) => baseline(&args),
+    }
+}
+
+/// The config, with its non-fatal warnings printed on stderr.
+fn load_config(
+    snapshot: &dyn Snapshot,
+    explicit: Option<&Path>,
+    dialect: Option<Dialect>,
+) -> Result<crate::config::Config, Fatal> {
+    let config = pipeline::load_config(snapshot, explicit, dialect)?;
+    // Problems that do not stop the check (unknown keys).
+    if !config.warnings.is_empty() {
+        let text: String = config
+            .warnings
+            .iter()
+            .map(|w| format!("warning: {w}\n"))
+            .collect();
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    }
+    Ok(config)
+}
+
+fn open_root(path: &Path) -> Result<WorktreeSnapshot, Fatal> {
+    WorktreeSnapshot::open(path).map_err(|e| {
+        Fatal::new(format!("cannot read {}: {e}", path.display()))
+            .with_help("pass the root of the repository to check")
+    })
+}
+
+/// Writes to stdout; a closed pipe (`migraguard | head`) is not an error.
+fn print(text: &str) -> Result<(), Fatal> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Fatal::new(format!("cannot write to stdout: {e}"))),
+    }
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), Fatal> {
+    std::fs::write(path, text)
+        .map_err(|e| Fatal::new(format!("cannot write {}: {e}", path.display())))
+}
+
+fn check(args: &CheckArgs) -> Result<i32, Fatal> {
+    let snapshot = open_root(&args.path)?;
+    let config = load_config(&snapshot, args.config.as_deref(), args.dialect)?;
+    let mut scope = Scope::new(&snapshot, &config)?.all(args.all);
+    if !args.all {
+        if let Some(b) = Baseline::load(&snapshot, &config)? {
+            scope = scope.known(KnownSet::baseline(&b));
+        }
+    }
+    let outcome = pipeline::check(&snapshot, config)?;
+    let to_file = args.output.is_some();
+    let no_color = std::env::var_os("NO_COLOR");
+    let opts = HumanOptions {
+        color: !to_file && use_color(std::io::stdout().is_terminal(), no_color.as_deref()),
+        width: terminal_width(),
+    };
+    let (text, code) = finish_check(&snapshot, outcome, &scope, args.format, &opts, args.fail_on);
+    match &args.output {
+        Some(path) => write_file(path, &text)?,
+        None => print(&text)?,
+    }
+    Ok(code)
+}
+
+/// Everything after the pipeline: scope, the report's text and the exit code.
+pub fn finish_check(
+    snapshot: &dyn Snapshot,
+    mut outcome: CheckOutcome,
+    scope: &Scope<'_>,
+    format: FormatArg,
+    human: &HumanOptions,
+    fail_on: FailOn,
+) -> (String, i32) {
+    let scoped = scope.apply(std::mem::take(&mut outcome.findings));
+    let summary = Summary::from_outcome(&outcome, &scoped);
+    let text = match format {
+        FormatArg::Human => report::human::render(&scoped.findings, &summary, snapshot, human),
+        FormatArg::Short => report::short::render(&scoped.findings),
+        FormatArg::Json => report::json::render(&scoped.findings, &summary),
+    };
+    let code = if fail_on.fails(&scoped.findings) {
+        1
+    } else {
+        0
+    };
+    (text, code)
+}
+
+fn schema(args: &SchemaArgs) -> Result<i32, Fatal> {
+    let snapshot = open_root(&args.path)?;
+    let config = load_config(&snapshot, args.config.as_deref(), args.dialect)?;
+    let project = pipeline::discover(&snapshot, config)?;
+    let dialect = project.dialect;
+    let (schema, findings, notes) = match args.from {
+        SchemaFrom::Models => {
+            pipeline::require_models(&project)?;
+            let (m, notes) = pipeline::model_schema(&snapshot, &project);
+            (m.schema, m.findings, notes)
+        }
+        SchemaFrom::Migrations => {
+            pipeline::require_migrations(&project)?;
+            let m = pipeline::migrated_schema(&snapshot, &project);
+            (m.schema, m.findings, Vec::new())
+        }
+    };
+    let text = match args.format {
+        SchemaFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&schema)
+                .map_err(|e| Fatal::new(format!("cannot serialize the schema: {e}")))?;
+            s.push('\n');
+            s
+        }
+        SchemaFormat::Sql => {
+            let mut s = crate::schema::render::schema_sql(&schema, dialect);
+            if !s.is_empty() && !s.ends_with('\n') {
+                s.push('\n');
+            }
+            s
+        }
+    };
+    print(&text)?;
+    // What the frontends could not read explains gaps in the schema; stderr
+    // keeps stdout a clean schema.
+    let mut err = String::new();
+    for n in &notes {
+        err.push_str(&format!("note: {n}\n"));
+    }
+    err.push_str(&report::short::render(&findings));
+    let _ = std::io::stderr().write_all(err.as_bytes());
+    Ok(0)
+}
+
+/// `id  name  severity  summary`, aligned.
+pub fn rule_list() -> String {
+    let rules = crate::rules::ALL;
+    let name_w = rules.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for r in rules {
+        out.push_str(&format!(
+            "{}  {:name_w$}  {:7}  {}\n",
+            r.id,
+            r.name,
+            r.default_severity.name(),
+            r.summary
+        ));
+    }
+    out
+}
+
+fn explain(args: &ExplainArgs) -> Result<i32, Fatal> {
+    if args.list {
+        print(&rule_list())?;
+        return Ok(0);
+    }
+    let query = args.rule.as_deref().unwrap_or("");
+    match crate::rules::lookup(query) {
+        Some(rule) => {
+            let mut doc = rule.doc.to_string();
+            if !doc.ends_with('\n') {
+                doc.push('\n');
+            }
+            print(&doc)?;
+            Ok(0)
+        }
+        None => {
+            let ids: Vec<_> = crate::rules::ALL.iter().map(|r| r.id).collect();
+            Err(
+                Fatal::new(format!("unknown rule `{query}`")).with_help(format!(
+                    "known rules: {} (`migraguard explain --list` describes them)",
+                    ids.join(", ")
+                )),
+            )
+        }
+    }
+}
+
+fn init(args: &InitArgs) -> Result<i32, Fatal> {
+    let snapshot = open_root(&args.path)?;
+    // Any existing config file, not only the one written: `.migraguard.toml`
+    // would otherwise be silently shadowed by the new `migraguard.toml`.
+    if !args.force {
+        if let Some(existing) = crate::config::CONFIG_FILES
+            .iter()
+            .map(|name| args.path.join(name))
+            .find(|p| p.exists())
+        {
+            return Err(Fatal::new(format!("{} already exists", existing.display()))
+                .with_help("pass --force to overwrite it"));
+        }
+    }
+    let target = args.path.join(CONFIG_FILE);
+    // Auto-detection only: the point is to write down what zero-config finds.
+    let project = pipeline::discover(&snapshot, crate::config::Config::default())?;
+    let text = project.to_config_toml();
+    write_file(&target, &text)?;
+    print(&format!("wrote {}:\n\n{text}", target.display()))?;
+    Ok(0)
+}
+
+fn baseline(args: &BaselineArgs) -> Result<i32, Fatal> {
+    let snapshot = open_root(&args.path)?;
+    let config = load_config(&snapshot, args.config.as_deref(), args.dialect)?;
+    // The baseline records what a check would report without a baseline:
+    // configuration and inline suppressions still apply.
+    let scope = Scope::new(&snapshot, &config)?;
+    let target = args.path.join(baseline_path(&config));
+    let mut outcome = pipeline::check(&snapshot, config)?;
+    let scoped = scope.apply(std::mem::take(&mut outcome.findings));
+    let b = Baseline::from_findings(&scoped.findings);
+    write_file(&target, &b.to_json())?;
+    print(&format!(
+        "wrote {} ({})\n",
+        target.display(),
+        report::plural(b.fingerprints.len(), "fingerprint")
+    ))?;
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<OsString> {
+        a.iter().map(OsString::from).collect()
+    }
+
+    fn parse(a: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(with_default_command(args(a)))
+    }
+
+    #[test]
+    fn check_is_the_default_command() {
+        assert_eq!(with_default_command(args(&["mg"])), args(&["mg", "check"]));
+        assert_eq!(
+            with_default_command(args(&["mg", "app/"])),
+            args(&["mg", "check", "app/"])
+        );
+        assert_eq!(
+            with_default_command(args(&["mg", "--format", "json"])),
+            args(&["mg", "check", "--format", "json"])
+        );
+        for explicit in [
+            &["mg", "schema", "--from", "models"][..],
+            &["mg", "explain", "MG102"],
+            &["mg", "--help"],
+            &["mg", "-V"],
+            &["mg", "help"],
+            &["mg", "check", "x"],
+        ] {
+            assert_eq!(with_default_command(args(explicit)), args(explicit));
+        }
+        assert_eq!(
+            with_default_command(Vec::new()),
+            args(&["migraguard", "check"])
+        );
+    }
+
+    #[test]
+    fn parses_check_flags() {
+        let cli = parse(&[
+            "mg",
+            "repo",
+            "--format",
+            "short",
+            "--fail-on",
+            "warning",
+            "--all",
+            "--dialect",
+            "postgres",
+            "-o",
+            "out.txt",
+        ])
+        .unwrap();
+        let Command::Check(c) = cli.command else {
+            panic!("expected check")
+        };
+        assert_eq!(c.path, PathBuf::from("repo"));
+        assert_eq!(c.format, FormatArg::Short);
+        assert_eq!(c.fail_on, FailOn::Warning);
+        assert!(c.all);
+        assert_eq!(c.dialect, Some(Dialect::Postgresql));
+        assert_eq!(c.output, Some(PathBuf::from("out.txt")));
+
+        let Command::Check(c) = parse(&["mg"]).unwrap().command else {
+            panic!("expected check")
+        };
+        assert_eq!(
+            (c.path, c.format, c.fail_on, c.all),
+            (PathBuf::from("."), FormatArg::Human, FailOn::Error, false)
+        );
+    }
+
+    #[test]
+    fn bad_arguments_are_errors() {
+        assert!(parse(&["mg", "--format", "xml"]).is_err());
+        assert!(parse(&["mg", "--dialect", "oracle"]).is_err());
+        assert!(parse(&["mg", "schema"]).is_err(), "--from is required");
+        assert!(parse(&["mg", "explain"]).is_err(), "RULE or --list");
+        assert!(parse(&["mg", "explain", "--list"]).is_ok());
+        assert_eq!(run(args(&["mg", "--format", "xml"])), 2);
+        assert_eq!(run(args(&["mg", "--version"])), 0);
+    }
+
+    #[test]
+    fn explain_exit_codes() {
+        assert_eq!(run(args(&["mg", "explain", "MG102"])), 0);
+        assert_eq!(run(args(&["mg", "explain", "MG999"])), 2);
+        let list = rule_list();
+        assert_eq!(list.lines().count(), crate::rules::ALL.len());
+        assert!(list.contains("MG102  missing-column"), "{list}");
+    }
+
+    #[test]
+    fn unreadable_root_is_exit_2() {
+        assert_eq!(run(args(&["mg", "/nonexistent/migraguard-root"])), 2);
+    }
+
+    #[test]
+    fn schema_json_serializes_nested_types() {
+        use crate::schema::{Column, Schema, SqlType, Table};
+        use crate::source::Location;
+        let mut t = Table::new("t", None, Location::line("m.sql", 1));
+        t.columns.push(Column::new(
+            "tags",
+            SqlType::Array(Box::new(SqlType::Array(Box::new(SqlType::Text)))),
+            Location::line("m.sql", 2),
+        ));
+        let mut schema = Schema::default();
+        schema.insert_table(t);
+        let v = serde_json::to_value(&schema).unwrap();
+        assert_eq!(
+            v["tables"]["t"]["columns"][0]["ty"],
+            serde_json::json!({"kind": "array", "of": {"kind": "array", "of": {"kind": "text"}}})
+        );
+    }
+
+    fn outcome(findings: Vec<crate::findings::Finding>) -> CheckOutcome {
+        use crate::discover::Project;
+        let mut models = crate::models::ModelSchema::default();
+        let t = crate::schema::Table::new(
+            "services",
+            None,
+            crate::source::Location::line("app/models.py", 3),
+        );
+        models.schema.insert_table(t);
+        let migrated = crate::migrations::MigratedSchema {
+            migrations: 4,
+            ..Default::default()
+        };
+        CheckOutcome {
+            project: Project {
+                dialect: Dialect::Sqlite,
+                dialect_reason: "test".into(),
+                models: Vec::new(),
+                migrations: Vec::new(),
+                config: crate::config::Config::default(),
+            },
+            models,
+            migrated,
+            findings,
+            notes: vec!["1 diesel model file skipped".into()],
+        }
+    }
+
+    #[test]
+    fn finish_check_scopes_renders_and_decides_the_exit_code() {
+        use crate::report::fixtures;
+        let snap = crate::scope::testing::mem(&[(
+            "app/models.py",
+            "# migraguard: ignore[MG102]\nx = 1\n",
+        )]);
+        let config = crate::config::Config::default();
+        let mut findings = fixtures::findings();
+        // MG102 at app/models.py:6 is not suppressed (comment is on line 1)
+        findings.push(
+            crate::findings::Finding::new(
+                &crate::rules::MG102,
+                Some("t"),
+                Some("x"),
+                "missing",
+                "m",
+            )
+            .at(crate::source::Location::line("app/models.py", 2)),
+        );
+        let baseline = Baseline::from_findings(findings.iter().filter(|f| f.rule.id == "MG204"));
+        let scope = Scope::new(&snap, &config)
+            .unwrap()
+            .known(KnownSet::baseline(&baseline));
+        let opts = HumanOptions::default();
+        let (json, code) = finish_check(
+            &snap,
+            outcome(findings.clone()),
+            &scope,
+            FormatArg::Json,
+            &opts,
+            FailOn::Error,
+        );
+        assert_eq!(code, 1);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["summary"]["suppressed"], 1);
+        assert_eq!(v["summary"]["baselined"], 1);
+        assert_eq!(v["summary"]["model_tables"], 1);
+        assert_eq!(v["summary"]["migrations"], 4);
+        assert_eq!(v["findings"].as_array().unwrap().len(), 2);
+
+        let (human, _) = finish_check(
+            &snap,
+            outcome(findings.clone()),
+            &scope,
+            FormatArg::Human,
+            &opts,
+            FailOn::Never,
+        );
+        assert!(human.ends_with(
+            "note: 1 diesel model file skipped\n1 error, 1 warning in 1 model table, 4 migrations (sqlite); 1 suppressed, 1 in baseline\n"
+        ), "{human}");
+
+        let all = Scope::new(&snap, &config).unwrap().all(true);
+        let (short, code) = finish_check(
+            &snap,
+            outcome(findings),
+            &all,
+            FormatArg::Short,
+            &opts,
+            FailOn::Never,
+        );
+        assert_eq!(code, 0);
+        assert_eq!(short.lines().count(), 4);
+    }
+
+    #[test]
+    fn init_never_overwrites_without_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join(CONFIG_FILE);
+        std::fs::write(&target, "dialect = \"mysql\"\n").unwrap();
+        let root = dir.path().to_str().unwrap();
+        assert_eq!(run(args(&["mg", "init", root])), 2);
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "dialect = \"mysql\"\n"
+        );
+        // a hidden config would be shadowed by a new migraguard.toml
+        std::fs::remove_file(&target).unwrap();
+        std::fs::write(dir.path().join(".migraguard.toml"), "").unwrap();
+        assert_eq!(run(args(&["mg", "init", root])), 2);
+        assert!(!target.exists());
+    }
+
+    #[test]
+    fn output_to_an_unwritable_place_is_fatal() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = write_file(dir.path(), "x").unwrap_err();
+        assert!(err.message.starts_with("cannot write"), "{}", err.message);
+    }
+
+    #[test]
+    fn colour_rules() {
+        use std::ffi::OsStr;
+        assert!(use_color(true, None));
+        assert!(use_color(true, Some(OsStr::new(""))));
+        assert!(!use_color(true, Some(OsStr::new("1"))));
+        assert!(!use_color(false, None));
+    }
+
+    #[test]
+    fn fail_on_thresholds() {
+        use crate::findings::Finding;
+        use crate::rules::{MG102, MG103};
+        let warn = vec![Finding::new(&MG103, Some("t"), None, "k", "m")];
+        let err = vec![Finding::new(&MG102, Some("t"), Some("c"), "k", "m")];
+        assert!(!FailOn::Error.fails(&warn));
+        assert!(FailOn::Warning.fails(&warn));
+        assert!(FailOn::Error.fails(&err));
+        assert!(!FailOn::Never.fails(&err));
+        assert!(!FailOn::Warning.fails(&[]));
+    }
 }

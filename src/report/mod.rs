@@ -1,2 +1,243 @@
 //! Reporters: findings in, text out. They never compute findings.
 //! OWNER: report/cli helper.
+//!
+//! Every reporter takes the findings that survived scope and a `Summary`;
+//! `human` also reads source text through the snapshot for its snippets.
+
+pub mod human;
+pub mod json;
+pub mod short;
+
+use crate::dialect::Dialect;
+use crate::findings::Finding;
+use crate::pipeline::CheckOutcome;
+use crate::rules::Severity;
+use crate::scope::{ScopeCounts, Scoped};
+
+/// The numbers under a report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+    pub scope: ScopeCounts,
+    pub dialect: Dialect,
+    pub model_tables: usize,
+    pub migrations: usize,
+    /// Remarks from the pipeline (model kinds skipped...), one line each.
+    pub remarks: Vec<String>,
+}
+
+impl Summary {
+    /// Counts `findings` by severity; the rest describes what was checked.
+    pub fn new(
+        findings: &[Finding],
+        scope: ScopeCounts,
+        dialect: Dialect,
+        model_tables: usize,
+        migrations: usize,
+    ) -> Self {
+        let count = |s| findings.iter().filter(|f| f.severity == s).count();
+        Summary {
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            notes: count(Severity::Note),
+            scope,
+            dialect,
+            model_tables,
+            migrations,
+            remarks: Vec::new(),
+        }
+    }
+
+    pub fn from_outcome(outcome: &CheckOutcome, scoped: &Scoped) -> Self {
+        let mut s = Summary::new(
+            &scoped.findings,
+            scoped.counts.clone(),
+            outcome.project.dialect,
+            outcome.models.schema.tables.len(),
+            outcome.migrated.migrations,
+        );
+        s.remarks = outcome.notes.clone();
+        s
+    }
+
+    /// `2 errors, 1 warning in 3 model tables, 12 migrations (sqlite); 2 suppressed, 1 in baseline`
+    pub fn line(&self) -> String {
+        let mut counts = Vec::new();
+        for (n, word) in [
+            (self.errors, "error"),
+            (self.warnings, "warning"),
+            (self.notes, "note"),
+        ] {
+            if n > 0 {
+                counts.push(plural(n, word));
+            }
+        }
+        let counts = if counts.is_empty() {
+            "no problems".to_string()
+        } else {
+            counts.join(", ")
+        };
+        let mut line = format!(
+            "{counts} in {}, {} ({})",
+            plural(self.model_tables, "model table"),
+            plural(self.migrations, "migration"),
+            self.dialect
+        );
+        let extra = self.scope.summary_parts();
+        if !extra.is_empty() {
+            line.push_str("; ");
+            line.push_str(&extra.join(", "));
+        }
+        line
+    }
+
+    /// The most severe level present, for colouring the summary line.
+    pub fn worst(&self) -> Option<Severity> {
+        if self.errors > 0 {
+            Some(Severity::Error)
+        } else if self.warnings > 0 {
+            Some(Severity::Warning)
+        } else if self.notes > 0 {
+            Some(Severity::Note)
+        } else {
+            None
+        }
+    }
+}
+
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Findings in report order (path, line, column, rule), whatever order they came in.
+pub(crate) fn sorted(findings: &[Finding]) -> Vec<&Finding> {
+    let mut v: Vec<&Finding> = findings.iter().collect();
+    v.sort_by_cached_key(|f| f.sort_key());
+    v
+}
+
+/// Hand-built findings shared by the reporters' tests.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+    use crate::rules::{MG102, MG103, MG204};
+    use crate::scope::testing::{mem, MemSnapshot};
+    use crate::source::{Location, Pos};
+
+    pub const MODELS: &str = "\
+from sqlalchemy import Column, Integer, Text
+
+class Service(Base):
+    __tablename__ = \"services\"
+    id = Column(Integer, primary_key=True)
+    description = Column(Text, nullable=False)
+";
+
+    pub const MIGRATION: &str = "\
+CREATE TABLE services (id INTEGER PRIMARY KEY, description TEXT NOT NULL);
+CREATE TABLE services_new (id INTEGER PRIMARY KEY);
+INSERT INTO services_new SELECT id FROM services;
+DROP TABLE services;
+ALTER TABLE services_new RENAME TO services;
+CREATE TABLE audit_log (id INTEGER PRIMARY KEY);
+";
+
+    pub fn snapshot() -> MemSnapshot {
+        mem(&[
+            ("app/models.py", MODELS),
+            ("migrations/0001_init.sql", MIGRATION),
+        ])
+    }
+
+    pub fn findings() -> Vec<Finding> {
+        let missing = Finding::new(
+            &MG102,
+            Some("services"),
+            Some("description"),
+            "missing",
+            "column services.description is declared by the model but no migration creates it",
+        )
+        .at(Location::new(
+            "app/models.py",
+            Pos::new(6, 5),
+            Pos::new(6, 47),
+        ))
+        .label("declared here")
+        .related(
+            Location::new("app/models.py", Pos::new(3, 7), Pos::new(3, 14)),
+            "in model Service",
+        )
+        .related(
+            Location::new("migrations/0001_init.sql", Pos::new(2, 14), Pos::new(2, 26)),
+            "the column was lost when the table was rebuilt here",
+        )
+        .help("ALTER TABLE services ADD COLUMN description TEXT NOT NULL DEFAULT '';");
+        let extra = Finding::new(
+            &MG103,
+            Some("audit_log"),
+            None,
+            "extra",
+            "table audit_log is created by migrations but no model declares it",
+        )
+        .at(Location::new(
+            "migrations/0001_init.sql",
+            Pos::new(6, 14),
+            Pos::new(6, 23),
+        ))
+        .label("created here");
+        let history = Finding::new(
+            &MG204,
+            None,
+            None,
+            "duplicate-version",
+            "two migrations share version 0002",
+        )
+        .related(Location::line("migrations/0002_a.sql", 1), "first one");
+        // deliberately unsorted: reporters sort
+        vec![extra, missing, history]
+    }
+
+    pub fn summary(findings: &[Finding]) -> Summary {
+        let scope = ScopeCounts {
+            suppressed: 2,
+            known: vec![(crate::scope::KnownReason::Baseline, 1)],
+            ..ScopeCounts::default()
+        };
+        Summary::new(findings, scope, Dialect::Sqlite, 3, 12)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_line_counts_and_pluralizes() {
+        let f = fixtures::findings();
+        let s = fixtures::summary(&f);
+        assert_eq!(
+            s.line(),
+            "2 errors, 1 warning in 3 model tables, 12 migrations (sqlite); 2 suppressed, 1 in baseline"
+        );
+        let clean = Summary::new(&[], ScopeCounts::default(), Dialect::Postgresql, 1, 1);
+        assert_eq!(
+            clean.line(),
+            "no problems in 1 model table, 1 migration (postgresql)"
+        );
+        assert_eq!(clean.worst(), None);
+        assert_eq!(s.worst(), Some(Severity::Error));
+    }
+
+    #[test]
+    fn sorted_puts_locationless_first_then_by_path() {
+        let f = fixtures::findings();
+        let ids: Vec<_> = sorted(&f).iter().map(|f| f.rule.id).collect();
+        assert_eq!(ids, vec!["MG204", "MG102", "MG103"]);
+    }
+}
