@@ -1,0 +1,870 @@
+//! Parsing split statements with sqlparser and replaying the schema-changing
+//! ones through `apply`.
+//!
+//! Only statements whose leading words say they may change the schema (or
+//! insert rows, for the column check) are parsed at all: everything else
+//! (functions, triggers, grants, data updates, `DO` blocks) is skipped
+//! without asking sqlparser, which keeps replay fast and free of noise on
+//! statements migraguard has no use for.
+
+use super::split::{self, Piece};
+use crate::dialect::Dialect;
+use crate::findings::Finding;
+use crate::migrations::apply::{ColumnChange, Replay, TableRef};
+use crate::rules;
+use crate::schema::{key, Check, Column, DefaultValue, ForeignKey, Index, SqlType, Table};
+use crate::source::{LineIndex, Location, Pos, SourceFile};
+use sqlparser::ast::{
+    AlterColumnOperation, AlterTableOperation, AlterTypeAddValuePosition, AlterTypeOperation,
+    ColumnDef, ColumnOption, CreateIndex, CreateTable, DataType, EnumMember, Expr, Ident,
+    IndexColumn, ObjectName, ObjectType, RenameTableNameKind, Statement, TableConstraint,
+    TableObject, UserDefinedTypeRepresentation,
+};
+use sqlparser::dialect::{
+    Dialect as SqlDialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
+};
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Span, Token, TokenWithSpan};
+
+/// What the leading words say a statement is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// May change the schema: parse it, report MG205 when that fails.
+    Schema,
+    /// INSERT / REPLACE: parsed for the column check, silent when it fails.
+    Insert,
+    /// Anything else: skipped.
+    Other,
+}
+
+pub fn classify(words: &[String]) -> Kind {
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    let rest = |from: usize| w.get(from..).unwrap_or(&[]);
+    match w.first().copied() {
+        Some("CREATE") => {
+            let mut r = rest(1);
+            if let ["OR", "REPLACE", tail @ ..] = r {
+                r = tail;
+            }
+            while let [m, tail @ ..] = r {
+                if matches!(
+                    *m,
+                    "GLOBAL" | "LOCAL" | "TEMP" | "TEMPORARY" | "UNLOGGED" | "UNIQUE"
+                ) {
+                    r = tail;
+                } else {
+                    break;
+                }
+            }
+            match r.first().copied() {
+                Some("TABLE" | "INDEX" | "TYPE") => Kind::Schema,
+                _ => Kind::Other,
+            }
+        }
+        Some("ALTER" | "DROP") => match rest(1).first().copied() {
+            Some("TABLE" | "TYPE") => Kind::Schema,
+            Some("INDEX") if w.first() == Some(&"DROP") => Kind::Schema,
+            _ => Kind::Other,
+        },
+        Some("RENAME") if rest(1).first() == Some(&"TABLE") => Kind::Schema,
+        Some("INSERT" | "REPLACE") => Kind::Insert,
+        _ => Kind::Other,
+    }
+}
+
+/// A statement after the parallel parse phase, before it is applied.
+#[derive(Clone, Debug)]
+pub enum Parsed {
+    Stmt(Box<Statement>, Location),
+    /// A schema-changing statement sqlparser could not read.
+    Unparsed {
+        at: Location,
+        what: String,
+        table: Option<TableRef>,
+        error: String,
+    },
+}
+
+/// Splits and parses `range` of `file`. Pure: safe to run in parallel.
+pub fn parse_range(
+    file: &SourceFile,
+    index: &LineIndex,
+    range: std::ops::Range<usize>,
+    dialect: Dialect,
+) -> Vec<Parsed> {
+    let d = dialect.sqlparser();
+    let pieces = split::split(file, index, range, d.as_ref());
+    let mut out = Vec::new();
+    for p in pieces {
+        if let Some(parsed) = parse_piece(file, index, &p, dialect, d.as_ref()) {
+            out.push(parsed);
+        }
+    }
+    out
+}
+
+fn piece_location(file: &SourceFile, index: &LineIndex, p: &Piece) -> Location {
+    if p.range.is_empty() {
+        if let Some(t) = p.tokens.first() {
+            return span_location(file, t.span)
+                .unwrap_or_else(|| Location::line(file.path.clone(), 1));
+        }
+    }
+    Location::from_offsets(file, index, p.range.start, p.range.end)
+}
+
+fn span_location(file: &SourceFile, s: Span) -> Option<Location> {
+    if s.start.line == 0 {
+        return None;
+    }
+    let p = |l: sqlparser::tokenizer::Location| Pos::new(l.line as u32, l.column as u32);
+    Some(Location::new(file.path.clone(), p(s.start), p(s.end)))
+}
+
+fn parse_piece(
+    file: &SourceFile,
+    index: &LineIndex,
+    p: &Piece,
+    dialect: Dialect,
+    d: &dyn SqlDialect,
+) -> Option<Parsed> {
+    let words = p.lead_words(6);
+    let kind = classify(&words);
+    if kind == Kind::Other {
+        return None;
+    }
+    let at = piece_location(file, index, p);
+    let what = statement_label(&words);
+    if let Some(err) = &p.error {
+        return (kind == Kind::Schema).then(|| Parsed::Unparsed {
+            at,
+            what,
+            table: table_from_tokens(&p.tokens),
+            error: format!("the statement could not be read: {err}"),
+        });
+    }
+    let first_err = match parse_tokens(prepare(p.tokens.clone()), d) {
+        Ok(s) => return Some(Parsed::Stmt(Box::new(s), at)),
+        Err(e) => e,
+    };
+    // dialect quirks (`ADD COLUMN IF NOT EXISTS` in SQLite, `TYPE ... USING`
+    // outside PostgreSQL): a statement the project's dialect rejects often
+    // parses in another, and its meaning for the schema is the same
+    for alt in alternatives(dialect) {
+        if let Ok(tokens) = split::tokenize_range(file, index, p.range.clone(), alt.as_ref()) {
+            if let Ok(s) = parse_tokens(prepare(tokens), alt.as_ref()) {
+                return Some(Parsed::Stmt(Box::new(s), at));
+            }
+        }
+    }
+    (kind == Kind::Schema).then(|| Parsed::Unparsed {
+        at,
+        what,
+        table: table_from_tokens(&p.tokens),
+        error: first_err,
+    })
+}
+
+fn alternatives(dialect: Dialect) -> Vec<Box<dyn SqlDialect>> {
+    let mut v: Vec<Box<dyn SqlDialect>> = Vec::new();
+    if dialect != Dialect::Postgresql {
+        v.push(Box::new(PostgreSqlDialect {}));
+    }
+    v.push(Box::new(GenericDialect {}));
+    if dialect != Dialect::Mysql {
+        v.push(Box::new(MySqlDialect {}));
+    }
+    if dialect != Dialect::Sqlite {
+        v.push(Box::new(SQLiteDialect {}));
+    }
+    v
+}
+
+/// `DROP INDEX CONCURRENTLY` is rejected by every dialect and changes nothing
+/// for the schema: drop the keyword.
+fn prepare(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    if split::lead_words(&tokens, 2) == ["DROP", "INDEX"] {
+        let pos = tokens
+            .iter()
+            .filter(|t| split::is_significant(&t.token))
+            .nth(2)
+            .filter(|t| matches!(&t.token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("CONCURRENTLY")))
+            .map(|t| t.span);
+        if let Some(span) = pos {
+            tokens.retain(|t| t.span != span);
+        }
+    }
+    tokens
+}
+
+fn parse_tokens(tokens: Vec<TokenWithSpan>, d: &dyn SqlDialect) -> Result<Statement, String> {
+    let mut parser = Parser::new(d).with_tokens_with_locations(tokens);
+    let stmt = parser.parse_statement().map_err(|e| {
+        let s = e.to_string();
+        s.strip_prefix("sql parser error: ")
+            .unwrap_or(&s)
+            .to_string()
+    })?;
+    loop {
+        let t = parser.next_token();
+        match t.token {
+            Token::EOF => return Ok(stmt),
+            Token::SemiColon => {}
+            other => {
+                return Err(format!(
+                    "unexpected `{other}` after a complete statement at Line: {}, Column: {}",
+                    t.span.start.line, t.span.start.column
+                ))
+            }
+        }
+    }
+}
+
+fn statement_label(words: &[String]) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for w in words {
+        out.push(w);
+        if matches!(w.as_str(), "TABLE" | "INDEX" | "TYPE" | "INTO") {
+            break;
+        }
+    }
+    out.join(" ")
+}
+
+/// The table a statement is about, read from its tokens (for unparsed ones).
+fn table_from_tokens(tokens: &[TokenWithSpan]) -> Option<TableRef> {
+    let sig: Vec<&Token> = tokens
+        .iter()
+        .map(|t| &t.token)
+        .filter(|t| split::is_significant(t))
+        .take(40)
+        .collect();
+    let is_word = |t: &Token, s: &str| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(s));
+    let is_index = sig.get(1).is_some_and(|t| is_word(t, "INDEX"))
+        || sig.get(2).is_some_and(|t| is_word(t, "INDEX"));
+    let anchor = if is_index && sig.first().is_some_and(|t| is_word(t, "CREATE")) {
+        "ON"
+    } else {
+        "TABLE"
+    };
+    let mut i = sig.iter().position(|t| is_word(t, anchor))? + 1;
+    while sig.get(i).is_some_and(|t| {
+        ["IF", "NOT", "EXISTS", "ONLY"]
+            .iter()
+            .any(|k| is_word(t, k))
+    }) {
+        i += 1;
+    }
+    let mut parts = Vec::new();
+    while let Some(Token::Word(w)) = sig.get(i) {
+        parts.push(w.value.clone());
+        if sig.get(i + 1) == Some(&&Token::Period) {
+            i += 2;
+        } else {
+            break;
+        }
+    }
+    table_ref_from_parts(&parts)
+}
+
+fn table_ref_from_parts(parts: &[String]) -> Option<TableRef> {
+    let name = parts.last()?;
+    let schema = parts.len().checked_sub(2).and_then(|i| parts.get(i));
+    Some(TableRef::new(schema.map(String::as_str), name))
+}
+
+fn table_ref(name: &ObjectName) -> Option<TableRef> {
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .filter_map(|p| p.as_ident().map(|i| i.value.clone()))
+        .collect();
+    table_ref_from_parts(&parts)
+}
+
+fn last_ident(name: &ObjectName) -> Option<String> {
+    name.0
+        .last()
+        .and_then(|p| p.as_ident())
+        .map(|i| i.value.clone())
+}
+
+/// Applies parsed statements to the replay state, in order.
+pub fn apply_parsed(state: &mut Replay, file: &SourceFile, parsed: Vec<Parsed>) {
+    for p in parsed {
+        match p {
+            Parsed::Stmt(s, at) => apply_statement(state, file, *s, &at),
+            Parsed::Unparsed {
+                at,
+                what,
+                table,
+                error,
+            } => {
+                let tname = table.as_ref().map(TableRef::display);
+                if let Some(t) = &table {
+                    state.mark_opaque(t);
+                }
+                let f = Finding::new(
+                    &rules::MG205,
+                    tname.as_deref(),
+                    None,
+                    &format!("unparsed:{}", file.path),
+                    format!(
+                        "could not parse this {what} statement; the migrated schema may be incomplete"
+                    ),
+                )
+                .at(at)
+                .label(error)
+                .help(
+                    "rewrite the statement in plain SQL of the configured dialect, or set `dialect` in migraguard.toml if it is wrong",
+                );
+                state.findings.push(f);
+            }
+        }
+    }
+}
+
+fn ident_loc(file: &SourceFile, ident: &Ident, fallback: &Location) -> Location {
+    span_location(file, ident.span).unwrap_or_else(|| fallback.clone())
+}
+
+/// The column a plain index part names; None for an expression.
+fn index_column(c: &IndexColumn) -> Option<String> {
+    match &c.column.expr {
+        Expr::Identifier(i) => Some(i.value.clone()),
+        Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.clone()),
+        _ => None,
+    }
+}
+
+/// Plain column names of an index; None when a part is an expression.
+fn index_columns(cols: &[IndexColumn]) -> Option<Vec<String>> {
+    cols.iter().map(index_column).collect()
+}
+
+fn convert_type(dt: &DataType, state: &Replay) -> (SqlType, bool) {
+    match dt {
+        DataType::Enum(members, _) => {
+            let values = members
+                .iter()
+                .map(|m| match m {
+                    EnumMember::Name(n) => n.clone(),
+                    EnumMember::NamedValue(n, _) => n.clone(),
+                })
+                .collect();
+            return (SqlType::Enum { name: None, values }, false);
+        }
+        DataType::Custom(name, _) => {
+            if let Some(e) = last_ident(name).and_then(|n| state.enum_type(&n)) {
+                return (e, false);
+            }
+        }
+        _ => {}
+    }
+    let written = dt.to_string();
+    let lower = written.trim().to_ascii_lowercase();
+    let serial = matches!(
+        lower.as_str(),
+        "serial" | "bigserial" | "smallserial" | "serial2" | "serial4" | "serial8"
+    );
+    if let Some(inner) = lower.strip_suffix("[]") {
+        if let Some(e) = state.enum_type(inner.trim_matches('"')) {
+            return (SqlType::Array(Box::new(e)), false);
+        }
+    }
+    (SqlType::from_sql_name(&written), serial)
+}
+
+/// A column with the constraints that came with it.
+struct ColumnParts {
+    column: Column,
+    primary_key: bool,
+    foreign_keys: Vec<ForeignKey>,
+    checks: Vec<Check>,
+}
+
+fn build_column(
+    state: &Replay,
+    file: &SourceFile,
+    name: &Ident,
+    data_type: &DataType,
+    options: &[&ColumnOption],
+    at: &Location,
+) -> ColumnParts {
+    let loc = ident_loc(file, name, at);
+    let (ty, serial) = convert_type(data_type, state);
+    let mut column = Column::new(name.value.clone(), ty, loc.clone());
+    if serial {
+        // SERIAL is an integer with a sequence default, and NOT NULL
+        column.autoincrement = true;
+        column.nullable = false;
+    }
+    let mut parts = ColumnParts {
+        column,
+        primary_key: false,
+        foreign_keys: Vec::new(),
+        checks: Vec::new(),
+    };
+    for opt in options {
+        let c = &mut parts.column;
+        match opt {
+            ColumnOption::Null => c.nullable = true,
+            ColumnOption::NotNull => c.nullable = false,
+            ColumnOption::Default(e) => c.default = Some(DefaultValue::new(e.to_string())),
+            ColumnOption::PrimaryKey(_) => {
+                parts.primary_key = true;
+                c.nullable = false;
+            }
+            ColumnOption::Unique(_) => c.unique = true,
+            ColumnOption::ForeignKey(fk) => {
+                if let Some(r) = table_ref(&fk.foreign_table) {
+                    parts.foreign_keys.push(ForeignKey {
+                        name: fk.name.as_ref().map(|n| n.value.clone()),
+                        columns: vec![name.value.clone()],
+                        ref_schema: r.schema,
+                        ref_table: r.name,
+                        ref_columns: fk.referred_columns.iter().map(|i| i.value.clone()).collect(),
+                        location: loc.clone(),
+                    });
+                }
+            }
+            ColumnOption::Check(ch) => parts.checks.push(Check {
+                name: ch.name.as_ref().map(|n| n.value.clone()),
+                sql: ch.expr.to_string(),
+                location: loc.clone(),
+            }),
+            ColumnOption::Generated {
+                generation_expr, ..
+            } => {
+                c.autoincrement = true;
+                if generation_expr.is_none() {
+                    // identity columns are NOT NULL; computed ones are not
+                    c.nullable = false;
+                }
+            }
+            ColumnOption::Identity(_) => {
+                c.autoincrement = true;
+                c.nullable = false;
+            }
+            ColumnOption::DialectSpecific(tokens) => {
+                if tokens.iter().any(|t| {
+                    matches!(t, Token::Word(w) if w.value.eq_ignore_ascii_case("AUTO_INCREMENT") || w.value.eq_ignore_ascii_case("AUTOINCREMENT"))
+                }) {
+                    c.autoincrement = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    parts
+}
+
+fn column_from_def(
+    state: &Replay,
+    file: &SourceFile,
+    def: &ColumnDef,
+    at: &Location,
+) -> ColumnParts {
+    let opts: Vec<&ColumnOption> = def.options.iter().map(|o| &o.option).collect();
+    build_column(state, file, &def.name, &def.data_type, &opts, at)
+}
+
+/// SQLite: a lone `INTEGER PRIMARY KEY` column is the rowid, filled by the database.
+fn sqlite_rowid(state: &Replay, data_type: &DataType) -> bool {
+    state.dialect == Dialect::Sqlite && data_type.to_string().eq_ignore_ascii_case("INTEGER")
+}
+
+fn apply_statement(state: &mut Replay, file: &SourceFile, stmt: Statement, at: &Location) {
+    match stmt {
+        Statement::CreateTable(ct) => create_table(state, file, ct, at),
+        Statement::AlterTable(alter) => {
+            let Some(t) = table_ref(&alter.name) else {
+                return;
+            };
+            if alter.if_exists && state.table(&t).is_none() {
+                return;
+            }
+            let mut t = t;
+            for op in alter.operations {
+                alter_op(state, file, &mut t, op, at);
+            }
+        }
+        Statement::CreateIndex(ci) => create_index(state, ci, at),
+        Statement::Drop {
+            object_type,
+            if_exists,
+            names,
+            table,
+            ..
+        } => match object_type {
+            ObjectType::Table => {
+                for n in &names {
+                    if let Some(t) = table_ref(n) {
+                        state.drop_table(&t, if_exists, at);
+                    }
+                }
+            }
+            ObjectType::Index => {
+                let t = table.as_ref().and_then(table_ref);
+                for n in &names {
+                    if let Some(name) = last_ident(n) {
+                        state.drop_index(t.as_ref(), &name, if_exists, at);
+                    }
+                }
+            }
+            ObjectType::Type => {
+                for n in &names {
+                    if let Some(name) = last_ident(n) {
+                        state.drop_enum(&name);
+                    }
+                }
+            }
+            _ => {}
+        },
+        Statement::CreateType {
+            name,
+            representation: Some(UserDefinedTypeRepresentation::Enum { labels }),
+        } => {
+            if let Some(n) = last_ident(&name) {
+                state.create_enum(&n, labels.into_iter().map(|l| l.value).collect(), at);
+            }
+        }
+        Statement::AlterType(a) => {
+            let Some(n) = last_ident(&a.name) else {
+                return;
+            };
+            match a.operation {
+                AlterTypeOperation::AddValue(v) => {
+                    let (before, after) = match &v.position {
+                        Some(AlterTypeAddValuePosition::Before(i)) => {
+                            (Some(i.value.as_str()), None)
+                        }
+                        Some(AlterTypeAddValuePosition::After(i)) => (None, Some(i.value.as_str())),
+                        None => (None, None),
+                    };
+                    state.add_enum_value(&n, &v.value.value, before, after);
+                }
+                AlterTypeOperation::RenameValue(v) => {
+                    state.rename_enum_value(&n, &v.from.value, &v.to.value)
+                }
+                AlterTypeOperation::Rename(_) => {}
+            }
+        }
+        Statement::RenameTable(renames) => {
+            for r in renames {
+                if let (Some(from), Some(to)) = (table_ref(&r.old_name), table_ref(&r.new_name)) {
+                    state.rename_table(&from, &to, at);
+                }
+            }
+        }
+        Statement::Insert(ins) => {
+            let TableObject::TableName(name) = &ins.table else {
+                return;
+            };
+            let Some(t) = table_ref(name) else {
+                return;
+            };
+            if state.table(&t).is_none() && is_bookkeeping_table(&t.name) {
+                return;
+            }
+            let cols: Vec<(String, Location)> = ins
+                .columns
+                .iter()
+                .filter_map(|c| {
+                    let i = c.0.last().and_then(|p| p.as_ident())?;
+                    Some((i.value.clone(), ident_loc(file, i, at)))
+                })
+                .collect();
+            state.insert(&t, &cols, at);
+        }
+        _ => {}
+    }
+}
+
+/// Tables the migration tool itself creates (`schema_migrations`,
+/// `alembic_version`...): migrations write to them without creating them.
+fn is_bookkeeping_table(name: &str) -> bool {
+    let k = key(name);
+    [
+        "migration",
+        "schema_version",
+        "alembic_version",
+        "goose_db_version",
+        "flyway",
+        "schema_history",
+        "changelog",
+    ]
+    .iter()
+    .any(|p| k.contains(p))
+}
+
+fn create_table(state: &mut Replay, file: &SourceFile, ct: CreateTable, at: &Location) {
+    let Some(t) = table_ref(&ct.name) else {
+        return;
+    };
+    if ct.columns.is_empty() && (ct.query.is_some() || ct.like.is_some() || ct.clone.is_some()) {
+        state.create_opaque_table(&t, ct.if_not_exists, ct.temporary, at);
+        return;
+    }
+    let mut table = Table::new(t.name.clone(), t.schema.clone(), at.clone());
+    let mut rowid: Option<String> = None;
+    for def in &ct.columns {
+        let parts = column_from_def(state, file, def, at);
+        if parts.primary_key {
+            table.primary_key = vec![def.name.value.clone()];
+            if sqlite_rowid(state, &def.data_type) {
+                rowid = Some(def.name.value.clone());
+            }
+        }
+        table.foreign_keys.extend(parts.foreign_keys);
+        table.checks.extend(parts.checks);
+        table.columns.push(parts.column);
+    }
+    for c in &ct.constraints {
+        match c {
+            TableConstraint::PrimaryKey(pk) => {
+                if let Some(cols) = index_columns(&pk.columns) {
+                    if let [only] = cols.as_slice() {
+                        if let Some(def) =
+                            ct.columns.iter().find(|d| key(&d.name.value) == key(only))
+                        {
+                            if sqlite_rowid(state, &def.data_type) {
+                                rowid = Some(only.clone());
+                            }
+                        }
+                    }
+                    table.primary_key = cols;
+                }
+            }
+            TableConstraint::Unique(u) => {
+                if let Some(cols) = index_columns(&u.columns) {
+                    table.indexes.push(Index {
+                        name: u.name.as_ref().map(|n| n.value.clone()),
+                        columns: cols,
+                        unique: true,
+                        location: at.clone(),
+                    });
+                }
+            }
+            TableConstraint::Index(ix) => {
+                if let Some(cols) = index_columns(&ix.columns) {
+                    table.indexes.push(Index {
+                        name: ix.name.as_ref().map(|n| n.value.clone()),
+                        columns: cols,
+                        unique: false,
+                        location: at.clone(),
+                    });
+                }
+            }
+            TableConstraint::ForeignKey(fk) => {
+                if let Some(r) = table_ref(&fk.foreign_table) {
+                    table.foreign_keys.push(ForeignKey {
+                        name: fk.name.as_ref().map(|n| n.value.clone()),
+                        columns: fk.columns.iter().map(|i| i.value.clone()).collect(),
+                        ref_schema: r.schema,
+                        ref_table: r.name,
+                        ref_columns: fk
+                            .referred_columns
+                            .iter()
+                            .map(|i| i.value.clone())
+                            .collect(),
+                        location: at.clone(),
+                    });
+                }
+            }
+            TableConstraint::Check(ch) => table.checks.push(Check {
+                name: ch.name.as_ref().map(|n| n.value.clone()),
+                sql: ch.expr.to_string(),
+                location: at.clone(),
+            }),
+            _ => {}
+        }
+    }
+    if let Some(r) = rowid {
+        if let Some(c) = table.column_mut(&r) {
+            c.autoincrement = true;
+        }
+    }
+    state.create_table(table, ct.if_not_exists, ct.temporary);
+}
+
+fn create_index(state: &mut Replay, ci: CreateIndex, at: &Location) {
+    let Some(t) = table_ref(&ci.table_name) else {
+        return;
+    };
+    let plain: Vec<String> = ci.columns.iter().filter_map(index_column).collect();
+    let all_plain = plain.len() == ci.columns.len();
+    if !all_plain {
+        // an expression index cannot be compared with a model's index; its
+        // plain columns are still checked for existence
+        state.check_columns(&t, &plain, at);
+        return;
+    }
+    let index = Index {
+        name: ci.name.as_ref().and_then(last_ident),
+        columns: plain,
+        unique: ci.unique,
+        location: at.clone(),
+    };
+    state.create_index(&t, index, ci.if_not_exists, at);
+}
+
+fn alter_op(
+    state: &mut Replay,
+    file: &SourceFile,
+    t: &mut TableRef,
+    op: AlterTableOperation,
+    at: &Location,
+) {
+    match op {
+        AlterTableOperation::AddColumn {
+            if_not_exists,
+            column_def,
+            ..
+        } => {
+            let parts = column_from_def(state, file, &column_def, at);
+            let name = parts.column.name.clone();
+            let loc = parts.column.location.clone();
+            state.add_column(t, parts.column, if_not_exists, &loc);
+            if parts.primary_key {
+                state.set_primary_key(t, vec![name], at);
+            }
+            for fk in parts.foreign_keys {
+                state.add_foreign_key(t, fk, at);
+            }
+            for ch in parts.checks {
+                state.add_check(t, ch, at);
+            }
+        }
+        AlterTableOperation::DropColumn {
+            column_names,
+            if_exists,
+            ..
+        } => {
+            for c in column_names {
+                let loc = ident_loc(file, &c, at);
+                state.drop_column(t, &c.value, if_exists, &loc);
+            }
+        }
+        AlterTableOperation::RenameColumn {
+            old_column_name,
+            new_column_name,
+        } => state.rename_column(t, &old_column_name.value, &new_column_name.value, at),
+        AlterTableOperation::RenameTable { table_name } => {
+            let n = match &table_name {
+                RenameTableNameKind::As(n) | RenameTableNameKind::To(n) => n,
+            };
+            if let Some(mut to) = table_ref(n) {
+                if to.schema.is_none() {
+                    to.schema = t.schema.clone();
+                }
+                state.rename_table(t, &to, at);
+                *t = to;
+            }
+        }
+        AlterTableOperation::AlterColumn { column_name, op } => {
+            let change = match op {
+                AlterColumnOperation::SetNotNull => ColumnChange::Nullable(false),
+                AlterColumnOperation::DropNotNull => ColumnChange::Nullable(true),
+                AlterColumnOperation::SetDefault { value } => {
+                    ColumnChange::Default(Some(DefaultValue::new(value.to_string())))
+                }
+                AlterColumnOperation::DropDefault => ColumnChange::Default(None),
+                AlterColumnOperation::SetDataType { data_type, .. } => {
+                    ColumnChange::Type(convert_type(&data_type, state).0)
+                }
+                AlterColumnOperation::AddGenerated { .. } => ColumnChange::Autoincrement(true),
+            };
+            let loc = ident_loc(file, &column_name, at);
+            state.alter_column(t, &column_name.value, change, &loc);
+        }
+        AlterTableOperation::ChangeColumn {
+            old_name,
+            new_name,
+            data_type,
+            options,
+            ..
+        } => {
+            let opts: Vec<&ColumnOption> = options.iter().collect();
+            let parts = build_column(state, file, &new_name, &data_type, &opts, at);
+            state.alter_column(t, &old_name.value, ColumnChange::Replace(parts.column), at);
+        }
+        AlterTableOperation::ModifyColumn {
+            col_name,
+            data_type,
+            options,
+            ..
+        } => {
+            let opts: Vec<&ColumnOption> = options.iter().collect();
+            let parts = build_column(state, file, &col_name, &data_type, &opts, at);
+            state.alter_column(t, &col_name.value, ColumnChange::Replace(parts.column), at);
+        }
+        AlterTableOperation::AddConstraint { constraint, .. } => match constraint {
+            TableConstraint::PrimaryKey(pk) => {
+                if let Some(cols) = index_columns(&pk.columns) {
+                    state.set_primary_key(t, cols, at);
+                }
+            }
+            TableConstraint::Unique(u) => {
+                if let Some(cols) = index_columns(&u.columns) {
+                    let index = Index {
+                        name: u.name.as_ref().map(|n| n.value.clone()),
+                        columns: cols,
+                        unique: true,
+                        location: at.clone(),
+                    };
+                    state.create_index(t, index, false, at);
+                }
+            }
+            TableConstraint::Index(ix) => {
+                if let Some(cols) = index_columns(&ix.columns) {
+                    let index = Index {
+                        name: ix.name.as_ref().map(|n| n.value.clone()),
+                        columns: cols,
+                        unique: false,
+                        location: at.clone(),
+                    };
+                    state.create_index(t, index, false, at);
+                }
+            }
+            TableConstraint::ForeignKey(fk) => {
+                if let Some(r) = table_ref(&fk.foreign_table) {
+                    let fk = ForeignKey {
+                        name: fk.name.as_ref().map(|n| n.value.clone()),
+                        columns: fk.columns.iter().map(|i| i.value.clone()).collect(),
+                        ref_schema: r.schema,
+                        ref_table: r.name,
+                        ref_columns: fk
+                            .referred_columns
+                            .iter()
+                            .map(|i| i.value.clone())
+                            .collect(),
+                        location: at.clone(),
+                    };
+                    state.add_foreign_key(t, fk, at);
+                }
+            }
+            TableConstraint::Check(ch) => state.add_check(
+                t,
+                Check {
+                    name: ch.name.as_ref().map(|n| n.value.clone()),
+                    sql: ch.expr.to_string(),
+                    location: at.clone(),
+                },
+                at,
+            ),
+            _ => {}
+        },
+        AlterTableOperation::DropConstraint { name, .. } => {
+            state.drop_constraint(t, &name.value, at)
+        }
+        AlterTableOperation::DropForeignKey { name, .. } => {
+            state.drop_constraint(t, &name.value, at)
+        }
+        AlterTableOperation::DropPrimaryKey { .. } => state.drop_primary_key(t, at),
+        AlterTableOperation::DropIndex { name } => {
+            state.drop_index(Some(t), &name.value, false, at)
+        }
+        _ => {}
+    }
+}
