@@ -423,7 +423,11 @@ fn build_column(
                         columns: vec![name.value.clone()],
                         ref_schema: r.schema,
                         ref_table: r.name,
-                        ref_columns: fk.referred_columns.iter().map(|i| i.value.clone()).collect(),
+                        ref_columns: fk
+                            .referred_columns
+                            .iter()
+                            .map(|i| i.value.clone())
+                            .collect(),
                         location: loc.clone(),
                     });
                 }
@@ -446,17 +450,17 @@ fn build_column(
                 c.autoincrement = true;
                 c.nullable = false;
             }
-            ColumnOption::DialectSpecific(tokens) => {
-                if tokens.iter().any(|t| {
-                    matches!(t, Token::Word(w) if w.value.eq_ignore_ascii_case("AUTO_INCREMENT") || w.value.eq_ignore_ascii_case("AUTOINCREMENT"))
-                }) {
-                    c.autoincrement = true;
-                }
+            ColumnOption::DialectSpecific(tokens) if tokens.iter().any(is_autoincrement) => {
+                c.autoincrement = true;
             }
             _ => {}
         }
     }
     parts
+}
+
+fn is_autoincrement(t: &Token) -> bool {
+    matches!(t, Token::Word(w) if w.value.eq_ignore_ascii_case("AUTO_INCREMENT") || w.value.eq_ignore_ascii_case("AUTOINCREMENT"))
 }
 
 fn column_from_def(
