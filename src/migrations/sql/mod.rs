@@ -64,3 +64,384 @@ pub fn apply_sql_indexed(
     let parsed = statements::parse_range(file, index, range, dialect);
     statements::apply_parsed(state, file, parsed);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrations::MigrationUnit;
+    use crate::schema::SqlType;
+
+    fn history(files: &[(&str, &str)]) -> Vec<History> {
+        let units = files
+            .iter()
+            .enumerate()
+            .map(|(i, (path, text))| MigrationUnit {
+                version: format!("{i:04}"),
+                name: path.to_string(),
+                file: SourceFile::new(*path, *text),
+                up: 0..text.len(),
+            })
+            .collect();
+        vec![History {
+            units,
+            findings: Vec::new(),
+        }]
+    }
+
+    fn run(dialect: Dialect, files: &[(&str, &str)]) -> MigratedSchema {
+        replay(&history(files), dialect)
+    }
+
+    fn rules_of(m: &MigratedSchema) -> Vec<&'static str> {
+        m.findings.iter().map(|f| f.rule.id).collect()
+    }
+
+    fn columns(m: &MigratedSchema, table: &str) -> Vec<String> {
+        m.schema
+            .tables
+            .get(table)
+            .map(|t| t.columns.iter().map(|c| c.name.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    const AGENTS_0001: &str = "CREATE TABLE agents (\n  id INTEGER PRIMARY KEY,\n  name TEXT NOT NULL,\n  metadata TEXT DEFAULT '{}'\n);\n";
+    const AGENTS_0020: &str = "-- rebuild to add tier\nCREATE TABLE agents_new (\n  id INTEGER PRIMARY KEY,\n  name TEXT NOT NULL,\n  tier TEXT\n);\nINSERT INTO agents_new (id, name) SELECT id, name FROM agents;\nDROP TABLE agents;\nALTER TABLE agents_new RENAME TO agents;\n";
+    const AGENTS_0029: &str = "INSERT INTO agents (name, metadata)\nVALUES ('system', '{}');\n";
+
+    #[test]
+    fn seed_001_insert_names_a_column_lost_in_a_rebuild() {
+        let m = run(
+            Dialect::Sqlite,
+            &[
+                ("m/0001_agents.sql", AGENTS_0001),
+                ("m/0020_rebuild.sql", AGENTS_0020),
+                ("m/0029_seed.sql", AGENTS_0029),
+            ],
+        );
+        assert_eq!(rules_of(&m), ["MG202"], "{:#?}", m.findings);
+        let f = &m.findings[0];
+        assert_eq!(f.column.as_deref(), Some("metadata"));
+        assert_eq!(f.fingerprint, "MG202:agents.metadata:unknown");
+        let loc = f
+            .location
+            .as_ref()
+            .map(|l| (l.path.to_string(), l.start.line, l.start.col));
+        assert_eq!(loc, Some(("m/0029_seed.sql".into(), 1, 27)));
+        let rel = &f.related[0];
+        assert_eq!(&*rel.location.path, "m/0020_rebuild.sql");
+        assert_eq!(
+            rel.location.start.line, 2,
+            "points at CREATE TABLE agents_new"
+        );
+        assert!(rel.message.contains("`metadata` was lost"));
+        assert!(f
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .contains("ADD COLUMN metadata TEXT DEFAULT '{}'"));
+        assert!(m
+            .lost_columns
+            .contains_key(&("agents".into(), "metadata".into())));
+        assert_eq!(columns(&m, "agents"), ["id", "name", "tier"]);
+        assert!(m
+            .schema
+            .tables
+            .get("agents")
+            .and_then(|t| t.column("id"))
+            .is_some_and(|c| c.autoincrement && !c.nullable));
+        assert_eq!(m.migrations, 3);
+    }
+
+    #[test]
+    fn seed_001_is_clean_once_the_column_is_added_back() {
+        let m = run(
+            Dialect::Sqlite,
+            &[
+                ("m/0001_agents.sql", AGENTS_0001),
+                ("m/0020_rebuild.sql", AGENTS_0020),
+                (
+                    "m/0027_metadata.sql",
+                    "ALTER TABLE agents ADD COLUMN metadata TEXT DEFAULT '{}';",
+                ),
+                ("m/0029_seed.sql", AGENTS_0029),
+            ],
+        );
+        assert!(m.findings.is_empty(), "{:#?}", m.findings);
+        assert!(m.lost_columns.is_empty());
+        assert_eq!(columns(&m, "agents"), ["id", "name", "tier", "metadata"]);
+    }
+
+    #[test]
+    fn rebuild_by_renaming_the_old_table_away_records_lost_columns() {
+        let m = run(
+            Dialect::Sqlite,
+            &[
+                ("a.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT);"),
+                (
+                    "b.sql",
+                    "ALTER TABLE t RENAME TO t_old;\nCREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);\nINSERT INTO t (id, a) SELECT id, a FROM t_old;\nDROP TABLE t_old;",
+                ),
+            ],
+        );
+        assert!(m.findings.is_empty(), "{:#?}", m.findings);
+        assert_eq!(m.schema.tables.keys().collect::<Vec<_>>(), ["t"]);
+        let lost = m.lost_columns.get(&("t".into(), "b".into()));
+        assert_eq!(lost.map(|l| l.start.line), Some(2));
+        assert!(m.dropped_tables.is_empty());
+    }
+
+    #[test]
+    fn unknown_table_is_reported_once_and_dropped_tables_are_remembered() {
+        let m = run(
+            Dialect::Postgresql,
+            &[
+                ("1.sql", "ALTER TABLE ghost ADD COLUMN x int;\nALTER TABLE ghost DROP COLUMN y;\nCREATE INDEX ix ON ghost (x);"),
+                ("2.sql", "CREATE TABLE t (id int);\nDROP TABLE t;\nALTER TABLE IF EXISTS t ADD COLUMN z int;\nDROP TABLE IF EXISTS t;\nALTER TABLE t ADD COLUMN z int;"),
+                ("3.sql", "ALTER TABLE auth.users ADD COLUMN x int; INSERT INTO schema_migrations (version) VALUES ('1');"),
+            ],
+        );
+        assert_eq!(rules_of(&m), ["MG201", "MG201"], "{:#?}", m.findings);
+        assert_eq!(m.findings[0].fingerprint, "MG201:ghost:unknown");
+        assert_eq!(
+            m.findings[1].location.as_ref().map(|l| l.start.line),
+            Some(5)
+        );
+        assert!(m.findings[1].related[0].message.contains("dropped"));
+        assert!(m.dropped_tables.contains_key("t"));
+    }
+
+    #[test]
+    fn duplicate_table_and_column_are_reported_unless_if_not_exists() {
+        let m = run(
+            Dialect::Sqlite,
+            &[
+                ("1.sql", "CREATE TABLE t (id INTEGER, a TEXT);"),
+                ("2.sql", "CREATE TABLE IF NOT EXISTS t (id INTEGER);\nCREATE TABLE t (id INTEGER);\nALTER TABLE t ADD COLUMN a TEXT;\nALTER TABLE t ADD COLUMN IF NOT EXISTS a TEXT;"),
+            ],
+        );
+        assert_eq!(rules_of(&m), ["MG203", "MG203"], "{:#?}", m.findings);
+        assert_eq!(m.findings[0].fingerprint, "MG203:t:duplicate");
+        assert_eq!(m.findings[1].fingerprint, "MG203:t.a:duplicate");
+        assert_eq!(columns(&m, "t"), ["id", "a"]);
+    }
+
+    #[test]
+    fn unknown_columns_in_alter_drop_rename_and_index() {
+        let m = run(
+            Dialect::Postgresql,
+            &[(
+                "1.sql",
+                "CREATE TABLE t (id int);\nALTER TABLE t DROP COLUMN a;\nALTER TABLE t RENAME COLUMN b TO c;\nALTER TABLE t ALTER COLUMN d SET NOT NULL;\nCREATE INDEX ix ON t (e);\nALTER TABLE t DROP COLUMN IF EXISTS f;",
+            )],
+        );
+        let cols: Vec<_> = m
+            .findings
+            .iter()
+            .map(|f| (f.rule.id, f.column.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            cols,
+            [
+                ("MG202", "a".into()),
+                ("MG202", "b".into()),
+                ("MG202", "d".into()),
+                ("MG202", "e".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn truncated_create_table_is_mg205_and_replay_goes_on() {
+        let m = run(
+            Dialect::Sqlite,
+            &[
+                ("1.sql", "CREATE TABLE a (id INTEGER, name TEXT;\nCREATE TABLE b (id INTEGER);\n"),
+                ("2.sql", "ALTER TABLE a ADD COLUMN x TEXT;\nALTER TABLE b ADD COLUMN y TEXT;\nCREATE TABLE c (v TEXT DEFAULT 'unterminated);\n"),
+                ("3.sql", "CREATE TABLE d (id INTEGER);"),
+            ],
+        );
+        assert_eq!(rules_of(&m), ["MG205", "MG205"], "{:#?}", m.findings);
+        assert_eq!(m.findings[0].table.as_deref(), Some("a"));
+        assert_eq!(
+            m.findings[0].location.as_ref().map(|l| l.start.line),
+            Some(1)
+        );
+        assert!(m.findings[1]
+            .label
+            .as_deref()
+            .unwrap_or("")
+            .contains("Unterminated"));
+        assert_eq!(columns(&m, "b"), ["id", "y"]);
+        assert!(m.schema.tables.contains_key("d"));
+        assert_eq!(m.findings[0].fingerprint, "MG205:a:unparsed:1.sql");
+    }
+
+    #[test]
+    fn postgresql_heavy_migration_replays_without_findings() {
+        let sql = r#"
+CREATE EXTENSION IF NOT EXISTS "uuid-ossp";
+CREATE TYPE status AS ENUM ('draft', 'live');
+CREATE TABLE public.jobs (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    job_uuid uuid NOT NULL DEFAULT uuid_generate_v4(),
+    status status NOT NULL DEFAULT 'draft',
+    total numeric(10, 2),
+    doubled numeric GENERATED ALWAYS AS (total * 2) STORED,
+    tags text[],
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE accounts (id serial PRIMARY KEY, email varchar(200) UNIQUE, job_id bigint REFERENCES jobs (id) ON DELETE CASCADE);
+CREATE OR REPLACE FUNCTION touch() RETURNS trigger AS $$
+BEGIN
+  NEW.created_at := now(); -- ; inside
+  RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER jobs_touch BEFORE UPDATE ON jobs FOR EACH ROW EXECUTE FUNCTION touch();
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'x') THEN CREATE TYPE x AS ENUM ('a'); END IF;
+END $$;
+CREATE VIEW live_jobs AS SELECT * FROM jobs WHERE status = 'live';
+CREATE SEQUENCE seq_x START 1;
+GRANT SELECT ON jobs TO reader;
+COMMENT ON TABLE jobs IS 'jobs; with semicolon';
+ALTER TABLE jobs ALTER COLUMN total TYPE numeric(12, 2) USING total::numeric(12, 2);
+ALTER TABLE jobs ALTER COLUMN total SET NOT NULL, ALTER COLUMN total SET DEFAULT 0;
+ALTER TABLE ONLY jobs ADD COLUMN IF NOT EXISTS note text;
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS jobs_uuid_live ON jobs (job_uuid) WHERE status = 'live';
+CREATE INDEX jobs_lower ON jobs (lower(note));
+DROP INDEX CONCURRENTLY IF EXISTS jobs_old;
+ALTER TYPE status ADD VALUE IF NOT EXISTS 'archived' AFTER 'live';
+UPDATE jobs SET note = 'x;y' WHERE id = 1;
+SET search_path = public;
+BEGIN; COMMIT;
+"#;
+        let m = run(Dialect::Postgresql, &[("1.sql", sql)]);
+        assert!(m.findings.is_empty(), "{:#?}", m.findings);
+        let jobs = m.schema.tables.get("jobs").expect("jobs");
+        let id = jobs.column("id").expect("id");
+        assert!(id.autoincrement && !id.nullable);
+        assert_eq!(jobs.primary_key, ["id"]);
+        let total = jobs.column("total").expect("total");
+        assert_eq!(
+            total.ty,
+            SqlType::Decimal {
+                precision: Some(12),
+                scale: Some(2)
+            }
+        );
+        assert!(!total.nullable);
+        assert_eq!(total.default.as_ref().map(|d| d.raw.as_str()), Some("0"));
+        assert_eq!(
+            jobs.column("status").map(|c| c.ty.clone()),
+            Some(SqlType::Enum {
+                name: Some("status".into()),
+                values: vec!["draft".into(), "live".into(), "archived".into()]
+            })
+        );
+        assert!(jobs
+            .column("doubled")
+            .is_some_and(|c| c.autoincrement && c.nullable));
+        assert!(jobs.column("note").is_some());
+        assert_eq!(jobs.indexes.len(), 1, "the expression index is left out");
+        let acc = m.schema.tables.get("accounts").expect("accounts");
+        assert!(acc
+            .column("id")
+            .is_some_and(|c| c.autoincrement && !c.nullable));
+        assert!(acc.column("email").is_some_and(|c| c.unique));
+        assert_eq!(
+            acc.foreign_keys.first().map(|f| f.ref_table.as_str()),
+            Some("jobs")
+        );
+        assert_eq!(
+            m.schema.enums.get("status").map(|e| e.values.len()),
+            Some(3)
+        );
+    }
+
+    #[test]
+    fn mysql_forms() {
+        let sql = "CREATE TABLE `users` (\n  `id` int NOT NULL AUTO_INCREMENT,\n  `name` varchar(50) DEFAULT NULL,\n  `kind` enum('a','b') NOT NULL,\n  PRIMARY KEY (`id`),\n  UNIQUE KEY `uq_name` (`name`),\n  KEY `ix_kind` (`kind`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\nALTER TABLE users MODIFY COLUMN name varchar(100) NOT NULL;\nALTER TABLE users CHANGE COLUMN kind category varchar(10) NULL;\nRENAME TABLE users TO members;\nALTER TABLE members ADD COLUMN IF NOT EXISTS bio TEXT, DROP INDEX ix_kind;\nDROP INDEX uq_name ON members;\n";
+        let m = run(Dialect::Mysql, &[("1.sql", sql)]);
+        assert!(m.findings.is_empty(), "{:#?}", m.findings);
+        let t = m.schema.tables.get("members").expect("members");
+        assert_eq!(columns(&m, "members"), ["id", "name", "category", "bio"]);
+        assert!(t
+            .column("id")
+            .is_some_and(|c| c.autoincrement && !c.nullable));
+        assert_eq!(
+            t.column("name").map(|c| (c.ty.clone(), c.nullable)),
+            Some((
+                SqlType::String {
+                    len: Some(100),
+                    fixed: false
+                },
+                false
+            ))
+        );
+        assert!(t.column("category").is_some_and(|c| c.nullable));
+        assert!(t.indexes.is_empty(), "{:?}", t.indexes);
+        assert!(m
+            .lost_columns
+            .contains_key(&("members".into(), "kind".into())));
+    }
+
+    #[test]
+    fn sqlite_forms() {
+        let sql = "PRAGMA foreign_keys=OFF;\nCREATE TABLE a (id INTEGER PRIMARY KEY AUTOINCREMENT, x TEXT NOT NULL DEFAULT 'x', y INT);\nALTER TABLE a RENAME COLUMN x TO z;\nALTER TABLE a DROP COLUMN y;\nALTER TABLE a ADD COLUMN IF NOT EXISTS w TEXT;\nCREATE TABLE snap AS SELECT * FROM a;\nINSERT INTO snap (anything) VALUES (1);\nCREATE TEMP TABLE scratch (v TEXT);\nCREATE TRIGGER tr AFTER INSERT ON a BEGIN INSERT INTO nowhere (q) VALUES (NEW.id); END;\nDROP TABLE IF EXISTS nothing;\n";
+        let m = run(Dialect::Sqlite, &[("1.sql", sql)]);
+        assert!(m.findings.is_empty(), "{:#?}", m.findings);
+        assert_eq!(columns(&m, "a"), ["id", "z", "w"]);
+        assert!(m.schema.tables.contains_key("snap"));
+        assert!(
+            !m.schema.tables.contains_key("scratch"),
+            "temporary tables end with their migration"
+        );
+        assert!(m.lost_columns.contains_key(&("a".into(), "y".into())));
+        assert!(m.lost_columns.contains_key(&("a".into(), "x".into())));
+    }
+
+    #[test]
+    fn apply_sql_reads_a_fragment_inside_another_file() {
+        let py = "def upgrade():\n    op.execute(\"CREATE TABLE t (id int); ALTER TABLE t ADD COLUMN x text\")\n";
+        let file = SourceFile::new("versions/1.py", py);
+        let start = py.find("CREATE").unwrap_or(0);
+        let end = py.rfind('"').unwrap_or(py.len());
+        let mut state = Replay::new(Dialect::Postgresql);
+        apply_sql(&mut state, &file, start..end, Dialect::Postgresql);
+        apply_sql(&mut state, &file, start..end, Dialect::Postgresql);
+        let m = state.finish(1);
+        assert_eq!(rules_of(&m), ["MG203", "MG203"]);
+        let l = m.findings[1]
+            .location
+            .as_ref()
+            .map(|l| (l.start.line, l.start.col));
+        assert_eq!(l, Some((2, 67)), "at the duplicated column `x`");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_arbitrary_text(s in ".{0,200}", a in 0usize..250, b in 0usize..250) {
+            for d in [Dialect::Postgresql, Dialect::Sqlite, Dialect::Mysql] {
+                let file = SourceFile::new("x.sql", s.as_str());
+                let mut state = Replay::new(d);
+                apply_sql(&mut state, &file, a..b, d);
+                apply_sql(&mut state, &file, 0..s.len(), d);
+            }
+        }
+
+        #[test]
+        fn never_panics_on_sql_like_text(parts in proptest::collection::vec(proptest::sample::select(vec![
+            "CREATE", "TABLE", "t", "(", ")", "id", "INT", ",", ";", "'", "\"", "$$", "BEGIN", "END",
+            "ALTER", "ADD", "COLUMN", "DROP", "INDEX", "ON", "RENAME", "TO", "INSERT", "INTO", "VALUES",
+            "--", "/*", "*/", "\n", "DELIMITER", "//", "TRIGGER", "CASE", "IF", "NOT", "EXISTS", "x",
+            "PRIMARY", "KEY", "REFERENCES", "TYPE", "ENUM", "AS", "SELECT", "é",
+        ]), 0..60)) {
+            let s = parts.join(" ");
+            for d in [Dialect::Postgresql, Dialect::Sqlite, Dialect::Mysql] {
+                let h = history(&[("a.sql", s.as_str()), ("b.sql", s.as_str())]);
+                let _ = replay(&h, d);
+            }
+        }
+    }
+}

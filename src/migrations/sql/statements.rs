@@ -643,7 +643,11 @@ fn create_table(state: &mut Replay, file: &SourceFile, ct: CreateTable, at: &Loc
             TableConstraint::Unique(u) => {
                 if let Some(cols) = index_columns(&u.columns) {
                     table.indexes.push(Index {
-                        name: u.name.as_ref().map(|n| n.value.clone()),
+                        name: u
+                            .name
+                            .as_ref()
+                            .or(u.index_name.as_ref())
+                            .map(|n| n.value.clone()),
                         columns: cols,
                         unique: true,
                         location: at.clone(),
@@ -663,7 +667,11 @@ fn create_table(state: &mut Replay, file: &SourceFile, ct: CreateTable, at: &Loc
             TableConstraint::ForeignKey(fk) => {
                 if let Some(r) = table_ref(&fk.foreign_table) {
                     table.foreign_keys.push(ForeignKey {
-                        name: fk.name.as_ref().map(|n| n.value.clone()),
+                        name: fk
+                            .name
+                            .as_ref()
+                            .or(fk.index_name.as_ref())
+                            .map(|n| n.value.clone()),
                         columns: fk.columns.iter().map(|i| i.value.clone()).collect(),
                         ref_schema: r.schema,
                         ref_table: r.name,
@@ -812,7 +820,11 @@ fn alter_op(
             TableConstraint::Unique(u) => {
                 if let Some(cols) = index_columns(&u.columns) {
                     let index = Index {
-                        name: u.name.as_ref().map(|n| n.value.clone()),
+                        name: u
+                            .name
+                            .as_ref()
+                            .or(u.index_name.as_ref())
+                            .map(|n| n.value.clone()),
                         columns: cols,
                         unique: true,
                         location: at.clone(),
@@ -834,7 +846,11 @@ fn alter_op(
             TableConstraint::ForeignKey(fk) => {
                 if let Some(r) = table_ref(&fk.foreign_table) {
                     let fk = ForeignKey {
-                        name: fk.name.as_ref().map(|n| n.value.clone()),
+                        name: fk
+                            .name
+                            .as_ref()
+                            .or(fk.index_name.as_ref())
+                            .map(|n| n.value.clone()),
                         columns: fk.columns.iter().map(|i| i.value.clone()).collect(),
                         ref_schema: r.schema,
                         ref_table: r.name,
