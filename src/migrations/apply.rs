@@ -355,9 +355,11 @@ impl Replay {
     pub fn rename_table(&mut self, from: &TableRef, to: &TableRef, at: &Location) {
         let from_key = from.key();
         let to_key = to.key();
-        if self.opaque.contains(&from_key) {
-            self.opaque.remove(&from_key);
+        if self.opaque.remove(&from_key) {
             self.opaque.insert(to_key.clone());
+            if !self.schema.tables.contains_key(&from_key) {
+                return;
+            }
         }
         let Some(k) = self.require_table(from, false, at) else {
             return;

@@ -419,6 +419,86 @@ BEGIN; COMMIT;
         assert_eq!(l, Some((2, 67)), "at the duplicated column `x`");
     }
 
+    #[test]
+    fn views_virtual_and_partition_tables_are_not_unknown() {
+        let m = run(
+            Dialect::Postgresql,
+            &[(
+                "1.sql",
+                "CREATE TABLE events (id int, at timestamptz) PARTITION BY RANGE (at);\nCREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\nINSERT INTO events_2024 (id, at) VALUES (1, now());\nCREATE MATERIALIZED VIEW mv AS SELECT 1;\nALTER TABLE mv RENAME TO mv2;\nCREATE VIEW v AS SELECT * FROM events;\nINSERT INTO v (id) VALUES (1);",
+            )],
+        );
+        assert!(m.findings.is_empty(), "{:#?}", m.findings);
+        let m = run(
+            Dialect::Sqlite,
+            &[("1.sql", "CREATE VIRTUAL TABLE docs USING fts5(title, body);\nINSERT INTO docs (title, body) VALUES ('a', 'b');")],
+        );
+        assert!(m.findings.is_empty(), "{:#?}", m.findings);
+        assert!(m.schema.tables.is_empty());
+    }
+
+    #[test]
+    fn column_types_map_to_the_ir() {
+        let m = run(
+            Dialect::Postgresql,
+            &[(
+                "1.sql",
+                "CREATE TABLE t (a character varying(20), b timestamp with time zone, c double precision, d text[], e jsonb, f int4, g bigserial, h boolean NOT NULL DEFAULT false, i CITEXT);",
+            )],
+        );
+        let t = m.schema.tables.get("t").expect("t");
+        let ty = |c: &str| t.column(c).map(|c| c.ty.clone());
+        assert_eq!(
+            ty("a"),
+            Some(SqlType::String {
+                len: Some(20),
+                fixed: false
+            })
+        );
+        assert_eq!(ty("b"), Some(SqlType::Timestamp { tz: true }));
+        assert_eq!(ty("c"), Some(SqlType::Float { double: true }));
+        assert_eq!(ty("d"), Some(SqlType::Array(Box::new(SqlType::Text))));
+        assert_eq!(ty("e"), Some(SqlType::Json { binary: true }));
+        assert_eq!(ty("f"), Some(SqlType::Integer { bytes: 4 }));
+        assert_eq!(ty("g"), Some(SqlType::Integer { bytes: 8 }));
+        assert!(t
+            .column("g")
+            .is_some_and(|c| c.autoincrement && !c.nullable));
+        assert!(t.column("h").is_some_and(
+            |c| !c.nullable && c.default.as_ref().is_some_and(|d| d.normalized == "false")
+        ));
+        assert_eq!(ty("i"), Some(SqlType::Text));
+        let m = run(
+            Dialect::Mysql,
+            &[("1.sql", "CREATE TABLE t (a INT(11) UNSIGNED NOT NULL, b DATETIME(6), c ENUM('x', 'y') DEFAULT 'x', d TINYINT(1));")],
+        );
+        let t = m.schema.tables.get("t").expect("t");
+        let ty = |c: &str| t.column(c).map(|c| c.ty.clone());
+        assert_eq!(ty("a"), Some(SqlType::Integer { bytes: 4 }));
+        assert_eq!(ty("b"), Some(SqlType::Timestamp { tz: false }));
+        assert_eq!(
+            ty("c"),
+            Some(SqlType::Enum {
+                name: None,
+                values: vec!["x".into(), "y".into()]
+            })
+        );
+        assert_eq!(ty("d"), Some(SqlType::Integer { bytes: 1 }));
+    }
+
+    #[test]
+    fn deeply_nested_statements_do_not_overflow_the_stack() {
+        let deep = format!(
+            "CREATE TABLE t (a int DEFAULT {}1{});\nALTER TABLE t ADD COLUMN b int CHECK ({}b > 0{});\nCREATE TABLE after_it (id int);",
+            "(".repeat(5000),
+            ")".repeat(5000),
+            "(".repeat(300),
+            ")".repeat(300)
+        );
+        let m = run(Dialect::Postgresql, &[("1.sql", deep.as_str())]);
+        assert!(m.schema.tables.contains_key("after_it"));
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics_on_arbitrary_text(s in ".{0,200}", a in 0usize..250, b in 0usize..250) {

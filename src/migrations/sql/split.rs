@@ -320,9 +320,15 @@ impl BlockTracker {
             return;
         }
         if was_after_end {
-            // `END IF`, `END LOOP`...: those openers were never counted
-            if let Some("IF" | "LOOP" | "WHILE" | "REPEAT") = word.as_deref() {
-                self.depth += 1;
+            match word.as_deref() {
+                // `END IF`, `END LOOP`...: those openers were never counted
+                Some("IF" | "LOOP" | "WHILE" | "REPEAT") => {
+                    self.depth += 1;
+                    return;
+                }
+                // `END CASE`: the END already closed it
+                Some("CASE") => return,
+                _ => {}
             }
         }
         match word.as_deref() {
@@ -404,6 +410,15 @@ mod tests {
     }
 
     #[test]
+    fn mysql_procedure_without_delimiter_stays_whole() {
+        let sql = "CREATE PROCEDURE p() BEGIN\n  IF 1 THEN SELECT 1; END IF;\n  CASE x WHEN 1 THEN SELECT 2; END CASE;\n  WHILE 0 DO SELECT 3; END WHILE;\nEND;\nCREATE TABLE b (id int);";
+        let (f, p) = run(sql, &MySqlDialect {});
+        let t = texts(&f, &p);
+        assert_eq!(t.len(), 2, "{t:?}");
+        assert_eq!(t[1], "CREATE TABLE b (id int)");
+    }
+
+    #[test]
     fn transaction_begin_is_not_a_block() {
         let (f, p) = run(
             "BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;",
@@ -417,7 +432,7 @@ mod tests {
 
     #[test]
     fn mysql_delimiter_blocks() {
-        let sql = "CREATE TABLE a (id int);\nDELIMITER //\nCREATE PROCEDURE p() BEGIN\n  IF 1 THEN SELECT 1; END IF;\n  SELECT 2;\nEND //\nDELIMITER ;\nCREATE TABLE b (id int);\n";
+        let sql = "CREATE TABLE a (id int);\nDELIMITER //\nCREATE PROCEDURE p() BEGIN\n  IF 1 THEN SELECT 1; END IF;\n  CASE x WHEN 1 THEN SELECT 2; END CASE;\n  SELECT 2;\nEND //\nDELIMITER ;\nCREATE TABLE b (id int);\n";
         let (f, p) = run(sql, &MySqlDialect {});
         let t = texts(&f, &p);
         assert_eq!(t.len(), 3, "{t:?}");

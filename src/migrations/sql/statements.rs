@@ -18,7 +18,7 @@ use sqlparser::ast::{
     AlterColumnOperation, AlterTableOperation, AlterTypeAddValuePosition, AlterTypeOperation,
     ColumnDef, ColumnOption, CreateIndex, CreateTable, DataType, EnumMember, Expr, Ident,
     IndexColumn, ObjectName, ObjectType, RenameTableNameKind, Statement, TableConstraint,
-    TableObject, UserDefinedTypeRepresentation,
+    UserDefinedTypeRepresentation,
 };
 use sqlparser::dialect::{
     Dialect as SqlDialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
@@ -31,8 +31,11 @@ use sqlparser::tokenizer::{Span, Token, TokenWithSpan};
 pub enum Kind {
     /// May change the schema: parse it, report MG205 when that fails.
     Schema,
-    /// INSERT / REPLACE: parsed for the column check, silent when it fails.
+    /// INSERT / REPLACE: read for the column check, silent when that fails.
     Insert,
+    /// Creates a relation migraguard does not model (view, virtual or
+    /// foreign table): later references to its name are not errors.
+    Opaque,
     /// Anything else: skipped.
     Other,
 }
@@ -46,17 +49,18 @@ pub fn classify(words: &[String]) -> Kind {
             if let ["OR", "REPLACE", tail @ ..] = r {
                 r = tail;
             }
+            let mut special = false;
             while let [m, tail @ ..] = r {
-                if matches!(
-                    *m,
-                    "GLOBAL" | "LOCAL" | "TEMP" | "TEMPORARY" | "UNLOGGED" | "UNIQUE"
-                ) {
-                    r = tail;
-                } else {
-                    break;
+                match *m {
+                    "GLOBAL" | "LOCAL" | "TEMP" | "TEMPORARY" | "UNLOGGED" | "UNIQUE" => {}
+                    "MATERIALIZED" | "RECURSIVE" | "VIRTUAL" | "FOREIGN" => special = true,
+                    _ => break,
                 }
+                r = tail;
             }
             match r.first().copied() {
+                Some("VIEW") => Kind::Opaque,
+                Some("TABLE") if special => Kind::Opaque,
                 Some("TABLE" | "INDEX" | "TYPE") => Kind::Schema,
                 _ => Kind::Other,
             }
@@ -76,6 +80,15 @@ pub fn classify(words: &[String]) -> Kind {
 #[derive(Clone, Debug)]
 pub enum Parsed {
     Stmt(Box<Statement>, Location),
+    /// `INSERT INTO table (columns...)`, read from its head only (the rows
+    /// of a data migration can be megabytes and say nothing about the schema).
+    Insert {
+        table: TableRef,
+        columns: Vec<(String, Location)>,
+        at: Location,
+    },
+    /// A view, virtual or foreign table.
+    Opaque(TableRef),
     /// A schema-changing statement sqlparser could not read.
     Unparsed {
         at: Location,
@@ -133,7 +146,13 @@ fn parse_piece(
     if kind == Kind::Other {
         return None;
     }
+    if kind == Kind::Opaque {
+        return table_from_tokens(&p.tokens).map(Parsed::Opaque);
+    }
     let at = piece_location(file, index, p);
+    if kind == Kind::Insert {
+        return insert_from_tokens(file, &p.tokens, &at);
+    }
     let what = statement_label(&words);
     if let Some(err) = &p.error {
         return (kind == Kind::Schema).then(|| Parsed::Unparsed {
@@ -242,12 +261,15 @@ fn table_from_tokens(tokens: &[TokenWithSpan]) -> Option<TableRef> {
     let is_word = |t: &Token, s: &str| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(s));
     let is_index = sig.get(1).is_some_and(|t| is_word(t, "INDEX"))
         || sig.get(2).is_some_and(|t| is_word(t, "INDEX"));
-    let anchor = if is_index && sig.first().is_some_and(|t| is_word(t, "CREATE")) {
-        "ON"
+    let anchors: &[&str] = if is_index && sig.first().is_some_and(|t| is_word(t, "CREATE")) {
+        &["ON"]
     } else {
-        "TABLE"
+        &["TABLE", "VIEW"]
     };
-    let mut i = sig.iter().position(|t| is_word(t, anchor))? + 1;
+    let mut i = sig
+        .iter()
+        .position(|t| anchors.iter().any(|a| is_word(t, a)))?
+        + 1;
     while sig.get(i).is_some_and(|t| {
         ["IF", "NOT", "EXISTS", "ONLY"]
             .iter()
@@ -265,6 +287,92 @@ fn table_from_tokens(tokens: &[TokenWithSpan]) -> Option<TableRef> {
         }
     }
     table_ref_from_parts(&parts)
+}
+
+/// `INSERT [OR x] [IGNORE] [INTO] name [AS alias] [(col, ...)]`: the table
+/// and the named columns. None when the head has another shape.
+fn insert_from_tokens(
+    file: &SourceFile,
+    tokens: &[TokenWithSpan],
+    at: &Location,
+) -> Option<Parsed> {
+    let mut sig = tokens
+        .iter()
+        .filter(|t| split::is_significant(&t.token))
+        .peekable();
+    let kw = |t: &TokenWithSpan, k: &str| matches!(&t.token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k));
+    sig.next()?;
+    if sig.peek().is_some_and(|t| kw(t, "OR")) {
+        sig.next();
+        sig.next()?;
+    }
+    while sig.peek().is_some_and(|t| {
+        ["LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "IGNORE", "INTO"]
+            .iter()
+            .any(|k| kw(t, k))
+    }) {
+        sig.next();
+    }
+    let mut parts = Vec::new();
+    loop {
+        match sig.next().map(|t| &t.token) {
+            Some(Token::Word(w)) => parts.push(w.value.clone()),
+            _ => return None,
+        }
+        if sig.peek().is_some_and(|t| t.token == Token::Period) {
+            sig.next();
+        } else {
+            break;
+        }
+    }
+    let table = table_ref_from_parts(&parts)?;
+    if sig.peek().is_some_and(|t| kw(t, "AS")) {
+        sig.next();
+        sig.next();
+    }
+    let mut columns = Vec::new();
+    if sig.peek().is_some_and(|t| t.token == Token::LParen) {
+        sig.next();
+        loop {
+            let t = sig.next()?;
+            let Token::Word(w) = &t.token else {
+                return Some(Parsed::Insert {
+                    table,
+                    columns: Vec::new(),
+                    at: at.clone(),
+                });
+            };
+            if w.quote_style.is_none()
+                && ["SELECT", "WITH", "VALUES"]
+                    .iter()
+                    .any(|k| w.value.eq_ignore_ascii_case(k))
+            {
+                return Some(Parsed::Insert {
+                    table,
+                    columns: Vec::new(),
+                    at: at.clone(),
+                });
+            }
+            let loc = span_location(file, t.span).unwrap_or_else(|| at.clone());
+            columns.push((w.value.clone(), loc));
+            match sig.next().map(|t| &t.token) {
+                Some(Token::Comma) => {}
+                Some(Token::RParen) => break,
+                _ => {
+                    return Some(Parsed::Insert {
+                        table,
+                        columns: Vec::new(),
+                        at: at.clone(),
+                    })
+                }
+            }
+        }
+    }
+    Some(Parsed::Insert {
+        table,
+        columns,
+        at: at.clone(),
+    })
 }
 
 fn table_ref_from_parts(parts: &[String]) -> Option<TableRef> {
@@ -294,6 +402,13 @@ pub fn apply_parsed(state: &mut Replay, file: &SourceFile, parsed: Vec<Parsed>) 
     for p in parsed {
         match p {
             Parsed::Stmt(s, at) => apply_statement(state, file, *s, &at),
+            Parsed::Opaque(t) => state.mark_opaque(&t),
+            Parsed::Insert { table, columns, at } => {
+                if state.table(&table).is_none() && is_bookkeeping_table(&table.name) {
+                    continue;
+                }
+                state.insert(&table, &columns, &at);
+            }
             Parsed::Unparsed {
                 at,
                 what,
@@ -561,26 +676,6 @@ fn apply_statement(state: &mut Replay, file: &SourceFile, stmt: Statement, at: &
                 }
             }
         }
-        Statement::Insert(ins) => {
-            let TableObject::TableName(name) = &ins.table else {
-                return;
-            };
-            let Some(t) = table_ref(name) else {
-                return;
-            };
-            if state.table(&t).is_none() && is_bookkeeping_table(&t.name) {
-                return;
-            }
-            let cols: Vec<(String, Location)> = ins
-                .columns
-                .iter()
-                .filter_map(|c| {
-                    let i = c.0.last().and_then(|p| p.as_ident())?;
-                    Some((i.value.clone(), ident_loc(file, i, at)))
-                })
-                .collect();
-            state.insert(&t, &cols, at);
-        }
         _ => {}
     }
 }
@@ -606,10 +701,14 @@ fn create_table(state: &mut Replay, file: &SourceFile, ct: CreateTable, at: &Loc
     let Some(t) = table_ref(&ct.name) else {
         return;
     };
-    if ct.columns.is_empty() && (ct.query.is_some() || ct.like.is_some() || ct.clone.is_some()) {
+    let copied =
+        ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() || ct.partition_of.is_some();
+    if ct.columns.is_empty() && copied {
         state.create_opaque_table(&t, ct.if_not_exists, ct.temporary, at);
         return;
     }
+    // inherited columns come from a parent migraguard may not follow
+    let partial = copied || ct.inherits.as_ref().is_some_and(|i| !i.is_empty());
     let mut table = Table::new(t.name.clone(), t.schema.clone(), at.clone());
     let mut rowid: Option<String> = None;
     for def in &ct.columns {
@@ -697,7 +796,11 @@ fn create_table(state: &mut Replay, file: &SourceFile, ct: CreateTable, at: &Loc
             c.autoincrement = true;
         }
     }
+    let existed = state.table(&t).is_some();
     state.create_table(table, ct.if_not_exists, ct.temporary);
+    if partial && !existed {
+        state.mark_opaque(&t);
+    }
 }
 
 fn create_index(state: &mut Replay, ci: CreateIndex, at: &Location) {
