@@ -650,11 +650,6 @@ impl Replay {
                 return;
             }
         }
-        if index.unique && index.columns.len() == 1 {
-            if let Some(c) = index.columns.first().and_then(|c| table.column_mut(c)) {
-                c.unique = true;
-            }
-        }
         table.indexes.push(index);
     }
 
@@ -678,25 +673,9 @@ impl Replay {
         for k in keys {
             if let Some(table) = self.schema.tables.get_mut(&k) {
                 let before = table.indexes.len();
-                let mut unique_cols = Vec::new();
-                table.indexes.retain(|i| {
-                    let hit = i.name.as_deref().map(key).as_deref() == Some(nk.as_str());
-                    if hit && i.unique && i.columns.len() == 1 {
-                        unique_cols.extend(i.columns.iter().cloned());
-                    }
-                    !hit
-                });
-                for c in unique_cols {
-                    let still = table
-                        .indexes
-                        .iter()
-                        .any(|i| i.unique && i.columns.len() == 1 && key(&i.columns[0]) == key(&c));
-                    if !still {
-                        if let Some(col) = table.column_mut(&c) {
-                            col.unique = false;
-                        }
-                    }
-                }
+                table
+                    .indexes
+                    .retain(|i| i.name.as_deref().map(key).as_deref() != Some(nk.as_str()));
                 if table.indexes.len() != before {
                     return;
                 }

@@ -89,6 +89,9 @@ pub enum Parsed {
     },
     /// A view, virtual or foreign table.
     Opaque(TableRef),
+    /// A table copied from another (`CREATE TABLE x (LIKE y)`): it exists,
+    /// its columns are unknown.
+    OpaqueCreate(TableRef, Location),
     /// A schema-changing statement sqlparser could not read.
     Unparsed {
         at: Location,
@@ -109,9 +112,7 @@ pub fn parse_range(
     let pieces = split::split(file, index, range, d.as_ref());
     let mut out = Vec::new();
     for p in pieces {
-        if let Some(parsed) = parse_piece(file, index, &p, dialect, d.as_ref()) {
-            out.push(parsed);
-        }
+        out.extend(parse_piece(file, index, &p, dialect, d.as_ref()));
     }
     out
 }
@@ -140,30 +141,35 @@ fn parse_piece(
     p: &Piece,
     dialect: Dialect,
     d: &dyn SqlDialect,
-) -> Option<Parsed> {
+) -> Vec<Parsed> {
     let words = p.lead_words(6);
     let kind = classify(&words);
     if kind == Kind::Other {
-        return None;
+        return Vec::new();
     }
     if kind == Kind::Opaque {
-        return table_from_tokens(&p.tokens).map(Parsed::Opaque);
+        return table_from_tokens(&p.tokens)
+            .map(Parsed::Opaque)
+            .into_iter()
+            .collect();
     }
     let at = piece_location(file, index, p);
     if kind == Kind::Insert {
-        return insert_from_tokens(file, &p.tokens, &at);
+        return insert_from_tokens(file, &p.tokens, &at)
+            .into_iter()
+            .collect();
     }
     let what = statement_label(&words);
     if let Some(err) = &p.error {
-        return (kind == Kind::Schema).then(|| Parsed::Unparsed {
+        return vec![Parsed::Unparsed {
             at,
             what,
             table: table_from_tokens(&p.tokens),
             error: format!("the statement could not be read: {err}"),
-        });
+        }];
     }
     let first_err = match parse_tokens(prepare(p.tokens.clone()), d) {
-        Ok(s) => return Some(Parsed::Stmt(Box::new(s), at)),
+        Ok(s) => return vec![Parsed::Stmt(Box::new(s), at)],
         Err(e) => e,
     };
     // dialect quirks (`ADD COLUMN IF NOT EXISTS` in SQLite, `TYPE ... USING`
@@ -172,16 +178,171 @@ fn parse_piece(
     for alt in alternatives(dialect) {
         if let Ok(tokens) = split::tokenize_range(file, index, p.range.clone(), alt.as_ref()) {
             if let Ok(s) = parse_tokens(prepare(tokens), alt.as_ref()) {
-                return Some(Parsed::Stmt(Box::new(s), at));
+                return vec![Parsed::Stmt(Box::new(s), at)];
             }
         }
     }
-    (kind == Kind::Schema).then(|| Parsed::Unparsed {
+    if words.starts_with(&["ALTER".to_string(), "TABLE".to_string()]) {
+        if let Some(parsed) = alter_by_operation(file, p, dialect, d, &at) {
+            return parsed;
+        }
+    }
+    if is_create_like(&p.tokens) {
+        // `CREATE TABLE x (LIKE y INCLUDING ALL)`: a copy of a table whose
+        // columns migraguard does not follow
+        if let Some(t) = table_from_tokens(&p.tokens) {
+            return vec![Parsed::OpaqueCreate(t, at)];
+        }
+    }
+    vec![Parsed::Unparsed {
         at,
         what,
         table: table_from_tokens(&p.tokens),
         error: first_err,
-    })
+    }]
+}
+
+fn is_create_like(tokens: &[TokenWithSpan]) -> bool {
+    let mut sig = tokens.iter().filter(|t| split::is_significant(&t.token));
+    if !sig.next().is_some_and(|t| is_kw(&t.token, "CREATE")) {
+        return false;
+    }
+    let mut prev_paren = false;
+    for t in sig.take(12) {
+        if prev_paren && is_kw(&t.token, "LIKE") {
+            return true;
+        }
+        prev_paren = t.token == Token::LParen;
+    }
+    false
+}
+
+fn is_kw(t: &Token, k: &str) -> bool {
+    matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k))
+}
+
+/// An ALTER TABLE sqlparser rejects as a whole (`ENGINE=InnoDB`,
+/// `ALTER COLUMN x SET STATISTICS`, `RENAME INDEX`): each comma-separated
+/// operation is parsed on its own; those that cannot be parsed are reported
+/// only when they change what migraguard models.
+fn alter_by_operation(
+    file: &SourceFile,
+    p: &Piece,
+    dialect: Dialect,
+    d: &dyn SqlDialect,
+    at: &Location,
+) -> Option<Vec<Parsed>> {
+    let tokens = &p.tokens;
+    let sig: Vec<usize> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| split::is_significant(&t.token))
+        .map(|(i, _)| i)
+        .collect();
+    let tok = |k: usize| sig.get(k).and_then(|&i| tokens.get(i)).map(|t| &t.token);
+    let mut k = 2;
+    while tok(k).is_some_and(|t| ["IF", "EXISTS", "ONLY"].iter().any(|w| is_kw(t, w))) {
+        k += 1;
+    }
+    loop {
+        if !matches!(tok(k), Some(Token::Word(_))) {
+            return None;
+        }
+        k += 1;
+        if tok(k) == Some(&Token::Period) {
+            k += 1;
+        } else {
+            break;
+        }
+    }
+    let head_end = *sig.get(k)?;
+    let head = tokens.get(..head_end)?;
+    let table = table_from_tokens(head);
+    let mut ops: Vec<&[TokenWithSpan]> = Vec::new();
+    let mut depth = 0i32;
+    let mut start = head_end;
+    for (i, t) in tokens.iter().enumerate().skip(head_end) {
+        match t.token {
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            Token::Comma if depth == 0 => {
+                ops.push(tokens.get(start..i)?);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    ops.push(tokens.get(start..)?);
+    let mut out = Vec::new();
+    for op in ops {
+        let mut stmt: Vec<TokenWithSpan> = head.to_vec();
+        stmt.push(TokenWithSpan::wrap(Token::Whitespace(
+            sqlparser::tokenizer::Whitespace::Space,
+        )));
+        stmt.extend(op.iter().cloned());
+        let mut parsed = parse_tokens(stmt.clone(), d);
+        for alt in alternatives(dialect) {
+            if parsed.is_ok() {
+                break;
+            }
+            if let Ok(s) = parse_tokens(stmt.clone(), alt.as_ref()) {
+                parsed = Ok(s);
+            }
+        }
+        match parsed {
+            Ok(s) => out.push(Parsed::Stmt(Box::new(s), at.clone())),
+            Err(e) if op_changes_schema(op) => {
+                let loc = op
+                    .iter()
+                    .find(|t| split::is_significant(&t.token))
+                    .and_then(|t| span_location(file, t.span))
+                    .unwrap_or_else(|| at.clone());
+                out.push(Parsed::Unparsed {
+                    at: loc,
+                    what: "ALTER TABLE".into(),
+                    table: table.clone(),
+                    error: e,
+                });
+            }
+            Err(_) => {}
+        }
+    }
+    Some(out)
+}
+
+/// Whether an ALTER TABLE operation changes tables, columns, keys or
+/// indexes (as opposed to storage, ownership, engine or statistics).
+fn op_changes_schema(op: &[TokenWithSpan]) -> bool {
+    let w: Vec<String> = op
+        .iter()
+        .filter(|t| split::is_significant(&t.token))
+        .take(8)
+        .map(|t| match &t.token {
+            Token::Word(w) if w.quote_style.is_none() => w.value.to_ascii_uppercase(),
+            other => other.to_string(),
+        })
+        .collect();
+    let at = |i: usize| w.get(i).map(String::as_str).unwrap_or("");
+    match at(0) {
+        "ADD" | "DROP" => at(1) != "PARTITION",
+        "RENAME" => !matches!(at(1), "INDEX" | "KEY"),
+        "MODIFY" | "CHANGE" => true,
+        "SET" => at(1) == "SCHEMA",
+        "ALTER" => {
+            if matches!(at(1), "INDEX" | "CONSTRAINT" | "CHECK") {
+                return false;
+            }
+            let c = if at(1) == "COLUMN" { 3 } else { 2 };
+            matches!(
+                (at(c), at(c + 1)),
+                ("TYPE", _)
+                    | ("SET", "DATA" | "NOT" | "DEFAULT" | "GENERATED")
+                    | ("DROP", "NOT" | "DEFAULT" | "IDENTITY" | "EXPRESSION")
+                    | ("ADD", _)
+            )
+        }
+        _ => false,
+    }
 }
 
 fn alternatives(dialect: Dialect) -> Vec<Box<dyn SqlDialect>> {
@@ -201,17 +362,58 @@ fn alternatives(dialect: Dialect) -> Vec<Box<dyn SqlDialect>> {
 
 /// `DROP INDEX CONCURRENTLY` is rejected by every dialect and changes nothing
 /// for the schema: drop the keyword.
+/// Token edits that make sqlparser accept statements it rejects for
+/// reasons that do not matter to the schema: `DROP INDEX CONCURRENTLY`,
+/// `CREATE INDEX ... ON ONLY t`, SQLite's `ON CONFLICT <action>` clauses in
+/// CREATE TABLE.
 fn prepare(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
-    if split::lead_words(&tokens, 2) == ["DROP", "INDEX"] {
-        let pos = tokens
-            .iter()
-            .filter(|t| split::is_significant(&t.token))
-            .nth(2)
-            .filter(|t| matches!(&t.token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("CONCURRENTLY")))
-            .map(|t| t.span);
-        if let Some(span) = pos {
-            tokens.retain(|t| t.span != span);
+    let words = split::lead_words(&tokens, 3);
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    let sig: Vec<usize> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| split::is_significant(&t.token))
+        .map(|(i, _)| i)
+        .collect();
+    let tok = |k: usize| sig.get(k).and_then(|&i| tokens.get(i)).map(|t| &t.token);
+    let mut remove: Vec<usize> = Vec::new();
+    match w.as_slice() {
+        ["DROP", "INDEX", ..] if tok(2).is_some_and(|t| is_kw(t, "CONCURRENTLY")) => {
+            remove.extend(sig.get(2));
         }
+        ["CREATE", ..] if w.contains(&"INDEX") => {
+            for k in 0..sig.len() {
+                if tok(k).is_some_and(|t| is_kw(t, "ON"))
+                    && tok(k + 1).is_some_and(|t| is_kw(t, "ONLY"))
+                {
+                    remove.extend(sig.get(k + 1));
+                    break;
+                }
+            }
+        }
+        ["CREATE", ..] => {
+            for k in 0..sig.len() {
+                if tok(k).is_some_and(|t| is_kw(t, "ON"))
+                    && tok(k + 1).is_some_and(|t| is_kw(t, "CONFLICT"))
+                    && tok(k + 2).is_some_and(|t| {
+                        ["ROLLBACK", "ABORT", "FAIL", "IGNORE", "REPLACE"]
+                            .iter()
+                            .any(|a| is_kw(t, a))
+                    })
+                {
+                    remove.extend(sig.get(k..k + 3).unwrap_or(&[]));
+                }
+            }
+        }
+        _ => {}
+    }
+    if !remove.is_empty() {
+        let mut i = 0;
+        tokens.retain(|_| {
+            let keep = !remove.contains(&i);
+            i += 1;
+            keep
+        });
     }
     tokens
 }
@@ -403,6 +605,7 @@ pub fn apply_parsed(state: &mut Replay, file: &SourceFile, parsed: Vec<Parsed>) 
         match p {
             Parsed::Stmt(s, at) => apply_statement(state, file, *s, &at),
             Parsed::Opaque(t) => state.mark_opaque(&t),
+            Parsed::OpaqueCreate(t, at) => state.create_opaque_table(&t, true, false, &at),
             Parsed::Insert { table, columns, at } => {
                 if state.table(&table).is_none() && is_bookkeeping_table(&table.name) {
                     continue;
