@@ -444,6 +444,18 @@ BEGIN; COMMIT;
     }
 
     #[test]
+    fn ddl_inside_do_blocks_is_applied_quietly() {
+        let sql = "CREATE TABLE t (a int);\nDO $body$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 't' AND column_name = 'x') THEN\n    ALTER TABLE t ADD COLUMN x text DEFAULT 'a;b';\n  END IF;\n  ALTER TABLE t RENAME COLUMN nope TO nada;\n  CREATE INDEX ix_t_x ON t (x);\nEXCEPTION WHEN duplicate_column THEN NULL;\nEND\n$body$;\nINSERT INTO t (a, x) VALUES (1, 'y');\nDO $$ BEGIN PERFORM 1; END $$;";
+        let m = run(Dialect::Postgresql, &[("1.sql", sql)]);
+        assert!(m.findings.is_empty(), "{:#?}", m.findings);
+        let t = m.schema.tables.get("t").expect("t");
+        let x = t.column("x").expect("x added by the DO block");
+        assert_eq!(x.location.start.line, 5);
+        assert_eq!(x.default.as_ref().map(|d| d.raw.as_str()), Some("'a;b'"));
+        assert_eq!(t.indexes.len(), 1);
+    }
+
+    #[test]
     fn views_virtual_and_partition_tables_are_not_unknown() {
         let m = run(
             Dialect::Postgresql,
@@ -662,5 +674,48 @@ mod matrix {
             }
         }
         assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
+}
+
+#[cfg(test)]
+mod perf {
+    use super::*;
+    use crate::migrations::MigrationUnit;
+
+    /// `cargo test --release --lib perf -- --ignored --nocapture`: the SPEC's
+    /// 2,000 tables / 5,000 files budget.
+    #[test]
+    #[ignore]
+    fn large_history() {
+        let units: Vec<MigrationUnit> = (0..5000)
+            .map(|i| {
+                let text = if i < 2000 {
+                    let cols: Vec<String> = (0..10).map(|c| format!("  c{c} varchar(50) NOT NULL DEFAULT ''")).collect();
+                    format!("-- table {i}\nCREATE TABLE t{i} (\n  id bigserial PRIMARY KEY,\n{}\n);\nCREATE INDEX ix_t{i}_c0 ON t{i} (c0);\n", cols.join(",\n"))
+                } else {
+                    let t = i % 2000;
+                    format!("ALTER TABLE t{t} ADD COLUMN x{i} text;\nUPDATE t{t} SET x{i} = 'a;b';\nINSERT INTO t{t} (c0, x{i}) VALUES ('a', 'b');\n")
+                };
+                MigrationUnit {
+                    version: i.to_string(),
+                    name: format!("m{i}"),
+                    up: 0..text.len(),
+                    file: SourceFile::new(format!("m/{i}.sql"), text),
+                }
+            })
+            .collect();
+        let h = vec![History {
+            units,
+            findings: Vec::new(),
+        }];
+        let t = std::time::Instant::now();
+        let m = replay(&h, Dialect::Postgresql);
+        eprintln!(
+            "replayed {} tables in {:?}",
+            m.schema.tables.len(),
+            t.elapsed()
+        );
+        assert!(m.findings.is_empty());
+        assert_eq!(m.schema.tables.len(), 2000);
     }
 }

@@ -92,6 +92,9 @@ pub enum Parsed {
     /// A table copied from another (`CREATE TABLE x (LIKE y)`): it exists,
     /// its columns are unknown.
     OpaqueCreate(TableRef, Location),
+    /// Statements applied for their effect only, without findings (the DDL
+    /// of a `DO` block).
+    Quiet(Vec<Parsed>),
     /// A schema-changing statement sqlparser could not read.
     Unparsed {
         at: Location,
@@ -143,6 +146,9 @@ fn parse_piece(
     d: &dyn SqlDialect,
 ) -> Vec<Parsed> {
     let words = p.lead_words(6);
+    if words.first().is_some_and(|w| w == "DO") {
+        return do_block(file, index, p, dialect);
+    }
     let kind = classify(&words);
     if kind == Kind::Other {
         return Vec::new();
@@ -200,6 +206,75 @@ fn parse_piece(
         table: table_from_tokens(&p.tokens),
         error: first_err,
     }]
+}
+
+/// A PostgreSQL `DO $$ ... $$` block runs at once, and the idempotent
+/// migration idiom hides DDL in it (`IF NOT EXISTS (...) THEN ALTER TABLE
+/// ... ADD COLUMN ...; END IF;`). Its DDL statements are replayed for their
+/// effect on the schema but never reported: they may sit in a branch that
+/// does not run.
+fn do_block(file: &SourceFile, index: &LineIndex, p: &Piece, dialect: Dialect) -> Vec<Parsed> {
+    let Some((t, body)) = p.significant().find_map(|t| match &t.token {
+        Token::DollarQuotedString(d) => Some((t, d)),
+        _ => None,
+    }) else {
+        return Vec::new();
+    };
+    let start = index.offset(
+        &file.text,
+        Pos::new(t.span.start.line as u32, t.span.start.column as u32),
+    );
+    let open = format!("${}$", body.tag.as_deref().unwrap_or(""));
+    let body_start = start + open.len();
+    let body_end = body_start + body.value.len();
+    let matches = file.text.get(start..).is_some_and(|s| s.starts_with(&open))
+        && file.text.get(body_start..body_end) == Some(body.value.as_str());
+    if !matches {
+        return Vec::new();
+    }
+    let d = dialect.sqlparser();
+    let mut inner = Vec::new();
+    for piece in split::split(file, index, body_start..body_end, d.as_ref()) {
+        if let Some(stmt) = embedded_statement(file, index, piece) {
+            inner.extend(parse_piece(file, index, &stmt, dialect, d.as_ref()));
+        }
+    }
+    if inner.is_empty() {
+        Vec::new()
+    } else {
+        vec![Parsed::Quiet(inner)]
+    }
+}
+
+/// In a PL/pgSQL piece (`BEGIN IF ... THEN ALTER TABLE ...`), the statement
+/// starts at the first top-level DDL keyword.
+fn embedded_statement(file: &SourceFile, index: &LineIndex, mut p: Piece) -> Option<Piece> {
+    let mut depth = 0i32;
+    let mut at = None;
+    for (i, t) in p.tokens.iter().enumerate() {
+        match &t.token {
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            tok if depth == 0
+                && ["CREATE", "ALTER", "DROP", "INSERT", "RENAME"]
+                    .iter()
+                    .any(|k| is_kw(tok, k)) =>
+            {
+                at = Some(i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let at = at?;
+    let first = p.tokens.get(at)?;
+    let start = index.offset(
+        &file.text,
+        Pos::new(first.span.start.line as u32, first.span.start.column as u32),
+    );
+    p.tokens.drain(..at);
+    p.range = start.min(p.range.end)..p.range.end;
+    Some(p)
 }
 
 fn is_create_like(tokens: &[TokenWithSpan]) -> bool {
@@ -605,6 +680,11 @@ pub fn apply_parsed(state: &mut Replay, file: &SourceFile, parsed: Vec<Parsed>) 
         match p {
             Parsed::Stmt(s, at) => apply_statement(state, file, *s, &at),
             Parsed::Opaque(t) => state.mark_opaque(&t),
+            Parsed::Quiet(inner) => {
+                let n = state.findings.len();
+                apply_parsed(state, file, inner);
+                state.findings.truncate(n);
+            }
             Parsed::OpaqueCreate(t, at) => state.create_opaque_table(&t, true, false, &at),
             Parsed::Insert { table, columns, at } => {
                 if state.table(&table).is_none() && is_bookkeeping_table(&table.name) {
