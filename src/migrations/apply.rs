@@ -181,17 +181,31 @@ impl Replay {
             "unknown",
             format!("table `{name}` does not exist at this point of the migration history"),
         )
-        .at(at.clone())
-        .label(format!("`{name}` is not created by any earlier migration"));
+        .at(at.clone());
+        let renamed_to = self
+            .renamed_from
+            .iter()
+            .find(|(_, orig)| **orig == k)
+            .and_then(|(now, _)| self.schema.tables.get(now))
+            .map(|t| (t.display_name(), t.location.clone()));
         if let Some(loc) = self.dropped_tables.get(&k) {
-            f = f.related(loc.clone(), format!("`{name}` was dropped here"));
-            f = f.help(format!(
-                "re-create `{name}` before this statement, or remove the statement"
-            ));
+            f = f
+                .label(format!("`{name}` was dropped by an earlier migration"))
+                .related(loc.clone(), format!("`{name}` was dropped here"))
+                .help(format!(
+                    "re-create `{name}` before this statement, or remove the statement"
+                ));
+        } else if let Some((now, loc)) = renamed_to {
+            f = f
+                .label(format!("`{name}` was renamed to `{now}`"))
+                .related(loc, format!("`{now}` is defined here"))
+                .help(format!("use the new name `{now}`"));
         } else {
-            f = f.help(format!(
-                "create `{name}` in an earlier migration, or fix the table name"
-            ));
+            f = f
+                .label(format!("no earlier migration creates `{name}`"))
+                .help(format!(
+                    "create `{name}` in an earlier migration, or fix the table name"
+                ));
         }
         self.findings.push(f);
         None
@@ -217,7 +231,7 @@ impl Replay {
             Some(&tname),
             Some(column),
             "unknown",
-            format!("{what} column `{column}`, which `{tname}` does not have at this point"),
+            format!("{what} `{column}`, which `{tname}` does not have at this point"),
         )
         .at(at.clone())
         .label(format!("`{tname}` has no column `{column}` here"));
@@ -457,7 +471,7 @@ impl Replay {
             None => return,
         };
         for c in missing {
-            self.report_missing_column(&k, &c, at, "the primary key names");
+            self.report_missing_column(&k, &c, at, "the primary key names column");
         }
     }
 
@@ -479,7 +493,7 @@ impl Replay {
         let ck = key(column);
         let Some(pos) = table.columns.iter().position(|c| key(&c.name) == ck) else {
             if !if_exists {
-                self.report_missing_column(&k, column, at, "drops");
+                self.report_missing_column(&k, column, at, "DROP COLUMN drops column");
             }
             return;
         };
@@ -512,7 +526,7 @@ impl Replay {
             }
         }
         let Some(col) = table.column_mut(old) else {
-            self.report_missing_column(&k, old, at, "renames");
+            self.report_missing_column(&k, old, at, "RENAME COLUMN renames column");
             return;
         };
         col.name = new.to_string();
@@ -565,7 +579,7 @@ impl Replay {
         }
         let is_pk = table.is_primary_key(column);
         let Some(col) = table.column_mut(column) else {
-            self.report_missing_column(&k, column, at, "alters");
+            self.report_missing_column(&k, column, at, "ALTER COLUMN changes column");
             return;
         };
         match change {
@@ -633,7 +647,7 @@ impl Replay {
         let Some(k) = self.require_table(t, false, at) else {
             return;
         };
-        self.check_table_columns(&k, &index.columns, at, "the index names");
+        self.check_table_columns(&k, &index.columns, at, "the index names column");
         let Some(table) = self.schema.tables.get_mut(&k) else {
             return;
         };
@@ -689,7 +703,7 @@ impl Replay {
         let Some(k) = self.require_table(t, false, at) else {
             return;
         };
-        self.check_table_columns(&k, &fk.columns, at, "the foreign key names");
+        self.check_table_columns(&k, &fk.columns, at, "the foreign key names column");
         if let Some(table) = self.schema.tables.get_mut(&k) {
             table.foreign_keys.push(fk);
         }
@@ -735,7 +749,7 @@ impl Replay {
                 .map(|tb| tb.column(c).is_some())
                 .unwrap_or(true);
             if !exists {
-                self.report_missing_column(&k, c, loc, "inserts into");
+                self.report_missing_column(&k, c, loc, "INSERT names column");
             }
         }
     }
@@ -744,7 +758,7 @@ impl Replay {
     /// for each one `t` does not have, MG201 when `t` is missing.
     pub fn check_columns(&mut self, t: &TableRef, columns: &[String], at: &Location) {
         if let Some(k) = self.require_table(t, false, at) {
-            self.check_table_columns(&k, columns, at, "the index names");
+            self.check_table_columns(&k, columns, at, "the index names column");
         }
     }
 

@@ -208,6 +208,15 @@ mod tests {
         );
         assert!(m.findings[1].related[0].message.contains("dropped"));
         assert!(m.dropped_tables.contains_key("t"));
+        let m = run(
+            Dialect::Sqlite,
+            &[("1.sql", "CREATE TABLE a (id INTEGER);\nALTER TABLE a RENAME TO b;\nINSERT INTO a (id) VALUES (1);")],
+        );
+        assert_eq!(rules_of(&m), ["MG201"]);
+        assert_eq!(
+            m.findings[0].label.as_deref(),
+            Some("`a` was renamed to `b`")
+        );
     }
 
     #[test]
