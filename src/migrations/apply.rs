@@ -132,7 +132,13 @@ impl Replay {
 
     pub fn finish(mut self, migrations: usize) -> MigratedSchema {
         self.end_unit();
+        let opaque_tables = self
+            .opaque
+            .into_iter()
+            .filter(|k| self.schema.tables.contains_key(k))
+            .collect();
         MigratedSchema {
+            opaque_tables,
             schema: self.schema,
             lost_columns: self.lost_columns,
             dropped_tables: self.dropped_tables,

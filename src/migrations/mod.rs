@@ -9,7 +9,7 @@ pub mod sql;
 use crate::findings::Finding;
 use crate::schema::Schema;
 use crate::source::{Location, SourceFile};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 /// One migration to apply, in order.
@@ -40,6 +40,11 @@ pub struct MigratedSchema {
     pub lost_columns: BTreeMap<(String, String), Location>,
     /// Tables dropped and never re-created, keyed by table key.
     pub dropped_tables: BTreeMap<String, Location>,
+    /// Table keys whose columns replay could not follow (`CREATE TABLE ...
+    /// AS SELECT`, `LIKE`, partitions, a schema-changing statement on them
+    /// that could not be parsed): compare their existence only, never their
+    /// columns.
+    pub opaque_tables: BTreeSet<String>,
     /// MG201-MG205 and MG002 findings found while replaying.
     pub findings: Vec<Finding>,
     /// Number of migration units replayed.

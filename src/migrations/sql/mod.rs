@@ -402,6 +402,7 @@ BEGIN; COMMIT;
         assert!(m.findings.is_empty(), "{:#?}", m.findings);
         assert_eq!(columns(&m, "a"), ["id", "z", "w"]);
         assert!(m.schema.tables.contains_key("snap"));
+        assert_eq!(m.opaque_tables.iter().collect::<Vec<_>>(), ["snap"]);
         assert!(
             !m.schema.tables.contains_key("scratch"),
             "temporary tables end with their migration"
