@@ -400,6 +400,26 @@ mod tests {
     }
 
     #[test]
+    fn dialect_specific_comments_and_escapes() {
+        let (f, p) = run(
+            "# a; comment\nINSERT INTO t VALUES ('it\\'s; fine');\nCREATE TABLE x (id int);",
+            &MySqlDialect {},
+        );
+        assert_eq!(
+            texts(&f, &p),
+            [
+                "INSERT INTO t VALUES ('it\\'s; fine')",
+                "CREATE TABLE x (id int)"
+            ]
+        );
+        let (f, p) = run(
+            "INSERT INTO t VALUES (E'it\\'s; fine', $tag$ a $$ ; $tag$);\nCREATE TABLE x (id int);",
+            &PostgreSqlDialect {},
+        );
+        assert_eq!(texts(&f, &p).len(), 2, "{:?}", texts(&f, &p));
+    }
+
+    #[test]
     fn sqlite_trigger_body_stays_whole() {
         let sql = "CREATE TRIGGER trg AFTER UPDATE ON a BEGIN\n  UPDATE a SET n = CASE WHEN 1 THEN 2 END;\n  INSERT INTO log VALUES (1);\nEND;\nCREATE TABLE b (id INTEGER);";
         let (f, p) = run(sql, &SQLiteDialect {});

@@ -200,6 +200,14 @@ fn parse_piece(
             return vec![Parsed::OpaqueCreate(t, at)];
         }
     }
+    if words.get(1).is_some_and(|w| w == "TYPE")
+        && !p
+            .significant()
+            .any(|t| is_kw(&t.token, "ENUM") || is_kw(&t.token, "VALUE"))
+    {
+        // composite, range and base types are not modelled: nothing is lost
+        return Vec::new();
+    }
     vec![Parsed::Unparsed {
         at,
         what,
