@@ -8,6 +8,14 @@ use migraguard::migrations::{History, MigratedSchema, MigrationUnit};
 use migraguard::source::SourceFile;
 use rusqlite::Connection;
 
+/// A table as compared: columns in order, then `CREATE INDEX` indexes
+/// (name, unique, columns) sorted by name.
+#[derive(Debug, PartialEq)]
+struct Shape {
+    cols: Vec<Col>,
+    indexes: Vec<(String, bool, Vec<String>)>,
+}
+
 #[derive(Debug, PartialEq)]
 struct Col {
     name: String,
@@ -32,7 +40,7 @@ fn history(files: &[&str]) -> Vec<History> {
     }]
 }
 
-fn sqlite_schema(files: &[&str]) -> Vec<(String, Vec<Col>)> {
+fn sqlite_schema(files: &[&str]) -> Tables {
     let conn = Connection::open_in_memory().expect("in-memory sqlite");
     for (i, f) in files.iter().enumerate() {
         conn.execute_batch(f)
@@ -63,6 +71,36 @@ fn sqlite_schema(files: &[&str]) -> Vec<(String, Vec<Col>)> {
                 .expect("columns")
                 .collect::<Result<_, _>>()
                 .expect("rows");
+            let mut list = conn
+                .prepare(&format!("PRAGMA index_list(\"{t}\")"))
+                .expect("index_list");
+            let mut indexes: Vec<(String, bool, Vec<String>)> = list
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)? != 0,
+                        r.get::<_, String>(3)?,
+                    ))
+                })
+                .expect("indexes")
+                .collect::<Result<Vec<_>, _>>()
+                .expect("rows")
+                .into_iter()
+                .filter(|(_, _, origin)| origin == "c")
+                .map(|(name, unique, _)| {
+                    let mut info = conn
+                        .prepare(&format!("PRAGMA index_info(\"{name}\")"))
+                        .expect("index_info");
+                    let cols = info
+                        .query_map([], |r| r.get::<_, String>(2))
+                        .expect("index columns")
+                        .collect::<Result<Vec<_>, _>>()
+                        .expect("rows");
+                    (name, unique, cols)
+                })
+                .collect();
+            indexes.sort();
+            let cols = Shape { cols, indexes };
             (t, cols)
         })
         .collect()
@@ -73,12 +111,12 @@ fn sqlite_schema(files: &[&str]) -> Vec<(String, Vec<Col>)> {
 /// primary key declared without NOT NULL; migraguard records primary keys as
 /// NOT NULL (what the models mean), so a key column counts as NOT NULL on
 /// both sides.
-fn replayed_schema(m: &MigratedSchema) -> Vec<(String, Vec<Col>)> {
+fn replayed_schema(m: &MigratedSchema) -> Tables {
     m.schema
         .tables
         .values()
         .map(|t| {
-            let cols = t
+            let cols: Vec<Col> = t
                 .columns
                 .iter()
                 .map(|c| Col {
@@ -92,12 +130,18 @@ fn replayed_schema(m: &MigratedSchema) -> Vec<(String, Vec<Col>)> {
                         .unwrap_or(0),
                 })
                 .collect();
-            (t.name.clone(), cols)
+            let mut indexes: Vec<(String, bool, Vec<String>)> = t
+                .indexes
+                .iter()
+                .filter_map(|i| Some((i.name.clone()?, i.unique, i.columns.clone())))
+                .collect();
+            indexes.sort();
+            (t.name.clone(), Shape { cols, indexes })
         })
         .collect()
 }
 
-type Tables = Vec<(String, Vec<Col>)>;
+type Tables = Vec<(String, Shape)>;
 
 /// Both schemas, normalized and sorted by table name; CTAS tables (no known
 /// columns on our side) keep only their name.
@@ -109,8 +153,8 @@ fn both(sqlite_files: &[&str], replay_files: &[&str]) -> (Tables, Tables) {
         m.findings
     );
     let mut real = sqlite_schema(sqlite_files);
-    for (_, cols) in real.iter_mut() {
-        for c in cols.iter_mut() {
+    for (_, shape) in real.iter_mut() {
+        for c in shape.cols.iter_mut() {
             c.not_null |= c.pk > 0;
         }
     }
@@ -118,8 +162,8 @@ fn both(sqlite_files: &[&str], replay_files: &[&str]) -> (Tables, Tables) {
     real.sort_by_key(|(t, _)| t.to_ascii_lowercase());
     ours.sort_by_key(|(t, _)| t.to_ascii_lowercase());
     for ((t, o), (rt, r)) in ours.iter().zip(real.iter_mut()) {
-        if o.is_empty() && t == rt {
-            r.clear();
+        if o.cols.is_empty() && t == rt {
+            r.cols.clear();
         }
     }
     (ours, real)
@@ -188,4 +232,111 @@ fn drop_and_recreate() {
         "DROP TABLE a;\nDROP TABLE IF EXISTS missing;\nCREATE TABLE a (id TEXT NOT NULL PRIMARY KEY, y BLOB);",
         "DROP INDEX IF EXISTS nothing_here;\nCREATE UNIQUE INDEX IF NOT EXISTS ux_a_y ON a (y);\nDROP INDEX ux_a_y;",
     ]);
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Add { ty: usize, not_null: bool },
+    Drop(usize),
+    Rename(usize),
+    RenameTable,
+    Rebuild(u32),
+    Index(usize),
+}
+
+fn op_strategy() -> impl proptest::strategy::Strategy<Value = Op> {
+    use proptest::prelude::*;
+    prop_oneof![
+        (0usize..5, any::<bool>()).prop_map(|(ty, not_null)| Op::Add { ty, not_null }),
+        any::<usize>().prop_map(Op::Drop),
+        any::<usize>().prop_map(Op::Rename),
+        Just(Op::RenameTable),
+        any::<u32>().prop_map(Op::Rebuild),
+        any::<usize>().prop_map(Op::Index),
+    ]
+}
+
+/// Turns abstract operations into one SQLite migration file each, keeping
+/// track of the table so every statement is valid.
+fn migrations_for(ops: &[Op]) -> Vec<String> {
+    const TYPES: [&str; 5] = ["TEXT", "INTEGER", "REAL", "BLOB", "VARCHAR(20)"];
+    let mut table = "t0".to_string();
+    let mut cols: Vec<String> = vec!["a".into()];
+    let mut indexed: Vec<String> = Vec::new();
+    let mut n = 0;
+    let mut files = vec![format!(
+        "CREATE TABLE {table} (id INTEGER PRIMARY KEY, a TEXT NOT NULL DEFAULT '');"
+    )];
+    for op in ops {
+        n += 1;
+        let free: Vec<usize> = (0..cols.len())
+            .filter(|&i| !indexed.contains(&cols[i]))
+            .collect();
+        let sql = match op {
+            Op::Add { ty, not_null } => {
+                let c = format!("c{n}");
+                let nn = if *not_null { " NOT NULL DEFAULT 0" } else { "" };
+                cols.push(c.clone());
+                format!(
+                    "ALTER TABLE {table} ADD COLUMN {c} {}{nn};",
+                    TYPES[*ty % TYPES.len()]
+                )
+            }
+            Op::Drop(i) if !free.is_empty() => {
+                let c = cols.remove(free[i % free.len()]);
+                format!("ALTER TABLE {table} DROP COLUMN {c};")
+            }
+            Op::Rename(i) if !cols.is_empty() => {
+                let i = i % cols.len();
+                let new = format!("r{n}");
+                let old = std::mem::replace(&mut cols[i], new.clone());
+                for ix in indexed.iter_mut() {
+                    if *ix == old {
+                        *ix = new.clone();
+                    }
+                }
+                format!("ALTER TABLE {table} RENAME COLUMN {old} TO {new};")
+            }
+            Op::RenameTable => {
+                let new = format!("t{n}");
+                let sql = format!("ALTER TABLE {table} RENAME TO {new};");
+                table = new;
+                sql
+            }
+            Op::Rebuild(mask) => {
+                let keep: Vec<String> = cols
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| mask & (1 << (i % 32)) != 0)
+                    .map(|(_, c)| c.clone())
+                    .collect();
+                let defs: String = keep.iter().map(|c| format!(", {c} TEXT")).collect();
+                let list: String = keep.iter().map(|c| format!(", {c}")).collect();
+                let sql = format!(
+                    "CREATE TABLE {table}_new (id INTEGER PRIMARY KEY{defs});\nINSERT INTO {table}_new (id{list}) SELECT id{list} FROM {table};\nDROP TABLE {table};\nALTER TABLE {table}_new RENAME TO {table};"
+                );
+                cols = keep;
+                indexed.clear();
+                sql
+            }
+            Op::Index(i) if !cols.is_empty() => {
+                let c = cols[i % cols.len()].clone();
+                indexed.push(c.clone());
+                format!("CREATE INDEX ix_{n} ON {table} ({c});")
+            }
+            _ => "SELECT 1;".to_string(),
+        };
+        files.push(sql);
+    }
+    files
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    #[test]
+    fn random_alter_sequences_match_sqlite(ops in proptest::collection::vec(op_strategy(), 0..25)) {
+        let files = migrations_for(&ops);
+        let refs: Vec<&str> = files.iter().map(String::as_str).collect();
+        check(&refs);
+    }
 }
