@@ -668,6 +668,10 @@ mod matrix {
             "INSERT OR IGNORE INTO t (a, b) VALUES (1, 'x')",
             "INSERT INTO t (a, b) VALUES (1, 'x') ON CONFLICT (a) DO UPDATE SET b = excluded.b",
             "REPLACE INTO t (a, b) VALUES (1, 'x')",
+            "ALTER TABLE t ALTER COLUMN b TYPE varchar(10) USING b::varchar(10)",
+            "DROP INDEX CONCURRENTLY IF EXISTS ix",
+            "PRAGMA foreign_keys=OFF",
+            "PRAGMA foreign_keys = off",
             "CREATE TABLE x (a INT REFERENCES t (a) ON DELETE CASCADE, b INT CHECK (b IN (1, 2)))",
         ];
         let mut bad = Vec::new();

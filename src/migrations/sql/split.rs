@@ -506,4 +506,31 @@ mod tests {
         let t = texts(&f, &p);
         assert!(t.contains(&"CREATE TABLE b (id int)".to_string()), "{t:?}");
     }
+
+    proptest::proptest! {
+        /// Statements whose strings, comments and `$$` bodies hold `;`
+        /// split back into exactly those statements.
+        #[test]
+        fn splitting_keeps_statements_whole(
+            bodies in proptest::collection::vec("[a-z;' \n-]{0,12}", 1..8),
+        ) {
+            let stmts: Vec<String> = bodies
+                .iter()
+                .enumerate()
+                .map(|(i, b)| match i % 3 {
+                    0 => format!("INSERT INTO t VALUES ('{}')", b.replace('\'', "''")),
+                    1 => format!("SELECT $${}$$", b.replace('$', "")),
+                    _ => format!("CREATE TABLE t{i} (a int) /* {} */", b.replace("*/", "")),
+                })
+                .collect();
+            let text = stmts.join(";\n-- note; here\n");
+            let (f, p) = run(&text, &PostgreSqlDialect {});
+            let got = texts(&f, &p);
+            let want: Vec<String> = stmts
+                .iter()
+                .map(|s| if let Some(i) = s.find(" /*") { s[..i].to_string() } else { s.clone() })
+                .collect();
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
 }
