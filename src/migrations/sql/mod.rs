@@ -732,4 +732,30 @@ mod perf {
         assert!(m.findings.is_empty());
         assert_eq!(m.schema.tables.len(), 2000);
     }
+
+    #[test]
+    #[ignore]
+    fn large_data_dump() {
+        let dump = format!(
+            "CREATE TABLE d (id int, name text);\n{}",
+            "INSERT INTO d (id, name) VALUES (1, 'some name; with a semicolon');\n".repeat(200_000)
+        );
+        let h = vec![History {
+            units: vec![MigrationUnit {
+                version: "1".into(),
+                name: "dump".into(),
+                up: 0..dump.len(),
+                file: SourceFile::new("dump.sql", dump.as_str()),
+            }],
+            findings: Vec::new(),
+        }];
+        let t = std::time::Instant::now();
+        let m = replay(&h, Dialect::Postgresql);
+        eprintln!(
+            "replayed a {} MB dump in {:?}",
+            dump.len() >> 20,
+            t.elapsed()
+        );
+        assert!(m.findings.is_empty());
+    }
 }

@@ -74,12 +74,29 @@ pub fn split(
     range: Range<usize>,
     dialect: &dyn SqlDialect,
 ) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    split_each(file, index, range, dialect, &mut |p| pieces.push(p));
+    pieces
+}
+
+/// Splits `range` of `file`, handing each statement to `out` as soon as it
+/// is cut, so a large data file never holds all of its tokens at once.
+pub fn split_each(
+    file: &SourceFile,
+    index: &LineIndex,
+    range: Range<usize>,
+    dialect: &dyn SqlDialect,
+    out: &mut dyn FnMut(Piece),
+) {
     let text: &str = &file.text;
     let range = clamp_range(text, range);
-    let mut out = Vec::new();
     for (seg, delim) in delimiter_segments(text, range) {
         match delim {
-            None => split_segment(text, index, seg, dialect, &mut out),
+            None => {
+                for chunk in chunks(text, seg) {
+                    split_segment(text, index, chunk, dialect, out);
+                }
+            }
             Some(d) => {
                 // statements end at the custom delimiter; inside a chunk the
                 // usual `;` rules still apply (a routine body stays whole)
@@ -88,16 +105,58 @@ pub fn split(
                 for (i, _) in body.match_indices(d.as_str()) {
                     let end = seg.start + i;
                     if end >= start {
-                        split_segment(text, index, start..end, dialect, &mut out);
+                        split_segment(text, index, start..end, dialect, out);
                     }
                     start = end + d.len();
                 }
                 if start < seg.end {
-                    split_segment(text, index, start..seg.end, dialect, &mut out);
+                    split_segment(text, index, start..seg.end, dialect, out);
                 }
             }
         }
     }
+}
+
+/// Above this size a segment is tokenized in chunks.
+const CHUNK: usize = 256 * 1024;
+
+const STATEMENT_STARTS: &[&str] = &[
+    "INSERT", "CREATE", "ALTER", "DROP", "UPDATE", "DELETE", "SELECT", "SET", "BEGIN", "COMMIT",
+    "REPLACE", "WITH", "COMMENT", "GRANT", "COPY", "LOCK", "UNLOCK", "TRUNCATE",
+];
+
+/// Cuts a large segment (a data dump) into chunks that end with a `;` at the
+/// end of a line followed by a line starting with a statement keyword: a
+/// statement boundary in any dump or migration, unless a string or comment
+/// holds exactly that (then the chunk's tokenizer error is handled like any
+/// other).
+fn chunks(text: &str, seg: Range<usize>) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = seg.start;
+    while seg.end - start > CHUNK * 2 {
+        let Some(body) = text.get(start + CHUNK..seg.end) else {
+            break;
+        };
+        let boundary = body.match_indices(";\n").find_map(|(i, _)| {
+            let next = body
+                .get(i + 2..)?
+                .trim_start_matches([' ', '\t', '\r', '\n']);
+            let word: String = next
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .collect::<String>()
+                .to_ascii_uppercase();
+            STATEMENT_STARTS
+                .contains(&word.as_str())
+                .then_some(start + CHUNK + i + 1)
+        });
+        let Some(b) = boundary else {
+            break;
+        };
+        out.push(start..b);
+        start = b;
+    }
+    out.push(start..seg.end);
     out
 }
 
@@ -189,7 +248,7 @@ fn split_segment(
     index: &LineIndex,
     seg: Range<usize>,
     dialect: &dyn SqlDialect,
-    out: &mut Vec<Piece>,
+    out: &mut dyn FnMut(Piece),
 ) {
     let mut start = seg.start;
     while start < seg.end {
@@ -220,7 +279,7 @@ fn cut(
     index: &LineIndex,
     tokens: Vec<TokenWithSpan>,
     error: Option<String>,
-    out: &mut Vec<Piece>,
+    out: &mut dyn FnMut(Piece),
 ) {
     let mut groups: Vec<Vec<TokenWithSpan>> = Vec::new();
     let mut cur: Vec<TokenWithSpan> = Vec::new();
@@ -256,7 +315,7 @@ fn cut(
         let is_last = i + 1 == n;
         let err = if is_last { error.clone() } else { None };
         if let Some(p) = make_piece(text, index, g, err) {
-            out.push(p);
+            out(p);
         }
     }
 }
@@ -436,6 +495,19 @@ mod tests {
         let t = texts(&f, &p);
         assert_eq!(t.len(), 2, "{t:?}");
         assert_eq!(t[1], "CREATE TABLE b (id int)");
+    }
+
+    #[test]
+    fn large_segments_are_cut_at_statement_boundaries() {
+        let row = "INSERT INTO t (a, b) VALUES ('x;\ny', 2);\n";
+        let text = format!("CREATE TABLE t (a text, b int);\n{}", row.repeat(30_000));
+        assert!(text.len() > CHUNK * 4);
+        let c = chunks(&text, 0..text.len());
+        assert!(c.len() > 2);
+        assert!(c.windows(2).all(|w| w[0].end == w[1].start));
+        let (_, p) = run(&text, &PostgreSqlDialect {});
+        assert_eq!(p.len(), 30_001);
+        assert!(p.iter().all(|p| p.error.is_none()));
     }
 
     #[test]

@@ -112,11 +112,30 @@ pub fn parse_range(
     dialect: Dialect,
 ) -> Vec<Parsed> {
     let d = dialect.sqlparser();
-    let pieces = split::split(file, index, range, d.as_ref());
-    let mut out = Vec::new();
-    for p in pieces {
-        out.extend(parse_piece(file, index, &p, dialect, d.as_ref()));
-    }
+    let mut out: Vec<Parsed> = Vec::new();
+    split::split_each(file, index, range, d.as_ref(), &mut |p| {
+        for parsed in parse_piece(file, index, &p, dialect, d.as_ref()) {
+            // a data file repeats the same INSERT head thousands of times;
+            // only the first can tell anything new
+            if let (
+                Some(Parsed::Insert {
+                    table: t0,
+                    columns: c0,
+                    ..
+                }),
+                Parsed::Insert { table, columns, .. },
+            ) = (out.last(), &parsed)
+            {
+                if t0 == table
+                    && c0.len() == columns.len()
+                    && c0.iter().zip(columns).all(|(a, b)| a.0 == b.0)
+                {
+                    continue;
+                }
+            }
+            out.push(parsed);
+        }
+    });
     out
 }
 
