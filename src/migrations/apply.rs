@@ -825,6 +825,24 @@ impl Replay {
         self.refresh_enum_columns(&nk, Some(values));
     }
 
+    pub fn rename_enum(&mut self, name: &str, new_name: &str) {
+        let (ok, nk) = (key(name), key(new_name));
+        let Some(mut e) = self.schema.enums.remove(&ok) else {
+            return;
+        };
+        e.name = new_name.to_string();
+        self.schema.enums.insert(nk, e);
+        for t in self.schema.tables.values_mut() {
+            for c in t.columns.iter_mut() {
+                if let SqlType::Enum { name: Some(n), .. } = &mut c.ty {
+                    if key(n) == ok {
+                        *n = new_name.to_string();
+                    }
+                }
+            }
+        }
+    }
+
     pub fn drop_enum(&mut self, name: &str) {
         self.schema.enums.remove(&key(name));
     }

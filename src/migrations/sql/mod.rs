@@ -321,6 +321,7 @@ CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS jobs_uuid_live ON jobs (job_uuid)
 CREATE INDEX jobs_lower ON jobs (lower(note));
 DROP INDEX CONCURRENTLY IF EXISTS jobs_old;
 ALTER TYPE status ADD VALUE IF NOT EXISTS 'archived' AFTER 'live';
+ALTER TYPE status RENAME TO job_status;
 UPDATE jobs SET note = 'x;y' WHERE id = 1;
 SET search_path = public;
 BEGIN; COMMIT;
@@ -344,7 +345,7 @@ BEGIN; COMMIT;
         assert_eq!(
             jobs.column("status").map(|c| c.ty.clone()),
             Some(SqlType::Enum {
-                name: Some("status".into()),
+                name: Some("job_status".into()),
                 values: vec!["draft".into(), "live".into(), "archived".into()]
             })
         );
@@ -363,7 +364,7 @@ BEGIN; COMMIT;
             Some("jobs")
         );
         assert_eq!(
-            m.schema.enums.get("status").map(|e| e.values.len()),
+            m.schema.enums.get("job_status").map(|e| e.values.len()),
             Some(3)
         );
     }

@@ -976,7 +976,7 @@ fn apply_statement(state: &mut Replay, file: &SourceFile, stmt: Statement, at: &
                 AlterTypeOperation::RenameValue(v) => {
                     state.rename_enum_value(&n, &v.from.value, &v.to.value)
                 }
-                AlterTypeOperation::Rename(_) => {}
+                AlterTypeOperation::Rename(r) => state.rename_enum(&n, &r.new_name.value),
             }
         }
         Statement::RenameTable(renames) => {
