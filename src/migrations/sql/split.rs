@@ -8,7 +8,9 @@
 //! span the parser later reports points into the real file.
 
 use crate::source::{LineIndex, Pos, SourceFile};
-use sqlparser::dialect::Dialect as SqlDialect;
+use sqlparser::dialect::{
+    Dialect as SqlDialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
+};
 use sqlparser::tokenizer::{Location as TokLoc, Span, Token, TokenWithSpan, Tokenizer};
 use std::ops::Range;
 
@@ -251,8 +253,22 @@ fn split_segment(
     out: &mut dyn FnMut(Piece),
 ) {
     let mut start = seg.start;
+    let mut first = true;
     while start < seg.end {
-        let (tokens, err) = tokenize(text, index, start..seg.end, dialect);
+        let (mut tokens, mut err) = tokenize(text, index, start..seg.end, dialect);
+        if err.is_some() && first {
+            // a `#` comment outside MySQL, a backslash escape outside it...:
+            // text another dialect reads whole is better read that way than
+            // cut at the error
+            for alt in fallback_dialects() {
+                let (t, e) = tokenize(text, index, start..seg.end, alt.as_ref());
+                if e.is_none() {
+                    (tokens, err) = (t, e);
+                    break;
+                }
+            }
+        }
+        first = false;
         let Some((msg, err_off)) = err else {
             cut(text, index, tokens, None, out);
             return;
@@ -270,6 +286,15 @@ fn split_segment(
         }
         start = resume;
     }
+}
+
+fn fallback_dialects() -> [Box<dyn SqlDialect>; 4] {
+    [
+        Box::new(MySqlDialect {}),
+        Box::new(PostgreSqlDialect {}),
+        Box::new(SQLiteDialect {}),
+        Box::new(GenericDialect {}),
+    ]
 }
 
 /// Cuts a token stream into pieces at top-level `;`. With `error`, the last
@@ -428,7 +453,6 @@ fn detect_routine(before: &[TokenWithSpan], word: Option<&str>, n: u32) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 
     fn texts(file: &SourceFile, pieces: &[Piece]) -> Vec<String> {
         pieces
@@ -476,6 +500,15 @@ mod tests {
             &PostgreSqlDialect {},
         );
         assert_eq!(texts(&f, &p).len(), 2, "{:?}", texts(&f, &p));
+    }
+
+    #[test]
+    fn another_dialect_reads_what_the_configured_one_cannot() {
+        let (f, p) = run(
+            "# don't lose the next statement\nCREATE TABLE x (id int);",
+            &PostgreSqlDialect {},
+        );
+        assert_eq!(texts(&f, &p), ["CREATE TABLE x (id int)"]);
     }
 
     #[test]
