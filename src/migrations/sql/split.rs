@@ -207,7 +207,20 @@ fn tokenize(
     };
     let base = index.pos(text, seg.start);
     let mut buf = Vec::new();
-    let res = Tokenizer::new(dialect, src).tokenize_with_location_into_buf(&mut buf);
+    // a tokenizer bug must not take the whole check down
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Tokenizer::new(dialect, src).tokenize_with_location_into_buf(&mut buf)
+    }))
+    .unwrap_or_else(|_| {
+        Err(sqlparser::tokenizer::TokenizerError {
+            message: "the SQL tokenizer failed here".into(),
+            location: TokLoc::new(1, 1),
+        })
+    });
+    if res.as_ref().is_err_and(|e| e.location == TokLoc::new(1, 1)) {
+        // nothing before the failure point is trustworthy
+        buf.clear();
+    }
     for t in buf.iter_mut() {
         t.span = Span::new(shift(t.span.start, base), shift(t.span.end, base));
     }
