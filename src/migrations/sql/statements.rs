@@ -751,7 +751,7 @@ pub fn apply_parsed(state: &mut Replay, file: &SourceFile, parsed: Vec<Parsed>) 
                 .at(at)
                 .label(error)
                 .help(
-                    "rewrite the statement in plain SQL of the configured dialect, or set `dialect` in migraguard.toml if it is wrong",
+                    "fix the statement if it is broken (it may be truncated); if the database accepts it, check the `dialect` setting in migraguard.toml",
                 );
                 state.findings.push(f);
             }
