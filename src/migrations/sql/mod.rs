@@ -467,6 +467,80 @@ BEGIN; COMMIT;
     }
 
     #[test]
+    fn prisma_migrations_replay() {
+        let pg = r#"-- CreateEnum
+CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');
+
+-- CreateTable
+CREATE TABLE "User" (
+    "id" SERIAL NOT NULL,
+    "email" TEXT NOT NULL,
+    "role" "Role" NOT NULL DEFAULT 'USER',
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "User_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "Post" (
+    "id" SERIAL NOT NULL,
+    "authorId" INTEGER NOT NULL,
+    CONSTRAINT "Post_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "User_email_key" ON "User"("email");
+
+-- AddForeignKey
+ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+"#;
+        let m = run(
+            Dialect::Postgresql,
+            &[("prisma/migrations/1_init/migration.sql", pg)],
+        );
+        assert!(m.findings.is_empty(), "{:#?}", m.findings);
+        let user = m.schema.tables.get("user").expect("User");
+        assert_eq!(user.name, "User");
+        assert_eq!(user.primary_key, ["id"]);
+        assert!(matches!(
+            user.column("role").map(|c| &c.ty),
+            Some(SqlType::Enum { name: Some(_), .. })
+        ));
+        assert!(user
+            .indexes
+            .iter()
+            .any(|i| i.unique && i.columns == ["email"]));
+        assert_eq!(
+            m.schema.tables.get("post").map(|t| t.foreign_keys.len()),
+            Some(1)
+        );
+
+        let lite = r#"-- RedefineTables
+PRAGMA defer_foreign_keys=ON;
+PRAGMA foreign_keys=OFF;
+CREATE TABLE "new_Post" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "title" TEXT NOT NULL
+);
+INSERT INTO "new_Post" ("id", "title") SELECT "id", "title" FROM "Post";
+DROP TABLE "Post";
+ALTER TABLE "new_Post" RENAME TO "Post";
+PRAGMA foreign_keys=ON;
+PRAGMA defer_foreign_keys=OFF;
+"#;
+        let m = run(
+            Dialect::Sqlite,
+            &[
+                ("1/migration.sql", "CREATE TABLE \"Post\" (\"id\" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, \"title\" TEXT NOT NULL, \"body\" TEXT);"),
+                ("2/migration.sql", lite),
+            ],
+        );
+        assert!(m.findings.is_empty(), "{:#?}", m.findings);
+        assert_eq!(columns(&m, "post"), ["id", "title"]);
+        assert!(m.lost_columns.contains_key(&("post".into(), "body".into())));
+    }
+
+    #[test]
     fn views_virtual_and_partition_tables_are_not_unknown() {
         let m = run(
             Dialect::Postgresql,
