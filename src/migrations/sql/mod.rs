@@ -706,6 +706,8 @@ mod matrix {
             "ALTER TABLE t ALTER COLUMN a SET STATISTICS 100",
             "ALTER TABLE t SET (fillfactor = 70)",
             "ALTER TABLE t ALTER COLUMN b SET STORAGE EXTERNAL",
+            "CREATE TABLE ${schema}.x (id int)",
+            "ALTER TABLE ${flyway:defaultSchema}.t ADD COLUMN q int",
         ];
         let my_setup = "CREATE TABLE t (a int, b text, CONSTRAINT fk FOREIGN KEY (a) REFERENCES t (a)); CREATE INDEX ix ON t (a);";
         let my = [

@@ -464,11 +464,45 @@ fn alternatives(dialect: Dialect) -> Vec<Box<dyn SqlDialect>> {
 
 /// `DROP INDEX CONCURRENTLY` is rejected by every dialect and changes nothing
 /// for the schema: drop the keyword.
+/// Flyway-style `${schema}.` placeholders name the default schema: drop
+/// them; a `${name}` standing alone becomes the identifier `name`.
+fn strip_placeholders(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let is_dollar =
+        |t: &Token| matches!(t, Token::Char('$')) || matches!(t, Token::Placeholder(p) if p == "$");
+    if !tokens.iter().any(|t| is_dollar(&t.token)) {
+        return tokens;
+    }
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut it = tokens.into_iter().peekable();
+    while let Some(t) = it.next() {
+        if !(is_dollar(&t.token) && it.peek().is_some_and(|n| n.token == Token::LBrace)) {
+            out.push(t);
+            continue;
+        }
+        it.next();
+        let mut inner = String::new();
+        for n in it.by_ref() {
+            if n.token == Token::RBrace {
+                break;
+            }
+            inner.push_str(&n.token.to_string());
+        }
+        if it.peek().is_some_and(|n| n.token == Token::Period) {
+            it.next();
+        } else {
+            let name = inner.rsplit(':').next().unwrap_or("").to_string();
+            out.push(TokenWithSpan::new(Token::make_word(&name, None), t.span));
+        }
+    }
+    out
+}
+
 /// Token edits that make sqlparser accept statements it rejects for
 /// reasons that do not matter to the schema: `DROP INDEX CONCURRENTLY`,
 /// `CREATE INDEX ... ON ONLY t`, SQLite's `ON CONFLICT <action>` clauses in
 /// CREATE TABLE.
-fn prepare(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+fn prepare(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let mut tokens = strip_placeholders(tokens);
     let words = split::lead_words(&tokens, 3);
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
     let sig: Vec<usize> = tokens
