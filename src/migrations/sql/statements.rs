@@ -92,6 +92,14 @@ pub enum Parsed {
     /// A table copied from another (`CREATE TABLE x (LIKE y)`): it exists,
     /// its columns are unknown.
     OpaqueCreate(TableRef, Location),
+    /// One column change read from tokens (an ALTER TABLE operation
+    /// sqlparser does not know, such as `DROP IDENTITY`).
+    Change {
+        table: TableRef,
+        column: String,
+        change: ColumnChange,
+        at: Location,
+    },
     /// Statements applied for their effect only, without findings (the DDL
     /// of a `DO` block).
     Quiet(Vec<Parsed>),
@@ -393,6 +401,16 @@ fn alter_by_operation(
         }
         match parsed {
             Ok(s) => out.push(Parsed::Stmt(Box::new(s), at.clone())),
+            Err(_) if drop_identity(op).is_some() => {
+                if let (Some(t), Some(column)) = (table.clone(), drop_identity(op)) {
+                    out.push(Parsed::Change {
+                        table: t,
+                        column,
+                        change: ColumnChange::Autoincrement(false),
+                        at: at.clone(),
+                    });
+                }
+            }
             Err(e) if op_changes_schema(op) => {
                 let loc = op
                     .iter()
@@ -410,6 +428,27 @@ fn alter_by_operation(
         }
     }
     Some(out)
+}
+
+/// `ALTER [COLUMN] c DROP IDENTITY [IF EXISTS]`: the column it applies to.
+fn drop_identity(op: &[TokenWithSpan]) -> Option<String> {
+    let sig: Vec<&Token> = op
+        .iter()
+        .map(|t| &t.token)
+        .filter(|t| split::is_significant(t))
+        .collect();
+    let c = if sig.get(1).is_some_and(|t| is_kw(t, "COLUMN")) {
+        2
+    } else {
+        1
+    };
+    let ok = sig.first().is_some_and(|t| is_kw(t, "ALTER"))
+        && sig.get(c + 1).is_some_and(|t| is_kw(t, "DROP"))
+        && sig.get(c + 2).is_some_and(|t| is_kw(t, "IDENTITY"));
+    match sig.get(c) {
+        Some(Token::Word(w)) if ok => Some(w.value.clone()),
+        _ => None,
+    }
 }
 
 /// Whether an ALTER TABLE operation changes tables, columns, keys or
@@ -527,7 +566,33 @@ fn prepare(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
                 }
             }
         }
-        ["CREATE", ..] => {
+        ["CREATE", ..] | ["ALTER", "TABLE", ..] => {
+            // `IDENTITY (START WITH 1 INCREMENT BY 1)`: sequence options
+            // sqlparser does not always read, irrelevant to the schema
+            let mut k = 0;
+            while k < sig.len() {
+                if tok(k).is_some_and(|t| is_kw(t, "IDENTITY"))
+                    && tok(k + 1) == Some(&Token::LParen)
+                {
+                    let mut depth = 0;
+                    let mut j = k + 1;
+                    while let Some(t) = tok(j) {
+                        remove.extend(sig.get(j));
+                        match t {
+                            Token::LParen => depth += 1,
+                            Token::RParen => depth -= 1,
+                            _ => {}
+                        }
+                        j += 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    k = j;
+                } else {
+                    k += 1;
+                }
+            }
             for k in 0..sig.len() {
                 if tok(k).is_some_and(|t| is_kw(t, "ON"))
                     && tok(k + 1).is_some_and(|t| is_kw(t, "CONFLICT"))
@@ -751,6 +816,12 @@ pub fn apply_parsed(state: &mut Replay, file: &SourceFile, parsed: Vec<Parsed>) 
         match p {
             Parsed::Stmt(s, at) => apply_statement(state, file, *s, &at),
             Parsed::Opaque(t) => state.mark_opaque(&t),
+            Parsed::Change {
+                table,
+                column,
+                change,
+                at,
+            } => state.alter_column(&table, &column, change, &at),
             Parsed::Quiet(inner) => {
                 let n = state.findings.len();
                 apply_parsed(state, file, inner);
