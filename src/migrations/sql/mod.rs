@@ -4,6 +4,15 @@
 //!
 //! Splitting and parsing are pure and run in parallel across files; applying
 //! is sequential because every statement sees the schema its predecessors left.
+//!
+//! Replayed: CREATE TABLE (constraints, `AS SELECT`/`LIKE`/partitions as
+//! tables of unknown shape), ALTER TABLE (add/drop/rename column, rename
+//! table, PostgreSQL ALTER COLUMN, MySQL MODIFY/CHANGE, constraints, several
+//! operations at once), CREATE/DROP INDEX, DROP TABLE, RENAME TABLE, enum
+//! types, the DDL inside `DO` blocks, and the column list of INSERTs (MG202).
+//! Everything else is skipped without being parsed. A schema-changing
+//! statement that cannot be read is MG205, and the table it names stops
+//! being checked (its shape is no longer known).
 
 pub mod split;
 pub mod statements;
@@ -47,7 +56,8 @@ pub fn replay_history(state: &mut Replay, history: &History, dialect: Dialect) {
 
 /// Parses `range` of `file` as SQL and applies it to `state`: the entry point
 /// for SQL embedded in other frontends (Alembic `op.execute("...")`).
-/// Locations point into `file`.
+/// Locations point into `file`. Call `state.end_unit()` after each migration
+/// (temporary tables end there).
 pub fn apply_sql(state: &mut Replay, file: &SourceFile, range: Range<usize>, dialect: Dialect) {
     let index = file.line_index();
     apply_sql_indexed(state, file, &index, range, dialect);
