@@ -551,6 +551,16 @@ PRAGMA defer_foreign_keys=OFF;
     }
 
     #[test]
+    fn set_schema_moves_the_table() {
+        let m = run(
+            Dialect::Postgresql,
+            &[("1.sql", "CREATE SCHEMA app;\nCREATE TABLE t (id int);\nALTER TABLE t SET SCHEMA app;\nALTER TABLE app.t ADD COLUMN x int;")],
+        );
+        assert!(m.findings.is_empty(), "{:#?}", m.findings);
+        assert_eq!(m.schema.tables.keys().collect::<Vec<_>>(), ["app.t"]);
+    }
+
+    #[test]
     fn identity_columns_come_and_go() {
         let m = run(
             Dialect::Postgresql,
@@ -735,6 +745,8 @@ mod matrix {
             "ALTER TABLE t ALTER COLUMN a SET STATISTICS 100",
             "ALTER TABLE t SET (fillfactor = 70)",
             "ALTER TABLE t ALTER COLUMN b SET STORAGE EXTERNAL",
+            "ALTER TABLE IF EXISTS missing ATTACH PARTITION p DEFAULT",
+            "ALTER TABLE IF EXISTS missing SET SCHEMA other",
             "CREATE TABLE ${schema}.x (id int)",
             "ALTER TABLE t RENAME a TO z",
             "ALTER TABLE t ALTER a SET NOT NULL",
@@ -763,6 +775,7 @@ mod matrix {
             "ALTER TABLE t RENAME INDEX ix TO iy",
             "ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4",
             "ALTER TABLE t ADD FULLTEXT INDEX ft (b)",
+            "CREATE TABLE c (baz text COMMENT \"Column comment\") COMMENT=\"Table comment\"",
             "ALTER TABLE t AUTO_INCREMENT = 100",
             "CREATE TABLE x LIKE t",
             "CREATE TABLE x (id bigint unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, b varchar(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL COMMENT 'x', at timestamp NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP) ENGINE=InnoDB AUTO_INCREMENT=5 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
@@ -780,6 +793,8 @@ mod matrix {
             "CREATE TABLE x (a TEXT COLLATE NOCASE, b INT, UNIQUE (a) ON CONFLICT REPLACE)",
             "CREATE TABLE x (a INTEGER PRIMARY KEY, b ANY) STRICT",
             "CREATE TABLE x (a TEXT PRIMARY KEY, b) WITHOUT ROWID",
+            "CREATE TABLE x (a TEXT PRIMARY KEY, b) STRICT, WITHOUT ROWID",
+            "CREATE TABLE x (a TEXT PRIMARY KEY, b) WITHOUT ROWID, STRICT",
             "CREATE TABLE IF NOT EXISTS [z] (a TEXT, `b` INT, \"c\" REAL)",
             "CREATE TABLE y (a INTEGER PRIMARY KEY ASC, b TEXT DEFAULT (datetime('now')))",
             "CREATE INDEX IF NOT EXISTS ix ON t (b COLLATE NOCASE DESC)",

@@ -103,11 +103,20 @@ pub enum Parsed {
     /// Statements applied for their effect only, without findings (the DDL
     /// of a `DO` block).
     Quiet(Vec<Parsed>),
+    /// `ALTER TABLE ... SET SCHEMA s`, read from tokens.
+    RenameTable {
+        from: TableRef,
+        to: TableRef,
+        if_exists: bool,
+        at: Location,
+    },
     /// A schema-changing statement sqlparser could not read.
     Unparsed {
         at: Location,
         what: String,
         table: Option<TableRef>,
+        /// `ALTER TABLE IF EXISTS`...: nothing happens when the table is missing.
+        if_exists: bool,
         error: String,
     },
 }
@@ -198,6 +207,7 @@ fn parse_piece(
             at,
             what,
             table: table_from_tokens(&p.tokens),
+            if_exists: has_if_exists(&p.tokens),
             error: format!("the statement could not be read: {err}"),
         }];
     }
@@ -239,8 +249,21 @@ fn parse_piece(
         at,
         what,
         table: table_from_tokens(&p.tokens),
+        if_exists: has_if_exists(&p.tokens),
         error: first_err,
     }]
+}
+
+/// `ALTER TABLE IF EXISTS` / `DROP TABLE IF EXISTS` (not `IF NOT EXISTS`).
+fn has_if_exists(tokens: &[TokenWithSpan]) -> bool {
+    let sig: Vec<&Token> = tokens
+        .iter()
+        .map(|t| &t.token)
+        .filter(|t| split::is_significant(t))
+        .take(5)
+        .collect();
+    sig.windows(2)
+        .any(|w| matches!(w, [a, b] if is_kw(a, "IF") && is_kw(b, "EXISTS")))
 }
 
 /// A PostgreSQL `DO $$ ... $$` block runs at once, and the idempotent
@@ -368,6 +391,7 @@ fn alter_by_operation(
     let head_end = *sig.get(k)?;
     let head = tokens.get(..head_end)?;
     let table = table_from_tokens(head);
+    let if_exists = has_if_exists(head);
     let mut ops: Vec<&[TokenWithSpan]> = Vec::new();
     let mut depth = 0i32;
     let mut start = head_end;
@@ -401,6 +425,17 @@ fn alter_by_operation(
         }
         match parsed {
             Ok(s) => out.push(Parsed::Stmt(Box::new(s), at.clone())),
+            Err(_) if set_schema(op).is_some() => {
+                if let (Some(from), Some(schema)) = (table.clone(), set_schema(op)) {
+                    let to = TableRef::new(Some(&schema), &from.name);
+                    out.push(Parsed::RenameTable {
+                        from,
+                        to,
+                        if_exists,
+                        at: at.clone(),
+                    });
+                }
+            }
             Err(_) if drop_identity(op).is_some() => {
                 if let (Some(t), Some(column)) = (table.clone(), drop_identity(op)) {
                     out.push(Parsed::Change {
@@ -421,6 +456,7 @@ fn alter_by_operation(
                     at: loc,
                     what: "ALTER TABLE".into(),
                     table: table.clone(),
+                    if_exists,
                     error: e,
                 });
             }
@@ -428,6 +464,19 @@ fn alter_by_operation(
         }
     }
     Some(out)
+}
+
+/// `SET SCHEMA s`: the new schema.
+fn set_schema(op: &[TokenWithSpan]) -> Option<String> {
+    let sig: Vec<&Token> = op
+        .iter()
+        .map(|t| &t.token)
+        .filter(|t| split::is_significant(t))
+        .collect();
+    match sig.as_slice() {
+        [a, b, Token::Word(w)] if is_kw(a, "SET") && is_kw(b, "SCHEMA") => Some(w.value.clone()),
+        _ => None,
+    }
 }
 
 /// `ALTER [COLUMN] c DROP IDENTITY [IF EXISTS]`: the column it applies to.
@@ -552,6 +601,35 @@ fn prepare(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
         .collect();
     let tok = |k: usize| sig.get(k).and_then(|&i| tokens.get(i)).map(|t| &t.token);
     let mut remove: Vec<usize> = Vec::new();
+    let mut to_string: Vec<usize> = Vec::new();
+    // MySQL `COMMENT "text"`: a double-quoted string, not an identifier
+    for k in 1..sig.len() {
+        let after_comment = tok(k - 1).is_some_and(|t| is_kw(t, "COMMENT"))
+            || (tok(k - 1) == Some(&Token::Eq)
+                && k >= 2
+                && tok(k - 2).is_some_and(|t| is_kw(t, "COMMENT")));
+        if after_comment && matches!(tok(k), Some(Token::Word(w)) if w.quote_style == Some('"')) {
+            to_string.extend(sig.get(k));
+        }
+    }
+    if w.first() == Some(&"CREATE") && w.contains(&"TABLE") {
+        // SQLite `) STRICT, WITHOUT ROWID`: commas between table options,
+        // and STRICT, which sqlparser reads only alone
+        let mut depth = 0;
+        let mut closed = false;
+        for k in 0..sig.len() {
+            match tok(k) {
+                Some(Token::LParen) => depth += 1,
+                Some(Token::RParen) => {
+                    depth -= 1;
+                    closed |= depth == 0;
+                }
+                Some(Token::Comma) if closed && depth == 0 => remove.extend(sig.get(k)),
+                Some(t) if closed && depth == 0 && is_kw(t, "STRICT") => remove.extend(sig.get(k)),
+                _ => {}
+            }
+        }
+    }
     match w.as_slice() {
         ["DROP", "INDEX", ..] if tok(2).is_some_and(|t| is_kw(t, "CONCURRENTLY")) => {
             remove.extend(sig.get(2));
@@ -607,6 +685,13 @@ fn prepare(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             }
         }
         _ => {}
+    }
+    for &i in &to_string {
+        if let Some(t) = tokens.get_mut(i) {
+            if let Token::Word(w) = &t.token {
+                t.token = Token::SingleQuotedString(w.value.clone());
+            }
+        }
     }
     if !remove.is_empty() {
         let mut i = 0;
@@ -834,12 +919,26 @@ pub fn apply_parsed(state: &mut Replay, file: &SourceFile, parsed: Vec<Parsed>) 
                 }
                 state.insert(&table, &columns, &at);
             }
+            Parsed::RenameTable {
+                from,
+                to,
+                if_exists,
+                at,
+            } => {
+                if !(if_exists && state.table(&from).is_none()) {
+                    state.rename_table(&from, &to, &at);
+                }
+            }
             Parsed::Unparsed {
                 at,
                 what,
                 table,
+                if_exists,
                 error,
             } => {
+                if if_exists && table.as_ref().is_some_and(|t| state.table(t).is_none()) {
+                    continue;
+                }
                 let tname = table.as_ref().map(TableRef::display);
                 if let Some(t) = &table {
                     state.mark_opaque(t);
