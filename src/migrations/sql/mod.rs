@@ -784,6 +784,8 @@ mod matrix {
             "ALTER TABLE t RENAME COLUMN a TO z",
             "ALTER TABLE `t` ADD `c` JSON NULL",
             "ALTER TABLE t DROP b",
+            "ALTER TABLE t MODIFY COLUMN b VARCHAR(255) BINARY",
+            "CREATE TABLE y (k VARCHAR(64) BINARY NOT NULL, h BINARY(16))",
             "ALTER TABLE t ADD CONSTRAINT fk2 FOREIGN KEY (a) REFERENCES t (a) ON DELETE CASCADE",
             "CREATE UNIQUE INDEX ux ON t (a, b(10))",
             "ALTER TABLE t CHANGE a a2 int NOT NULL DEFAULT 0 AFTER b",

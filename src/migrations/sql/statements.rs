@@ -612,6 +612,15 @@ fn prepare(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             to_string.extend(sig.get(k));
         }
     }
+    // MySQL `VARCHAR(255) BINARY` (a binary collation): not a type change
+    for k in 1..sig.len() {
+        if tok(k).is_some_and(|t| is_kw(t, "BINARY"))
+            && tok(k - 1) == Some(&Token::RParen)
+            && tok(k + 1) != Some(&Token::LParen)
+        {
+            remove.extend(sig.get(k));
+        }
+    }
     if w.first() == Some(&"CREATE") && w.contains(&"TABLE") {
         // SQLite `) STRICT, WITHOUT ROWID`: commas between table options,
         // and STRICT, which sqlparser reads only alone
