@@ -759,6 +759,7 @@ mod matrix {
             "CREATE TABLE x (id int GENERATED ALWAYS AS IDENTITY (START WITH 10 INCREMENT BY 1))",
             "CREATE TABLE x (a int, b int, EXCLUDE USING gist (a WITH =))",
             "CREATE TEMPORARY TABLE x ON COMMIT DROP AS SELECT 1",
+            "CREATE TABLE x AS SELECT max(a) AS m, b FROM t GROUP BY b WINDOW w AS (PARTITION BY b) ORDER BY 1 ~~~ nonsense",
             "ALTER TABLE t ADD COLUMN v tsvector GENERATED ALWAYS AS (to_tsvector('english', b)) STORED",
             "ALTER TABLE ${flyway:defaultSchema}.t ADD COLUMN q int",
         ];

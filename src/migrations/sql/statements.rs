@@ -89,9 +89,10 @@ pub enum Parsed {
     },
     /// A view, virtual or foreign table.
     Opaque(TableRef),
-    /// A table copied from another (`CREATE TABLE x (LIKE y)`): it exists,
-    /// its columns are unknown.
-    OpaqueCreate(TableRef, Location),
+    /// A table copied from another (`CREATE TABLE x (LIKE y)`, a `CREATE
+    /// TABLE AS` whose query sqlparser cannot read): it exists, its columns
+    /// are unknown. The flag says temporary.
+    OpaqueCreate(TableRef, bool, Location),
     /// One column change read from tokens (an ALTER TABLE operation
     /// sqlparser does not know, such as `DROP IDENTITY`).
     Change {
@@ -230,11 +231,12 @@ fn parse_piece(
             return parsed;
         }
     }
-    if is_create_like(&p.tokens) {
-        // `CREATE TABLE x (LIKE y INCLUDING ALL)`: a copy of a table whose
-        // columns migraguard does not follow
+    if is_create_like(&p.tokens) || is_create_as(&p.tokens) {
+        // `CREATE TABLE x (LIKE y INCLUDING ALL)`, `CREATE TABLE x AS <query
+        // sqlparser cannot read>`: a table whose columns are not followed
         if let Some(t) = table_from_tokens(&p.tokens) {
-            return vec![Parsed::OpaqueCreate(t, at)];
+            let temporary = words.iter().any(|w| w == "TEMP" || w == "TEMPORARY");
+            return vec![Parsed::OpaqueCreate(t, temporary, at)];
         }
     }
     if words.get(1).is_some_and(|w| w == "TYPE")
@@ -333,6 +335,51 @@ fn embedded_statement(file: &SourceFile, index: &LineIndex, mut p: Piece) -> Opt
     p.tokens.drain(..at);
     p.range = start.min(p.range.end)..p.range.end;
     Some(p)
+}
+
+/// `CREATE ... TABLE [IF NOT EXISTS] name [(columns)] AS ...`.
+fn is_create_as(tokens: &[TokenWithSpan]) -> bool {
+    let sig: Vec<&Token> = tokens
+        .iter()
+        .map(|t| &t.token)
+        .filter(|t| split::is_significant(t))
+        .collect();
+    if !sig.first().is_some_and(|t| is_kw(t, "CREATE")) {
+        return false;
+    }
+    let Some(mut i) = sig.iter().take(8).position(|t| is_kw(t, "TABLE")) else {
+        return false;
+    };
+    i += 1;
+    while sig
+        .get(i)
+        .is_some_and(|t| ["IF", "NOT", "EXISTS"].iter().any(|k| is_kw(t, k)))
+    {
+        i += 1;
+    }
+    while matches!(sig.get(i), Some(Token::Word(_))) {
+        i += 1;
+        if sig.get(i) == Some(&&Token::Period) {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    if sig.get(i) == Some(&&Token::LParen) {
+        let mut depth = 0;
+        while let Some(t) = sig.get(i) {
+            match t {
+                Token::LParen => depth += 1,
+                Token::RParen => depth -= 1,
+                _ => {}
+            }
+            i += 1;
+            if depth == 0 {
+                break;
+            }
+        }
+    }
+    sig.get(i).is_some_and(|t| is_kw(t, "AS"))
 }
 
 fn is_create_like(tokens: &[TokenWithSpan]) -> bool {
@@ -921,7 +968,9 @@ pub fn apply_parsed(state: &mut Replay, file: &SourceFile, parsed: Vec<Parsed>) 
                 apply_parsed(state, file, inner);
                 state.findings.truncate(n);
             }
-            Parsed::OpaqueCreate(t, at) => state.create_opaque_table(&t, true, false, &at),
+            Parsed::OpaqueCreate(t, temporary, at) => {
+                state.create_opaque_table(&t, true, temporary, &at)
+            }
             Parsed::Insert { table, columns, at } => {
                 if state.table(&table).is_none() && is_bookkeeping_table(&table.name) {
                     continue;
