@@ -705,6 +705,28 @@ impl Replay {
         // implicit constraint index): the database is the judge
     }
 
+    /// ALTER INDEX ... RENAME TO / MySQL RENAME INDEX: follows the name;
+    /// an index migraguard never saw is left alone.
+    pub fn rename_index(&mut self, t: Option<&TableRef>, old: &str, new: &str) {
+        let ok = key(old);
+        let keys: Vec<String> = match t {
+            Some(t) => vec![t.key()],
+            None => self.schema.tables.keys().cloned().collect(),
+        };
+        for k in keys {
+            if let Some(table) = self.schema.tables.get_mut(&k) {
+                if let Some(ix) = table
+                    .indexes
+                    .iter_mut()
+                    .find(|i| i.name.as_deref().map(key).as_deref() == Some(ok.as_str()))
+                {
+                    ix.name = Some(new.to_string());
+                    return;
+                }
+            }
+        }
+    }
+
     pub fn add_foreign_key(&mut self, t: &TableRef, fk: ForeignKey, at: &Location) {
         let Some(k) = self.require_table(t, false, at) else {
             return;

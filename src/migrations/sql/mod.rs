@@ -561,6 +561,34 @@ PRAGMA defer_foreign_keys=OFF;
     }
 
     #[test]
+    fn index_renames_are_followed() {
+        let m = run(
+            Dialect::Postgresql,
+            &[("1.sql", "CREATE TABLE t (a int, b int);\nCREATE INDEX ix_a ON t (a);\nALTER INDEX IF EXISTS public.ix_a RENAME TO ix_a2;\nALTER INDEX ix_a2 SET (fillfactor = 50);\nDROP INDEX ix_a2;\nCREATE INDEX ix_b ON t (b);\nALTER INDEX ix_b RENAME TO ix_b2;")],
+        );
+        assert!(m.findings.is_empty(), "{:#?}", m.findings);
+        let names: Vec<_> = m
+            .schema
+            .tables
+            .get("t")
+            .map(|t| t.indexes.iter().filter_map(|i| i.name.clone()).collect())
+            .unwrap_or_default();
+        assert_eq!(names, ["ix_b2"]);
+        let m = run(
+            Dialect::Mysql,
+            &[("1.sql", "CREATE TABLE t (a int, KEY ix_a (a));\nALTER TABLE t RENAME INDEX ix_a TO ix_new, ENGINE=InnoDB;")],
+        );
+        assert!(m.findings.is_empty(), "{:#?}", m.findings);
+        let names: Vec<_> = m
+            .schema
+            .tables
+            .get("t")
+            .map(|t| t.indexes.iter().filter_map(|i| i.name.clone()).collect())
+            .unwrap_or_default();
+        assert_eq!(names, ["ix_new"]);
+    }
+
+    #[test]
     fn identity_columns_come_and_go() {
         let m = run(
             Dialect::Postgresql,

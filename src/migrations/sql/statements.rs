@@ -104,6 +104,12 @@ pub enum Parsed {
     /// Statements applied for their effect only, without findings (the DDL
     /// of a `DO` block).
     Quiet(Vec<Parsed>),
+    /// `ALTER INDEX a RENAME TO b` / `ALTER TABLE t RENAME INDEX a TO b`.
+    RenameIndex {
+        table: Option<TableRef>,
+        from: String,
+        to: String,
+    },
     /// `ALTER TABLE ... SET SCHEMA s`, read from tokens.
     RenameTable {
         from: TableRef,
@@ -185,6 +191,9 @@ fn parse_piece(
     let words = p.lead_words(6);
     if words.first().is_some_and(|w| w == "DO") {
         return do_block(file, index, p, dialect);
+    }
+    if words.starts_with(&["ALTER".to_string(), "INDEX".to_string()]) {
+        return alter_index_rename(&p.tokens).into_iter().collect();
     }
     let kind = classify(&words);
     if kind == Kind::Other {
@@ -483,6 +492,15 @@ fn alter_by_operation(
                     });
                 }
             }
+            Err(_) if rename_index_op(op).is_some() => {
+                if let Some((from, to)) = rename_index_op(op) {
+                    out.push(Parsed::RenameIndex {
+                        table: table.clone(),
+                        from,
+                        to,
+                    });
+                }
+            }
             Err(_) if drop_identity(op).is_some() => {
                 if let (Some(t), Some(column)) = (table.clone(), drop_identity(op)) {
                     out.push(Parsed::Change {
@@ -511,6 +529,64 @@ fn alter_by_operation(
         }
     }
     Some(out)
+}
+
+/// `ALTER INDEX [IF EXISTS] [schema.]a RENAME TO b`; other ALTER INDEX forms
+/// (tablespace, storage, attach) change nothing migraguard models.
+fn alter_index_rename(tokens: &[TokenWithSpan]) -> Option<Parsed> {
+    let sig: Vec<&Token> = tokens
+        .iter()
+        .map(|t| &t.token)
+        .filter(|t| split::is_significant(t))
+        .collect();
+    let mut i = 2;
+    if sig.get(i).is_some_and(|t| is_kw(t, "IF"))
+        && sig.get(i + 1).is_some_and(|t| is_kw(t, "EXISTS"))
+    {
+        i += 2;
+    }
+    let mut from = None;
+    while let Some(Token::Word(w)) = sig.get(i) {
+        from = Some(w.value.clone());
+        i += 1;
+        if sig.get(i) == Some(&&Token::Period) {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    match (
+        sig.get(i),
+        sig.get(i + 1),
+        sig.get(i + 2),
+        sig.len() == i + 3,
+    ) {
+        (Some(r), Some(t), Some(Token::Word(to)), true) if is_kw(r, "RENAME") && is_kw(t, "TO") => {
+            Some(Parsed::RenameIndex {
+                table: None,
+                from: from?,
+                to: to.value.clone(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// `RENAME INDEX|KEY a TO b` (MySQL): the old and new names.
+fn rename_index_op(op: &[TokenWithSpan]) -> Option<(String, String)> {
+    let sig: Vec<&Token> = op
+        .iter()
+        .map(|t| &t.token)
+        .filter(|t| split::is_significant(t))
+        .collect();
+    match sig.as_slice() {
+        [r, k, Token::Word(a), t, Token::Word(b)]
+            if is_kw(r, "RENAME") && (is_kw(k, "INDEX") || is_kw(k, "KEY")) && is_kw(t, "TO") =>
+        {
+            Some((a.value.clone(), b.value.clone()))
+        }
+        _ => None,
+    }
 }
 
 /// `SET SCHEMA s`: the new schema.
@@ -976,6 +1052,9 @@ pub fn apply_parsed(state: &mut Replay, file: &SourceFile, parsed: Vec<Parsed>) 
                     continue;
                 }
                 state.insert(&table, &columns, &at);
+            }
+            Parsed::RenameIndex { table, from, to } => {
+                state.rename_index(table.as_ref(), &from, &to)
             }
             Parsed::RenameTable {
                 from,
