@@ -114,6 +114,15 @@ pub fn discover(snapshot: &dyn Snapshot, config: Config) -> Result<Project, Fata
     Ok(crate::discover::discover(snapshot, config)?)
 }
 
+/// Discovery for a command that needs only one side (`schema --from ...`).
+pub fn discover_for(
+    snapshot: &dyn Snapshot,
+    config: Config,
+    need: crate::discover::Need,
+) -> Result<Project, Fatal> {
+    Ok(crate::discover::discover_for(snapshot, config, need)?)
+}
+
 /// Splits model inputs into those a frontend can read and remarks about the rest.
 pub fn supported_models(project: &Project) -> (Vec<ModelInput>, Vec<String>) {
     let mut kept = Vec::new();

@@ -334,7 +334,11 @@ pub fn finish_check(
 fn schema(args: &SchemaArgs) -> Result<i32, Fatal> {
     let snapshot = open_root(&args.path)?;
     let config = load_config(&snapshot, args.config.as_deref(), args.dialect)?;
-    let project = pipeline::discover(&snapshot, config)?;
+    let need = match args.from {
+        SchemaFrom::Models => crate::discover::Need::Models,
+        SchemaFrom::Migrations => crate::discover::Need::Migrations,
+    };
+    let project = pipeline::discover_for(&snapshot, config, need)?;
     let dialect = project.dialect;
     let (schema, findings, notes) = match args.from {
         SchemaFrom::Models => {

@@ -328,17 +328,41 @@ impl Facts {
 /// Finds models, migrations and the dialect. Errors mean the check cannot run
 /// (exit 2): nothing to compare, or a configured path that is not there.
 pub fn discover(snapshot: &dyn Snapshot, config: Config) -> Result<Project, DiscoverError> {
+    discover_for(snapshot, config, Need::Both)
+}
+
+/// Which side of the comparison the caller needs. `schema --from models` must
+/// work on a repository whose migrations migraguard cannot read (yet), and the
+/// other way round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    Both,
+    Models,
+    Migrations,
+}
+
+pub fn discover_for(
+    snapshot: &dyn Snapshot,
+    config: Config,
+    need: Need,
+) -> Result<Project, DiscoverError> {
     let facts = Facts::gather(snapshot);
     let py = models::PythonFiles::new(snapshot, &facts);
-    let models = models::find(snapshot, &config, &facts, &py)?;
+    let models = match models::find(snapshot, &config, &facts, &py) {
+        Err(_) if need == Need::Migrations => Vec::new(),
+        found => found?,
+    };
     let early = dialect::detect_without_sql(snapshot, &config, &facts, &py);
-    let migrations = migrations::find(
+    let migrations = match migrations::find(
         snapshot,
         &config,
         &facts,
         early.as_ref().map(|d| d.0),
         &models,
-    )?;
+    ) {
+        Err(_) if need == Need::Models => Vec::new(),
+        found => found?,
+    };
     let (dialect, dialect_reason) = early
         .or_else(|| dialect::detect_from_sql(snapshot, &migrations))
         .unwrap_or_else(|| {
