@@ -8,7 +8,7 @@
 use super::flask_sqlalchemy;
 use super::python::{
     as_call, bool_lit, call_name, dotted, last_name, module_classes, span, str_lit, ClassRef,
-    Program, Resolved, Scope,
+    Program, Resolved, Scope, TypeMap,
 };
 use super::sqlalchemy::{
     column_from_calls, core_table, split_fk_target, table_args, table_constraint, ColRef,
@@ -120,6 +120,7 @@ pub struct Builder<'p, 'a> {
     class_table: HashMap<ClassKey, Option<usize>>,
     tables: Vec<TableBuild<'a>>,
     by_key: HashMap<String, usize>,
+    type_map: Option<Rc<TypeMap<'a>>>,
     pub notes: Vec<Note>,
 }
 
@@ -181,6 +182,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             class_table: HashMap::new(),
             tables: Vec::new(),
             by_key: HashMap::new(),
+            type_map: collect_type_map(prog),
             notes: Vec::new(),
         }
     }
@@ -190,6 +192,15 @@ impl<'p, 'a> Builder<'p, 'a> {
             prog: self.prog,
             file,
             dialect: self.dialect,
+            type_map: None,
+        }
+    }
+
+    /// A scope that knows the project's `type_annotation_map`, for 2.0-style columns.
+    fn mapped_scope(&self, file: usize) -> Scope<'p, 'a> {
+        Scope {
+            type_map: self.type_map.clone(),
+            ..self.scope(file)
         }
     }
 
@@ -342,7 +353,11 @@ impl<'p, 'a> Builder<'p, 'a> {
         let sqlmodel_style = matches!(self.info(c).kind, Kind::SqlModelData | Kind::SqlModelTable);
         let mut body = ClassBody::default();
         let owner = c.name().to_string();
-        let scope = self.scope(c.file);
+        let scope = if sqlmodel_style {
+            self.scope(c.file)
+        } else {
+            self.mapped_scope(c.file)
+        };
         let mut notes = Vec::new();
         for stmt in &c.def.body {
             match stmt {
@@ -521,6 +536,15 @@ impl<'p, 'a> Builder<'p, 'a> {
     /// `Mapped[intpk]` with `intpk = Annotated[int, mapped_column(primary_key=True)]`:
     /// the real annotation and the alias's `mapped_column` calls.
     fn annotated_alias(&self, file: usize, ann: &'a Expr) -> (Option<&'a Expr>, Vec<&'a ExprCall>) {
+        // `type_annotation_map = {str50: String(50)}` names the alias itself
+        let mapped_by_name = last_name(ann)
+            .map(|n| {
+                self.type_map
+                    .as_ref()
+                    .map(|m| m.contains_key(n))
+                    .unwrap_or(false)
+            })
+            .unwrap_or(false);
         let target: &'a Expr = match ann {
             Expr::Name(_) | Expr::Attribute(_) => match self.prog.resolve(file, ann) {
                 Resolved::Value { expr, .. } => expr,
@@ -538,7 +562,14 @@ impl<'p, 'a> Builder<'p, 'a> {
                         .filter_map(as_call)
                         .filter(|c| call_name(c) == Some("mapped_column"))
                         .collect();
-                    return (t.elts.first(), calls);
+                    return (
+                        if mapped_by_name {
+                            Some(ann)
+                        } else {
+                            t.elts.first()
+                        },
+                        calls,
+                    );
                 }
             }
         }
@@ -1216,6 +1247,67 @@ impl<'p, 'a> Builder<'p, 'a> {
             .iter()
             .find(|c| schema::key(&c.name) == schema::key(column))?;
         col.ty.clone()
+    }
+}
+
+/// Every `type_annotation_map` of the project: on declarative bases
+/// (`type_annotation_map = {...}` in the class body) and on
+/// `registry(type_annotation_map={...})` calls. Several bases with
+/// different maps are merged; a project rarely has more than one.
+fn collect_type_map<'a>(prog: &Program<'a>) -> Option<Rc<TypeMap<'a>>> {
+    let mut map = TypeMap::new();
+    let mut add = |file: usize, dict: &'a Expr| {
+        if let Expr::Dict(d) = dict {
+            for item in &d.items {
+                if let Some(k) = item.key.as_ref() {
+                    let name = match k {
+                        Expr::Subscript(s) => last_name(&s.value),
+                        other => last_name(other),
+                    };
+                    if let Some(n) = name {
+                        map.entry(n.to_string()).or_insert((file, &item.value));
+                    }
+                }
+            }
+        }
+    };
+    for (fi, f) in prog.files.iter().enumerate() {
+        for class in module_classes(&f.ast.body) {
+            for stmt in &class.body {
+                let (target, value) = match stmt {
+                    Stmt::Assign(a) => (a.targets.first(), Some(&*a.value)),
+                    Stmt::AnnAssign(a) => (Some(&*a.target), a.value.as_deref()),
+                    _ => continue,
+                };
+                if let (Some(Expr::Name(n)), Some(v)) = (target, value) {
+                    if n.id.as_str() == "type_annotation_map" {
+                        add(fi, v);
+                    }
+                }
+            }
+        }
+        for stmt in &f.ast.body {
+            if let Stmt::Assign(a) = stmt {
+                let mut cur: &'a Expr = &a.value;
+                // registry(type_annotation_map=...) / registry(...).generate_base()
+                for _ in 0..4 {
+                    let Some(call) = as_call(cur) else { break };
+                    if let Some(v) = super::python::kwarg(call, "type_annotation_map") {
+                        add(fi, v);
+                        break;
+                    }
+                    match &*call.func {
+                        Expr::Attribute(at) => cur = &at.value,
+                        _ => break,
+                    }
+                }
+            }
+        }
+    }
+    if map.is_empty() {
+        None
+    } else {
+        Some(Rc::new(map))
     }
 }
 

@@ -155,36 +155,65 @@ fn imported_modules(
     seen: &HashSet<String>,
 ) -> Vec<String> {
     let prog = python::Program::new(files);
-    let mut modules = BTreeSet::new();
+    let mut out = BTreeSet::new();
     for (i, f) in files.iter().enumerate() {
         let wanted = python::wanted_names(f);
         for m in prog.missing_imports(i, &wanted) {
-            modules.insert(m);
-        }
-    }
-    let mut out = BTreeSet::new();
-    for m in modules {
-        if let Some(p) = module_path(snapshot, &m) {
-            if !seen.contains(&p) {
-                out.insert(p);
+            if let Some(p) = module_path(snapshot, &m, &f.source.path) {
+                if !seen.contains(&p) {
+                    out.insert(p);
+                }
             }
         }
     }
     out.into_iter().collect()
 }
 
-/// The snapshot file of a dotted module: `a/b.py`, `a/b/__init__.py`, or
-/// the same below one unique source folder (`src/a/b.py`).
-fn module_path(snapshot: &dyn Snapshot, module: &str) -> Option<String> {
-    let rel = module.replace('.', "/");
-    if rel.is_empty() || module.starts_with("sqlalchemy") || module.starts_with("sqlmodel") {
+/// The snapshot file of a dotted module imported by `importer`: `a/b.py` or
+/// `a/b/__init__.py` below the importer's folder or one of its ancestors
+/// (whichever is on `sys.path`), else below one unique source folder.
+fn module_path(snapshot: &dyn Snapshot, module: &str, importer: &str) -> Option<String> {
+    const LIBRARIES: &[&str] = &[
+        "sqlalchemy",
+        "sqlmodel",
+        "flask_sqlalchemy",
+        "flask",
+        "pydantic",
+        "typing",
+        "typing_extensions",
+        "datetime",
+        "decimal",
+        "uuid",
+        "enum",
+        "json",
+        "django",
+    ];
+    let root = module.split('.').next().unwrap_or(module);
+    if module.is_empty() || LIBRARIES.contains(&root) {
         return None;
     }
+    let rel = module.replace('.', "/");
     let candidates = [format!("{rel}.py"), format!("{rel}/__init__.py")];
-    for c in &candidates {
-        if snapshot.exists(c) {
-            return Some(c.clone());
+    let mut dir = importer.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    loop {
+        for c in &candidates {
+            let path = if dir.is_empty() {
+                c.clone()
+            } else {
+                format!("{dir}/{c}")
+            };
+            if snapshot.exists(&path) {
+                return Some(path);
+            }
         }
+        if dir.is_empty() {
+            break;
+        }
+        dir = dir.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    }
+    if !module.contains('.') {
+        // a bare `utils` is too ambiguous to look for below other folders
+        return None;
     }
     for c in &candidates {
         let suffix = format!("/{c}");

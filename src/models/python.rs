@@ -641,7 +641,13 @@ pub struct Scope<'p, 'a> {
     pub prog: &'p Program<'a>,
     pub file: usize,
     pub dialect: crate::dialect::Dialect,
+    /// SQLAlchemy's `type_annotation_map` entries (annotation name -> type
+    /// expression and its file), for `Mapped[...]` columns.
+    pub type_map: Option<std::rc::Rc<TypeMap<'a>>>,
 }
+
+/// `type_annotation_map = {int: BIGINT, str50: String(50)}` by key name.
+pub type TypeMap<'a> = HashMap<String, (usize, &'a Expr)>;
 
 impl<'p, 'a> Scope<'p, 'a> {
     pub fn at(&self, file: usize) -> Scope<'p, 'a> {
@@ -649,6 +655,7 @@ impl<'p, 'a> Scope<'p, 'a> {
             prog: self.prog,
             file,
             dialect: self.dialect,
+            type_map: self.type_map.clone(),
         }
     }
 
@@ -761,6 +768,22 @@ impl super::sqlalchemy_types::TypeLookup for Scope<'_, '_> {
 
     fn dialect(&self) -> crate::dialect::Dialect {
         self.dialect
+    }
+
+    fn annotation_type(&self, name: &str) -> Option<Result<crate::schema::SqlType, String>> {
+        let map = self.type_map.as_ref()?;
+        let (file, expr) = map.get(name)?;
+        Some(
+            super::sqlalchemy_types::sa_type_from_expr(expr, &self.at(*file))
+                .map_err(|e| format!("`type_annotation_map` entry for `{name}`: {e}")),
+        )
+    }
+
+    fn annotation_overridden(&self, name: &str) -> bool {
+        self.type_map
+            .as_ref()
+            .map(|m| m.contains_key(name))
+            .unwrap_or(false)
     }
 }
 

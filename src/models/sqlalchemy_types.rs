@@ -39,6 +39,15 @@ pub trait TypeLookup {
     fn dialect(&self) -> Dialect {
         Dialect::Postgresql
     }
+    /// The project's own type for a Python annotation name (SQLAlchemy's
+    /// `type_annotation_map`), when it overrides the default.
+    fn annotation_type(&self, _name: &str) -> Option<Result<SqlType, String>> {
+        None
+    }
+    /// Whether the project maps `name` itself (used for generic keys such as `Enum`).
+    fn annotation_overridden(&self, _name: &str) -> bool {
+        false
+    }
 }
 
 /// A lookup that knows nothing beyond the expression itself.
@@ -339,6 +348,18 @@ fn py_type_depth(expr: &Expr, lookup: &dyn TypeLookup, depth: usize) -> PyAnnota
         }
         Expr::Subscript(sub) => {
             let outer = last_name(&sub.value).unwrap_or("");
+            if !matches!(
+                outer,
+                "Optional" | "Union" | "Annotated" | "ClassVar" | "Final"
+            ) {
+                if let Some(over) = lookup.annotation_type(outer) {
+                    return PyAnnotation {
+                        ty: over,
+                        optional: false,
+                        forward_ref: false,
+                    };
+                }
+            }
             match outer {
                 "Optional" => {
                     let inner = py_type_depth(&sub.slice, lookup, depth + 1);
@@ -431,6 +452,16 @@ fn py_type_depth(expr: &Expr, lookup: &dyn TypeLookup, depth: usize) -> PyAnnota
         Expr::Name(_) | Expr::Attribute(_) => {
             let name = dotted(expr).unwrap_or_default();
             let seg = name.rsplit('.').next().unwrap_or(&name);
+            if let Some(over) = lookup
+                .annotation_type(&name)
+                .or_else(|| lookup.annotation_type(seg))
+            {
+                return PyAnnotation {
+                    ty: over,
+                    optional: false,
+                    forward_ref: false,
+                };
+            }
             let ty = match seg {
                 "int" => SqlType::Integer { bytes: 4 },
                 "str" | "EmailStr" | "HttpUrl" | "AnyUrl" | "AnyHttpUrl" | "NameEmail" => {
@@ -454,6 +485,12 @@ fn py_type_depth(expr: &Expr, lookup: &dyn TypeLookup, depth: usize) -> PyAnnota
                 "dict" | "list" | "Dict" | "List" => SqlType::Json { binary: false },
                 _ => {
                     if let Some(e) = lookup.python_enum(expr) {
+                        if lookup.annotation_overridden("Enum") {
+                            return fail(format!(
+                                "`type_annotation_map` changes how enum `{}` is stored",
+                                e.class_name
+                            ));
+                        }
                         SqlType::Enum {
                             name: Some(e.class_name.to_lowercase()),
                             values: e.members.into_iter().map(|(n, _)| n).collect(),

@@ -1071,3 +1071,57 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn type_annotation_map_overrides_annotation_types() {
+    let m = build(&[(
+        "m.py",
+        r#"import datetime
+from typing import Annotated
+from sqlalchemy import BIGINT, String, TIMESTAMP
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+str50 = Annotated[str, 50]
+class Base(DeclarativeBase):
+    type_annotation_map = {
+        int: BIGINT,
+        datetime.datetime: TIMESTAMP(timezone=True),
+        str50: String(50),
+    }
+class A(Base):
+    __tablename__ = "a"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime.datetime]
+    code: Mapped[str50]
+    name: Mapped[str]
+"#,
+    )]);
+    let t = table(&m, "a");
+    assert_eq!(col(t, "id").ty, SqlType::Integer { bytes: 8 });
+    assert!(col(t, "id").autoincrement);
+    assert_eq!(col(t, "at").ty, SqlType::Timestamp { tz: true });
+    assert_eq!(col(t, "code").ty, varchar(Some(50)));
+    assert_eq!(col(t, "name").ty, varchar(None));
+    assert!(m.findings.is_empty(), "{:?}", notes(&m));
+}
+
+#[test]
+fn load_follows_bare_imports_next_to_the_model_file() {
+    let snap = MemSnapshot::new(&[
+        (
+            "backend/database.py",
+            b"from sqlalchemy.ext.declarative import declarative_base\nBase = declarative_base()\n",
+        ),
+        (
+            "backend/models.py",
+            b"from sqlalchemy import Column, Integer\nfrom database import Base\nfrom enums import Color\nclass Item(Base):\n    __tablename__ = 'items'\n    id = Column(Integer, primary_key=True)\n",
+        ),
+        ("enums.py", b"import enum\nclass Color(enum.Enum):\n    RED = 1\n"),
+        ("other/database.py", b"x = 1\n"),
+    ]);
+    let m = load(&snap, &input(&["backend/models.py"]), Dialect::Postgresql);
+    assert!(m.schema.table(None, "items").is_some(), "{:?}", m.findings);
+    assert_eq!(
+        m.files, 2,
+        "database.py is followed; the unused enum module is not needed"
+    );
+}
