@@ -17,6 +17,10 @@ use std::collections::HashMap;
 /// Deepest bracket nesting we hand to the parser. CPython itself refuses
 /// more than 200; a pathological file must not overflow our stack.
 const MAX_NESTING: usize = 1000;
+/// Most operators and keywords in one logical line. A longer chain
+/// (`1+1+...`) builds a syntax tree so deep that freeing it overflows the
+/// stack; no model file has one.
+const MAX_CHAIN: usize = 2000;
 /// Bound on alias chains (`A = B`, re-exports) followed during resolution.
 const MAX_DEPTH: usize = 24;
 
@@ -87,6 +91,33 @@ fn too_deep(text: &str) -> bool {
     false
 }
 
+fn longest_chain(tokens: &[ruff_python_ast::token::Token]) -> usize {
+    use ruff_python_ast::token::TokenKind;
+    let mut longest = 0;
+    let mut current = 0usize;
+    for t in tokens {
+        let k = t.kind();
+        match k {
+            TokenKind::Newline => current = 0,
+            TokenKind::Comma
+            | TokenKind::Colon
+            | TokenKind::Semi
+            | TokenKind::Lpar
+            | TokenKind::Rpar
+            | TokenKind::Lsqb
+            | TokenKind::Rsqb
+            | TokenKind::Lbrace
+            | TokenKind::Rbrace => {}
+            _ if k.is_operator() || k.is_keyword() => {
+                current += 1;
+                longest = longest.max(current);
+            }
+            _ => {}
+        }
+    }
+    longest
+}
+
 /// Parses a file. Never fails: syntax errors are recorded and whatever the
 /// parser recovered is kept, so classes after a typo are still checked.
 pub fn parse_file(source: SourceFile) -> PyFile {
@@ -107,6 +138,23 @@ pub fn parse_file(source: SourceFile) -> PyFile {
         };
     }
     let parsed = ruff_python_parser::parse_unchecked_source(&source.text, PySourceType::Python);
+    if longest_chain(parsed.tokens()) > MAX_CHAIN {
+        // the parser grows its stack on the heap, but the tree's drop glue
+        // cannot: leak this (pathological, one-off) tree instead of freeing it
+        std::mem::forget(parsed);
+        let empty = ruff_python_parser::parse_unchecked_source("", PySourceType::Python);
+        return PyFile {
+            source,
+            index,
+            module,
+            package,
+            ast: empty.into_syntax(),
+            syntax_error: Some((
+                TextRange::default(),
+                format!("a statement chains more than {MAX_CHAIN} operators; the file was not read"),
+            )),
+        };
+    }
     let syntax_error = parsed
         .errors()
         .iter()

@@ -1125,3 +1125,29 @@ fn load_follows_bare_imports_next_to_the_model_file() {
         "database.py is followed; the unused enum module is not needed"
     );
 }
+
+#[test]
+fn deep_expressions_without_brackets_do_not_overflow() {
+    let cases = [
+        format!("x = {}1\n", "1+".repeat(100_000)),
+        format!("x = {}1\n", "-".repeat(100_000)),
+        format!("x = {}b\n", "a.".repeat(100_000)),
+        format!("x = {}1\n", "lambda: ".repeat(20_000)),
+        format!("x = {}1\n", "not ".repeat(100_000)),
+        format!(
+            "class A(Base):\n    __tablename__ = 't'\n    c: Mapped[{}int] = mapped_column()\n",
+            "int | ".repeat(50_000)
+        ),
+        format!("class A({}Base):\n    pass\n", "x.".repeat(50_000)),
+    ];
+    for text in cases {
+        // run on a thread with the default 2 MB stack, like rayon's workers
+        let handle = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                let _ = build(&[("m.py", text.as_str())]);
+            })
+            .unwrap();
+        assert!(handle.join().is_ok());
+    }
+}
