@@ -698,7 +698,11 @@ impl<'p, 'a> Builder<'p, 'a> {
                             if let Some(cls) =
                                 as_call(expr).and_then(|call| super::python::kwarg(call, "cls"))
                             {
-                                if let Some(p) = self.prog.class_of(file, cls) {
+                                let p = self.prog.class_of(file, cls).or_else(|| {
+                                    super::python::last_name(cls)
+                                        .and_then(|n| self.prog.shadowed_class(file, n))
+                                });
+                                if let Some(p) = p {
                                     next.push(p);
                                 }
                             }
@@ -711,6 +715,29 @@ impl<'p, 'a> Builder<'p, 'a> {
             stack.extend(next.into_iter().rev());
         }
         out
+    }
+
+    /// Whether an ancestor computes `__tablename__` as `cls.__name__.lower()`.
+    fn declares_lower_tablename(&mut self, c: ClassRef<'a>, depth: usize) -> bool {
+        if depth > 32 {
+            return false;
+        }
+        for p in self.contributors(c, true).into_iter().skip(1) {
+            if matches!(self.body(p).tablename, Some(Tablename::Lower)) {
+                return true;
+            }
+        }
+        let Some(args) = &c.def.arguments else {
+            return false;
+        };
+        for b in args.args.iter() {
+            if let Resolved::Class(p) = self.prog.resolve(c.file, b) {
+                if p.key() != c.key() && self.declares_lower_tablename(p, depth + 1) {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// The first concrete mapped parent's table.
@@ -801,6 +828,10 @@ impl<'p, 'a> Builder<'p, 'a> {
             let has_pk = columns.iter().any(|col| col.primary_key);
             let joined_name = match (&inherited, info.flavor) {
                 (Some(n), _) if has_pk => Some(n.clone()),
+                // `@declared_attr __tablename__` on the base applies to subclasses too
+                (None, Flavor::Declarative) if has_pk && self.declares_lower_tablename(c, 0) => {
+                    Some(Tablename::Lower)
+                }
                 (None, Flavor::Flask) if has_pk => Some(Tablename::Literal(
                     flask_sqlalchemy::camel_to_snake_case(&owner),
                 )),
@@ -957,7 +988,11 @@ impl<'p, 'a> Builder<'p, 'a> {
                     Kind::Mapped | Kind::SqlModelTable => {
                         self.table_for(c);
                     }
-                    Kind::Plain if !info.unknown_bases.is_empty() && looks_like_model(def) => {
+                    Kind::Plain
+                        if !info.unknown_bases.is_empty()
+                            && !def.name.as_str().ends_with("Mixin")
+                            && looks_like_model(def) =>
+                    {
                         let (path, range) = info.unknown_bases[0].clone();
                         let loc = self.scope(fi).location(range);
                         self.note(

@@ -151,7 +151,9 @@ pub fn parse_file(source: SourceFile) -> PyFile {
             ast: empty.into_syntax(),
             syntax_error: Some((
                 TextRange::default(),
-                format!("a statement chains more than {MAX_CHAIN} operators; the file was not read"),
+                format!(
+                    "a statement chains more than {MAX_CHAIN} operators; the file was not read"
+                ),
             )),
         };
     }
@@ -338,6 +340,9 @@ struct FileSyms<'a> {
     classes: HashMap<&'a str, &'a StmtClassDef>,
     values: HashMap<&'a str, &'a Expr>,
     imports: HashMap<&'a str, ImportRef>,
+    /// Classes whose name was later rebound (`class Base: ...` then
+    /// `Base = declarative_base(cls=Base)`).
+    shadowed: HashMap<&'a str, &'a StmtClassDef>,
 }
 
 /// A class definition and the file it lives in.
@@ -401,7 +406,9 @@ fn collect_syms<'a>(body: &'a [Stmt], package: &str, syms: &mut FileSyms<'a>, de
                 for t in &a.targets {
                     if let Expr::Name(n) = t {
                         syms.values.insert(n.id.as_str(), &a.value);
-                        syms.classes.remove(n.id.as_str());
+                        if let Some(c) = syms.classes.remove(n.id.as_str()) {
+                            syms.shadowed.insert(n.id.as_str(), c);
+                        }
                     }
                 }
             }
@@ -673,6 +680,12 @@ impl<'a> Program<'a> {
             },
             None => Resolved::External(name.to_string()),
         }
+    }
+
+    /// A class whose name was rebound later in `file` (see `FileSyms::shadowed`).
+    pub fn shadowed_class(&self, file: usize, name: &str) -> Option<ClassRef<'a>> {
+        let def = self.syms.get(file)?.shadowed.get(name)?;
+        Some(ClassRef { file, def })
     }
 
     /// The class `expr` names, if it is defined in the parsed files.

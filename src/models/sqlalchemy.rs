@@ -580,9 +580,15 @@ pub fn table_args<'a>(
     for item in items {
         if let Expr::Dict(d) = item {
             for it in &d.items {
-                if let (Some(k), v) = (it.key.as_ref().and_then(str_lit), &it.value) {
-                    if k == "schema" {
-                        extras.schema = str_lit(v).map(str::to_string);
+                if let (Some("schema"), v) = (it.key.as_ref().and_then(str_lit), &it.value) {
+                    extras.schema = str_lit(v).map(str::to_string);
+                    if extras.schema.is_none() && !is_none(v) {
+                        note(
+                            notes,
+                            format!("dynamic-schema:{owner}"),
+                            format!("the schema of `{owner}` is computed; the table is checked as if it had none"),
+                            scope.location(v.range()),
+                        );
                     }
                 }
             }

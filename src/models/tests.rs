@@ -1151,3 +1151,28 @@ fn deep_expressions_without_brackets_do_not_overflow() {
         assert!(handle.join().is_ok());
     }
 }
+
+#[test]
+fn declared_attr_tablename_on_the_base_names_joined_subclasses() {
+    let m = build(&[(
+        "m.py",
+        r#"from sqlalchemy import Column, Integer, String, ForeignKey
+from sqlalchemy.orm import declarative_base, declared_attr
+class Base:
+    @declared_attr
+    def __tablename__(cls):
+        return cls.__name__.lower()
+Base = declarative_base(cls=Base)
+class Person(Base):
+    id = Column(Integer, primary_key=True)
+class Engineer(Person):
+    id = Column(Integer, ForeignKey("person.id"), primary_key=True)
+    skill = Column(String)
+class Intern(Person):
+    school = Column(String)
+"#,
+    )]);
+    assert_eq!(names(table(&m, "person")), vec!["id", "school"]);
+    assert_eq!(names(table(&m, "engineer")), vec!["id", "skill"]);
+    assert_eq!(m.schema.tables.len(), 2);
+}
