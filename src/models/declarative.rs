@@ -366,7 +366,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                         continue;
                     };
                     let name = n.id.as_str();
-                    if self.dunder(&mut body, name, &a.value) {
+                    if self.dunder(c.file, &mut body, name, &a.value) {
                         continue;
                     }
                     if name.starts_with("__") || sqlmodel_style {
@@ -383,7 +383,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                     };
                     let name = n.id.as_str();
                     if let Some(v) = &a.value {
-                        if self.dunder(&mut body, name, v) {
+                        if self.dunder(c.file, &mut body, name, v) {
                             continue;
                         }
                     }
@@ -468,10 +468,23 @@ impl<'p, 'a> Builder<'p, 'a> {
     }
 
     /// Handles `__tablename__`, `__table_args__`, `__abstract__`, `__table__`.
-    fn dunder(&mut self, body: &mut ClassBody<'a>, name: &str, value: &'a Expr) -> bool {
+    fn dunder(
+        &mut self,
+        file: usize,
+        body: &mut ClassBody<'a>,
+        name: &str,
+        value: &'a Expr,
+    ) -> bool {
         match name {
             "__tablename__" => {
-                body.tablename = Some(match str_lit(value) {
+                let constant = match value {
+                    Expr::Name(_) | Expr::Attribute(_) => match self.prog.resolve(file, value) {
+                        Resolved::Value { expr, .. } => str_lit(expr),
+                        _ => None,
+                    },
+                    other => str_lit(other),
+                };
+                body.tablename = Some(match constant {
                     Some(s) => Tablename::Literal(s.to_string()),
                     None if matches!(value, Expr::NoneLiteral(_)) => return true,
                     None => Tablename::Dynamic(value.range()),

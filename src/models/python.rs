@@ -840,6 +840,28 @@ impl super::sqlalchemy_types::TypeLookup for Scope<'_, '_> {
         )
     }
 
+    fn constant_int(&self, expr: &Expr) -> Option<u32> {
+        match self.prog.resolve(self.file, expr) {
+            Resolved::Value { expr, .. } => u32_lit(expr),
+            _ => None,
+        }
+    }
+
+    fn constant_strings(&self, expr: &Expr) -> Option<Vec<String>> {
+        let Resolved::Value { expr, .. } = self.prog.resolve(self.file, expr) else {
+            return None;
+        };
+        let elts = match expr {
+            Expr::Tuple(t) => &t.elts,
+            Expr::List(l) => &l.elts,
+            _ => return None,
+        };
+        elts.iter()
+            .map(|e| str_lit(e).map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .filter(|v| !v.is_empty())
+    }
+
     fn annotation_overridden(&self, name: &str) -> bool {
         self.type_map
             .as_ref()

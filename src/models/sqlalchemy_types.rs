@@ -48,6 +48,14 @@ pub trait TypeLookup {
     fn annotation_overridden(&self, _name: &str) -> bool {
         false
     }
+    /// The value of a module-level integer constant (`String(MAX_LEN)`).
+    fn constant_int(&self, _expr: &Expr) -> Option<u32> {
+        None
+    }
+    /// The strings of a module-level tuple/list constant (`Enum(*STATUSES)`).
+    fn constant_strings(&self, _expr: &Expr) -> Option<Vec<String>> {
+        None
+    }
 }
 
 /// A lookup that knows nothing beyond the expression itself.
@@ -138,7 +146,16 @@ fn type_from_name(
     let seg = name.rsplit('.').next().unwrap_or(name);
     let pos = |i: usize| call.and_then(|c| c.arguments.args.get(i));
     let kw = |k: &str| call.and_then(|c| kwarg(c, k));
-    let int_arg = |i: usize, k: &str| kw(k).or_else(|| pos(i)).and_then(u32_lit);
+    let int_arg = |i: usize, k: &str| -> Result<Option<u32>, String> {
+        match kw(k).or_else(|| pos(i)) {
+            None => Ok(None),
+            Some(e) if super::python::is_none(e) => Ok(None),
+            Some(e) => u32_lit(e)
+                .or_else(|| lookup.constant_int(e))
+                .map(Some)
+                .ok_or_else(|| format!("the {k} given to `{name}` is not a literal")),
+        }
+    };
     let flag = |i: usize, k: &str| kw(k).or_else(|| pos(i)).and_then(bool_lit);
     Ok(match seg {
         "Integer" | "INTEGER" | "INT" | "MEDIUMINT" => SqlType::Integer { bytes: 4 },
@@ -147,20 +164,20 @@ fn type_from_name(
         "TINYINT" => SqlType::Integer { bytes: 1 },
         // SQLAlchemy's FLOAT without precision is a double on PostgreSQL and MySQL
         "Float" | "FLOAT" => SqlType::Float {
-            double: int_arg(0, "precision").map(|p| p > 24).unwrap_or(true),
+            double: int_arg(0, "precision")?.map(|p| p > 24).unwrap_or(true),
         },
         "REAL" => SqlType::Float { double: false },
         "Double" | "DOUBLE" | "DOUBLE_PRECISION" => SqlType::Float { double: true },
         "Numeric" | "NUMERIC" | "DECIMAL" => SqlType::Decimal {
-            precision: int_arg(0, "precision"),
-            scale: int_arg(1, "scale"),
+            precision: int_arg(0, "precision")?,
+            scale: int_arg(1, "scale")?,
         },
         "String" | "VARCHAR" | "NVARCHAR" | "Unicode" | "AutoString" => SqlType::String {
-            len: int_arg(0, "length"),
+            len: int_arg(0, "length")?,
             fixed: false,
         },
         "CHAR" | "NCHAR" => SqlType::String {
-            len: int_arg(0, "length").or(Some(1)),
+            len: int_arg(0, "length")?.or(Some(1)),
             fixed: true,
         },
         "Text" | "TEXT" | "UnicodeText" | "CLOB" | "TINYTEXT" | "MEDIUMTEXT" | "LONGTEXT"
@@ -179,12 +196,12 @@ fn type_from_name(
         "JSONB" => SqlType::Json { binary: true },
         "LargeBinary" | "BLOB" | "BYTEA" | "LONGBLOB" | "MEDIUMBLOB" | "TINYBLOB" => {
             SqlType::Binary {
-                len: int_arg(0, "length"),
+                len: int_arg(0, "length")?,
             }
         }
         "PickleType" => SqlType::Binary { len: None },
         "BINARY" | "VARBINARY" => SqlType::Binary {
-            len: int_arg(0, "length"),
+            len: int_arg(0, "length")?,
         },
         "Enum" | "ENUM" => return enum_type(call, lookup),
         "ARRAY" => {
@@ -216,7 +233,16 @@ fn enum_type(
     let values: Vec<String>;
     let mut name = kwarg(call, "name").and_then(str_lit).map(str::to_string);
     let args = &call.arguments.args;
-    if args.iter().all(|a| str_lit(a).is_some()) && !args.is_empty() {
+    let starred = match args.first() {
+        Some(Expr::Starred(s)) if args.len() == 1 => Some(&*s.value),
+        _ => None,
+    };
+    if let Some(inner) = starred {
+        // Enum(*STATUSES) / Enum(*[s.value for s in Status])
+        values = lookup
+            .constant_strings(inner)
+            .ok_or_else(|| "the enum values are computed (`Enum(*...)`)".to_string())?;
+    } else if args.iter().all(|a| str_lit(a).is_some()) && !args.is_empty() {
         values = args
             .iter()
             .filter_map(str_lit)

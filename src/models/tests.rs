@@ -1176,3 +1176,42 @@ class Intern(Person):
     assert_eq!(names(table(&m, "engineer")), vec!["id", "skill"]);
     assert_eq!(m.schema.tables.len(), 2);
 }
+
+#[test]
+fn module_constants_are_followed() {
+    let m = build(&[
+        (
+            "app/constants.py",
+            "NAME_LEN = 120\nSTATUSES = ('new', 'done')\nTABLE = 'tickets'\n",
+        ),
+        (
+            "app/models.py",
+            r#"import sqlalchemy as sa
+from sqlalchemy.orm import declarative_base
+from app.constants import NAME_LEN, STATUSES, TABLE
+from app import constants as c
+Base = declarative_base()
+class Ticket(Base):
+    __tablename__ = TABLE
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(sa.String(NAME_LEN))
+    name2 = sa.Column(sa.String(length=c.NAME_LEN))
+    status = sa.Column(sa.Enum(*STATUSES, name="ticket_status"))
+    code = sa.Column(sa.String(settings.CODE_LEN))
+"#,
+        ),
+    ]);
+    let t = table(&m, "tickets");
+    assert_eq!(col(t, "name").ty, varchar(Some(120)));
+    assert_eq!(col(t, "name2").ty, varchar(Some(120)));
+    assert_eq!(
+        col(t, "status").ty,
+        SqlType::Enum {
+            name: Some("ticket_status".into()),
+            values: vec!["new".into(), "done".into()]
+        }
+    );
+    // an unknown length is not silently an unbounded VARCHAR
+    assert_eq!(col(t, "code").ty, SqlType::Other("unknown".into()));
+    assert_eq!(notes(&m).len(), 1, "{:?}", notes(&m));
+}
