@@ -206,6 +206,7 @@ impl<'p, 'a> Builder<'p, 'a> {
 
     fn note(&mut self, kind: String, message: String, location: Location) {
         self.notes.push(Note {
+            table: None,
             kind,
             message,
             location,
@@ -303,11 +304,7 @@ impl<'p, 'a> Builder<'p, 'a> {
         let info = ClassInfo {
             kind,
             flavor,
-            unknown_bases: if kind == Kind::Plain {
-                unknown
-            } else {
-                Vec::new()
-            },
+            unknown_bases: unknown,
         };
         self.infos.insert(c.key(), info.clone());
         info
@@ -436,6 +433,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                         }
                         "__table_args__" => {
                             notes.push(Note {
+                                table: None,
                                 kind: format!("dynamic-table-args:{owner}"),
                                 message: format!("`__table_args__` of `{owner}` is computed by a function; its constraints are not checked"),
                                 location: scope.location(f.name.range),
@@ -451,6 +449,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 }
                 Stmt::For(_) | Stmt::While(_) if !sqlmodel_style && stmt_mentions_columns(stmt) => {
                     notes.push(Note {
+                        table: None,
                         kind: format!("dynamic-columns:{owner}"),
                         message: format!(
                             "`{owner}` builds columns in a loop; those columns are not checked"
@@ -659,6 +658,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 return None;
             }
             notes.push(Note {
+                table: None,
                 kind: format!("dynamic-column:{owner}.{}", f.name.as_str()),
                 message: format!(
                     "`{owner}.{}` is a `declared_attr` whose value migraguard cannot compute; it is not checked",
@@ -792,6 +792,9 @@ impl<'p, 'a> Builder<'p, 'a> {
         self.class_table.insert(c.key(), None);
         let t = self.build_table(c);
         self.class_table.insert(c.key(), t);
+        if let Some(t) = t {
+            self.note_unknown_bases(c, t);
+        }
         t
     }
 
@@ -813,7 +816,6 @@ impl<'p, 'a> Builder<'p, 'a> {
         }
         let sqlmodel_style = info.flavor == Flavor::SqlModel;
         let contribs = self.contributors(c, sqlmodel_style);
-        self.note_unknown_bases(&owner, &contribs);
         let columns = self.collect_columns(&contribs);
         let own_name = body.tablename.clone();
         let inherited = contribs
@@ -914,16 +916,23 @@ impl<'p, 'a> Builder<'p, 'a> {
         Some(self.add_table(name, columns, extras, class_loc))
     }
 
-    fn note_unknown_bases(&mut self, owner: &str, contribs: &[ClassRef<'a>]) {
-        for k in contribs {
-            let unknown = self.info(*k).unknown_bases;
+    /// Bases of a table's class that we cannot see into may add columns: the
+    /// note names the table so later stages can be careful with it (e.g. not
+    /// calling the columns those bases add "extra").
+    fn note_unknown_bases(&mut self, c: ClassRef<'a>, table: usize) {
+        let owner = c.name().to_string();
+        let sqlmodel_style = self.info(c).flavor == Flavor::SqlModel;
+        let table_name = self.tables[table].name.clone();
+        for k in self.contributors(c, sqlmodel_style) {
+            let unknown = self.info(k).unknown_bases;
             for (path, range) in unknown {
-                let loc = self.scope(k.file).location(range);
-                self.note(
-                    format!("unknown-base:{owner}:{path}"),
-                    format!("`{owner}` inherits from `{path}`, which is not in the parsed files; columns it may add are not checked"),
-                    loc,
-                );
+                let location = self.scope(k.file).location(range);
+                self.notes.push(Note {
+                    table: Some(table_name.clone()),
+                    kind: format!("unknown-base:{path}"),
+                    message: format!("`{owner}` inherits from `{path}`, which is not in the parsed files; columns it may add to `{table_name}` are not checked"),
+                    location,
+                });
             }
         }
     }
@@ -1177,6 +1186,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                             Some(t) => t,
                             None => {
                                 notes.push(Note {
+                                    table: None,
                                     kind: format!("unresolved-type:{}.{}", tb.name, cd.name),
                                     message: format!(
                                         "the type of column `{}` on `{}` comes from its foreign key, whose target is not a model migraguard parsed; its type is not checked",
@@ -1228,6 +1238,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                             location: fk.location.clone(),
                         }),
                         None => notes.push(Note {
+                            table: None,
                             kind: format!("unresolved-fk:{}.{}", tb.name, cd.name),
                             message: format!(
                                 "the foreign key of column `{}` on `{}` points at something migraguard cannot resolve; it is not checked",

@@ -106,7 +106,9 @@ pub fn from_files(
         if !seen.insert((n.location.clone(), n.message.clone())) {
             continue;
         }
-        findings.push(Finding::new(&MG001, None, None, &n.kind, n.message).at(n.location));
+        findings.push(
+            Finding::new(&MG001, n.table.as_deref(), None, &n.kind, n.message).at(n.location),
+        );
     }
     findings.sort_by_key(|f| f.sort_key());
     ModelSchema {

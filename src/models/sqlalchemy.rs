@@ -16,6 +16,8 @@ use ruff_text_size::Ranged;
 /// A construct we could not resolve statically (becomes an MG001 note).
 #[derive(Clone, Debug)]
 pub struct Note {
+    /// The table concerned, when the note says something about a whole table.
+    pub table: Option<String>,
     /// Fingerprint kind: what and where, without line numbers.
     pub kind: String,
     pub message: String,
@@ -85,6 +87,7 @@ impl<'a> ColumnDef<'a> {
 
 fn note(notes: &mut Vec<Note>, kind: String, message: String, location: Location) {
     notes.push(Note {
+        table: None,
         kind,
         message,
         location,

@@ -138,6 +138,7 @@ pub fn field<'a>(
     }
     if let Some(why) = &col.ty_unresolved {
         notes.push(Note {
+            table: None,
             kind: format!("unresolved-type:{owner}.{attr}"),
             message: format!(
                 "the type of field `{attr}` on `{owner}` could not be resolved ({why}); its type is not checked"
@@ -161,6 +162,7 @@ fn apply_kwargs<'a>(
             "server_default" => match super::sqlalchemy::server_default(v) {
                 Ok(d) => col.default = d,
                 Err(why) => notes.push(Note {
+                    table: None,
                     kind: format!("server-default:{owner}.{}", col.attr),
                     message: format!(
                         "the server default of field `{}` on `{owner}` could not be read ({why}); it is not checked",

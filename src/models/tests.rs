@@ -1215,3 +1215,27 @@ class Ticket(Base):
     assert_eq!(col(t, "code").ty, SqlType::Other("unknown".into()));
     assert_eq!(notes(&m).len(), 1, "{:?}", notes(&m));
 }
+
+#[test]
+fn unknown_mixin_bases_are_noted_against_the_table() {
+    let m = build(&[(
+        "m.py",
+        r#"from sqlalchemy import Column, Integer
+from sqlalchemy.orm import declarative_base
+from fastapi_users.db import SQLAlchemyBaseUserTableUUID
+from flask_login import UserMixin
+Base = declarative_base()
+class User(SQLAlchemyBaseUserTableUUID, UserMixin, Base):
+    __tablename__ = "user"
+    extra = Column(Integer)
+"#,
+    )]);
+    assert!(m.schema.table(None, "user").is_some());
+    let n: Vec<_> = m.findings.iter().filter(|f| f.rule.id == "MG001").collect();
+    assert_eq!(n.len(), 1);
+    assert_eq!(n[0].table.as_deref(), Some("user"));
+    assert_eq!(
+        n[0].fingerprint,
+        "MG001:user:unknown-base:fastapi_users.db.SQLAlchemyBaseUserTableUUID"
+    );
+}
