@@ -839,8 +839,11 @@ impl<'p, 'a> Builder<'p, 'a> {
             table_args(&scope, &owner, e, &mut extras, &mut notes);
             self.notes.extend(notes);
         }
-        if let (Some(p), None) = (parent, &own_name) {
-            let has_pk = columns.iter().any(|col| col.primary_key);
+        let has_pk = columns.iter().any(|col| col.primary_key) || extras.primary_key.is_some();
+        // Flask-SQLAlchemy drops even an explicit `__tablename__` of a subclass
+        // without a primary key: single-table inheritance
+        let flask_sti = info.flavor == Flavor::Flask && !has_pk;
+        if let (Some(p), None, _) | (Some(p), Some(_), true) = (parent, &own_name, flask_sti) {
             let joined_name = match (&inherited, info.flavor) {
                 (Some(n), _) if has_pk => Some(n.clone()),
                 // `@declared_attr __tablename__` on the base applies to subclasses too

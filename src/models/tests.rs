@@ -1239,3 +1239,27 @@ class User(SQLAlchemyBaseUserTableUUID, UserMixin, Base):
         "MG001:user:unknown-base:fastapi_users.db.SQLAlchemyBaseUserTableUUID"
     );
 }
+
+#[test]
+fn flask_subclass_without_primary_key_is_single_table_even_when_named() {
+    let m = build(&[(
+        "m.py",
+        r#"from flask_sqlalchemy import SQLAlchemy
+db = SQLAlchemy()
+class Animal(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+class Dog(Animal):
+    __tablename__ = "dogs"
+    bark = db.Column(db.String(10))
+class Cat(Animal):
+    __table_args__ = (db.PrimaryKeyConstraint("cat_id"),)
+    cat_id = db.Column(db.Integer, db.ForeignKey("animal.id"))
+"#,
+    )]);
+    assert_eq!(
+        m.schema.tables.keys().collect::<Vec<_>>(),
+        vec!["animal", "cat"]
+    );
+    assert_eq!(names(table(&m, "animal")), vec!["id", "bark"]);
+    assert_eq!(table(&m, "cat").primary_key, vec!["cat_id"]);
+}
