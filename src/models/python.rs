@@ -17,10 +17,10 @@ use std::collections::HashMap;
 /// Deepest bracket nesting we hand to the parser. CPython itself refuses
 /// more than 200; a pathological file must not overflow our stack.
 const MAX_NESTING: usize = 1000;
-/// Most operators and keywords in one logical line. A longer chain
-/// (`1+1+...`) builds a syntax tree so deep that freeing it overflows the
-/// stack; no model file has one.
-const MAX_CHAIN: usize = 2000;
+/// Longest operator chain (see `longest_chain`). A longer one (`1+1+...`)
+/// builds a syntax tree so deep that freeing it overflows the stack; no
+/// model file has one.
+const MAX_CHAIN: usize = 5000;
 /// Bound on alias chains (`A = B`, re-exports) followed during resolution.
 const MAX_DEPTH: usize = 24;
 
@@ -91,23 +91,28 @@ fn too_deep(text: &str) -> bool {
     false
 }
 
+/// Roughly the depth of the deepest expression, from the tokens: operators
+/// and keywords chained at one bracket level add up with the chain of every
+/// enclosing level; commas start a new operand.
 fn longest_chain(tokens: &[ruff_python_ast::token::Token]) -> usize {
     use ruff_python_ast::token::TokenKind;
     let mut longest = 0;
     let mut current = 0usize;
+    let mut enclosing: Vec<usize> = Vec::new();
     for t in tokens {
         let k = t.kind();
         match k {
-            TokenKind::Newline => current = 0,
-            TokenKind::Comma
-            | TokenKind::Colon
-            | TokenKind::Semi
-            | TokenKind::Lpar
-            | TokenKind::Rpar
-            | TokenKind::Lsqb
-            | TokenKind::Rsqb
-            | TokenKind::Lbrace
-            | TokenKind::Rbrace => {}
+            TokenKind::Newline => {
+                current = 0;
+                enclosing.clear();
+            }
+            TokenKind::Lpar | TokenKind::Lsqb | TokenKind::Lbrace => enclosing.push(current),
+            TokenKind::Rpar | TokenKind::Rsqb | TokenKind::Rbrace => {
+                current = enclosing.pop().unwrap_or(0)
+            }
+            TokenKind::Comma | TokenKind::Semi => current = enclosing.last().copied().unwrap_or(0),
+            TokenKind::Colon => {}
+            _ if k.is_singleton() => {}
             _ if k.is_operator() || k.is_keyword() => {
                 current += 1;
                 longest = longest.max(current);
@@ -1023,6 +1028,19 @@ mod tests {
             .map(|c| c.name.as_str().to_string())
             .collect();
         assert_eq!(names, vec!["A", "B"]);
+    }
+
+    #[test]
+    fn chains_are_measured_per_operand() {
+        let chain = |src: &str| {
+            let p = ruff_python_parser::parse_unchecked_source(src, PySourceType::Python);
+            longest_chain(p.tokens())
+        };
+        assert_eq!(chain("x = [-1, -2, -3, -4]\n"), 2);
+        assert_eq!(chain("x = 1 + 2 + 3\ny = 1\n"), 3);
+        assert_eq!(chain("x = a + (b + (c + d))\n"), 4);
+        assert_eq!(chain("x = {'a': None, 'b': True}\n"), 1);
+        assert_eq!(chain("f = lambda: lambda: 1\n"), 3);
     }
 
     #[test]

@@ -1139,6 +1139,11 @@ fn deep_expressions_without_brackets_do_not_overflow() {
             "int | ".repeat(50_000)
         ),
         format!("class A({}Base):\n    pass\n", "x.".repeat(50_000)),
+        format!("x = ({})\n", "a+a+a+a, (".repeat(900) + &")".repeat(900)),
+        format!(
+            "x = {}\n",
+            "a+".repeat(4000) + "(" + &"b+".repeat(4000) + "1)"
+        ),
     ];
     for text in cases {
         // run on a thread with the default 2 MB stack, like rayon's workers
