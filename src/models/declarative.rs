@@ -620,7 +620,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             None => {
                 // a bare `Mapped[X]` is a column unless X is another model
                 // (or a forward reference to one): then it is a relationship
-                if self.is_model_class(file, inner) || is_forward_ref(inner) {
+                if self.refers_to_model(file, inner, 0) || is_forward_ref(inner) {
                     return None;
                 }
                 let (ann, pre) = self.annotated_alias(file, inner);
@@ -1297,6 +1297,22 @@ impl<'p, 'a> Builder<'p, 'a> {
                 }
             }
             table.checks = tb.extras.checks.clone();
+            // a mixin's `__table_args__` reaches a table once per class using it
+            let mut seen = std::collections::HashSet::new();
+            table
+                .indexes
+                .retain(|i| seen.insert((i.name.clone(), i.columns.clone(), i.unique)));
+            let mut seen = std::collections::HashSet::new();
+            table.foreign_keys.retain(|f| {
+                seen.insert((
+                    f.columns.clone(),
+                    f.ref_schema.clone(),
+                    f.ref_table.clone(),
+                    f.ref_columns.clone(),
+                ))
+            });
+            let mut seen = std::collections::HashSet::new();
+            table.checks.retain(|c| seen.insert(c.sql.clone()));
             out.insert_table(table);
         }
         (out, notes)
