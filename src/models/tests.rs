@@ -1268,3 +1268,145 @@ class Cat(Animal):
     assert_eq!(names(table(&m, "animal")), vec!["id", "bark"]);
     assert_eq!(table(&m, "cat").primary_key, vec!["cat_id"]);
 }
+
+#[test]
+fn fastapi_full_stack_template_sqlmodel() {
+    let m = build(&[(
+        "backend/app/models.py",
+        r#"import uuid
+from pydantic import EmailStr
+from sqlmodel import Field, Relationship, SQLModel
+
+class UserBase(SQLModel):
+    email: EmailStr = Field(unique=True, index=True, max_length=255)
+    is_active: bool = True
+    is_superuser: bool = False
+    full_name: str | None = Field(default=None, max_length=255)
+
+class UserCreate(UserBase):
+    password: str = Field(min_length=8, max_length=40)
+
+class User(UserBase, table=True):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    hashed_password: str
+    items: list["Item"] = Relationship(back_populates="owner", cascade_delete=True)
+
+class ItemBase(SQLModel):
+    title: str = Field(min_length=1, max_length=255)
+    description: str | None = Field(default=None, max_length=255)
+
+class Item(ItemBase, table=True):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    owner_id: uuid.UUID = Field(foreign_key="user.id", nullable=False, ondelete="CASCADE")
+    owner: User | None = Relationship(back_populates="items")
+
+class Message(SQLModel):
+    message: str
+"#,
+    )]);
+    assert_eq!(
+        m.schema.tables.keys().collect::<Vec<_>>(),
+        vec!["item", "user"]
+    );
+    let u = table(&m, "user");
+    assert_eq!(
+        names(u),
+        vec![
+            "email",
+            "is_active",
+            "is_superuser",
+            "full_name",
+            "id",
+            "hashed_password"
+        ]
+    );
+    let e = col(u, "email");
+    assert!(e.unique && !e.nullable);
+    assert_eq!(e.ty, varchar(Some(255)));
+    assert!(col(u, "is_active").client_default && !col(u, "is_active").nullable);
+    assert!(col(u, "full_name").nullable);
+    let id = col(u, "id");
+    assert_eq!(id.ty, SqlType::Uuid);
+    assert!(!id.autoincrement && id.client_default);
+    let i = table(&m, "item");
+    assert_eq!(names(i), vec!["title", "description", "id", "owner_id"]);
+    assert_eq!(col(i, "owner_id").ty, SqlType::Uuid);
+    assert!(!col(i, "owner_id").nullable);
+    assert_eq!(i.foreign_keys[0].ref_table, "user");
+    assert!(m.findings.is_empty(), "{:?}", notes(&m));
+}
+
+#[test]
+fn flask_mega_tutorial_microblog() {
+    let m = build(&[(
+        "app/models.py",
+        r#"from datetime import datetime, timezone
+from typing import Optional
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+from app import db, login
+
+followers = sa.Table(
+    'followers',
+    db.metadata,
+    sa.Column('follower_id', sa.Integer, sa.ForeignKey('user.id'), primary_key=True),
+    sa.Column('followed_id', sa.Integer, sa.ForeignKey('user.id'), primary_key=True)
+)
+
+class User(UserMixin, db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    username: so.Mapped[str] = so.mapped_column(sa.String(64), index=True, unique=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(120), index=True, unique=True)
+    password_hash: so.Mapped[Optional[str]] = so.mapped_column(sa.String(256))
+    about_me: so.Mapped[Optional[str]] = so.mapped_column(sa.String(140))
+    last_seen: so.Mapped[Optional[datetime]] = so.mapped_column(
+        default=lambda: datetime.now(timezone.utc))
+    posts: so.WriteOnlyMapped['Post'] = so.relationship(back_populates='author')
+    following: so.WriteOnlyMapped['User'] = so.relationship(
+        secondary=followers, primaryjoin=(followers.c.follower_id == id),
+        secondaryjoin=(followers.c.followed_id == id), back_populates='followers')
+
+    def __repr__(self):
+        return '<User {}>'.format(self.username)
+
+@login.user_loader
+def load_user(id):
+    return db.session.get(User, int(id))
+
+class Post(db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    body: so.Mapped[str] = so.mapped_column(sa.String(140))
+    timestamp: so.Mapped[datetime] = so.mapped_column(
+        index=True, default=lambda: datetime.now(timezone.utc))
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(User.id), index=True)
+    language: so.Mapped[Optional[str]] = so.mapped_column(sa.String(5))
+    author: so.Mapped[User] = so.relationship(back_populates='posts')
+"#,
+    )]);
+    assert_eq!(
+        m.schema.tables.keys().collect::<Vec<_>>(),
+        vec!["followers", "post", "user"]
+    );
+    let u = table(&m, "user");
+    assert_eq!(
+        names(u),
+        vec![
+            "id",
+            "username",
+            "email",
+            "password_hash",
+            "about_me",
+            "last_seen"
+        ]
+    );
+    assert!(col(u, "last_seen").nullable && col(u, "last_seen").client_default);
+    assert_eq!(u.indexes.len(), 2);
+    let p = table(&m, "post");
+    assert_eq!(p.foreign_keys[0].ref_table, "user");
+    assert_eq!(p.foreign_keys[0].ref_columns, vec!["id"]);
+    assert_eq!(col(p, "user_id").ty, INT);
+    assert!(!col(p, "user_id").nullable);
+    assert_eq!(table(&m, "followers").primary_key.len(), 2);
+    assert!(m.findings.is_empty(), "{:?}", notes(&m));
+}
