@@ -87,8 +87,7 @@ pub fn from_files(
                     None,
                     &format!("syntax:{}", f.source.path),
                     format!(
-                        "{} is not valid Python ({message}); only what could be recovered is checked",
-                        f.source.path
+                        "syntax error: {message}; the models before and after it are still checked"
                     ),
                 )
                 .at(loc)

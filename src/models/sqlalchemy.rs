@@ -378,7 +378,7 @@ pub fn server_default(expr: &Expr) -> Result<Option<DefaultValue>, String> {
 /// `func.now` / `sa.func.now` / `sqlalchemy.sql.func.now`.
 fn is_func(callee: &Expr) -> bool {
     match callee {
-        Expr::Attribute(a) => last_name(&a.value) == Some("func"),
+        Expr::Attribute(a) => matches!(last_name(&a.value), Some("func" | "functions")),
         _ => false,
     }
 }

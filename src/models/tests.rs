@@ -864,6 +864,11 @@ class After(Base):
     let loc = errs[0].location.as_ref().unwrap();
     assert_eq!(loc.start.line, 9);
     assert_eq!(errs[0].fingerprint, "MG002::syntax:app/models.py");
+    assert!(
+        errs[0].message.starts_with("syntax error:"),
+        "{}",
+        errs[0].message
+    );
 }
 
 #[test]
