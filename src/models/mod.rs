@@ -86,9 +86,13 @@ pub fn from_files(
                     None,
                     None,
                     &format!("syntax:{}", f.source.path),
-                    format!(
-                        "syntax error: {message}; the models before and after it are still checked"
-                    ),
+                    if message.contains("was not parsed") || message.contains("was not read") {
+                        message.clone()
+                    } else {
+                        format!(
+                            "syntax error: {message}; the models before and after it are still checked"
+                        )
+                    },
                 )
                 .at(loc)
                 .label(message.clone()),
