@@ -431,8 +431,13 @@ fn py_type_depth(expr: &Expr, lookup: &dyn TypeLookup, depth: usize) -> PyAnnota
                     if values.is_empty() {
                         return fail("Literal without string values".into());
                     }
+                    // SQLAlchemy maps a Literal to a non-native Enum: a VARCHAR
+                    // as long as the longest value
                     PyAnnotation {
-                        ty: Ok(SqlType::Enum { name: None, values }),
+                        ty: Ok(SqlType::String {
+                            len: values.iter().map(|v| v.chars().count() as u32).max(),
+                            fixed: false,
+                        }),
                         optional: false,
                         forward_ref: false,
                     }
@@ -675,5 +680,12 @@ mod tests {
         );
         assert_eq!(ann("bytes").ty, Ok(SqlType::Binary { len: None }));
         assert!(ann("int | str").ty.is_err());
+        assert_eq!(
+            ann("Literal['pending', 'received']").ty,
+            Ok(SqlType::String {
+                len: Some(8),
+                fixed: false
+            })
+        );
     }
 }
