@@ -348,6 +348,8 @@ struct FileSyms<'a> {
     /// Classes whose name was later rebound (`class Base: ...` then
     /// `Base = declarative_base(cls=Base)`).
     shadowed: HashMap<&'a str, &'a StmtClassDef>,
+    /// `from m import *`, absolute module names.
+    stars: Vec<String>,
 }
 
 /// A class definition and the file it lives in.
@@ -447,6 +449,7 @@ fn collect_syms<'a>(body: &'a [Stmt], package: &str, syms: &mut FileSyms<'a>, de
                 for alias in &i.names {
                     let name = alias.name.as_str();
                     if name == "*" {
+                        syms.stars.push(module.clone());
                         continue;
                     }
                     let bound = alias.asname.as_ref().unwrap_or(&alias.name).as_str();
@@ -675,7 +678,13 @@ impl<'a> Program<'a> {
                     } else if let Some(sub) = self.find_module(&format!("{m}.{n}")) {
                         Resolved::Module(sub)
                     } else {
-                        Resolved::External(format!("{m}.{n}"))
+                        // maybe re-exported through `from .x import *`
+                        match self.resolve_name(f, n, depth + 1) {
+                            Resolved::External(e) if e == *n => {
+                                Resolved::External(format!("{m}.{n}"))
+                            }
+                            other => other,
+                        }
                     }
                 }
                 _ => match self.find_module(&format!("{m}.{n}")) {
@@ -683,7 +692,22 @@ impl<'a> Program<'a> {
                     None => Resolved::External(format!("{m}.{n}")),
                 },
             },
-            None => Resolved::External(name.to_string()),
+            None => {
+                // `from .user import *`: the first star-imported module defining it
+                for m in &syms.stars {
+                    if let Some(f) = self.find_module(m) {
+                        let s = &self.syms[f];
+                        if f != file
+                            && (s.classes.contains_key(name)
+                                || s.values.contains_key(name)
+                                || s.imports.contains_key(name))
+                        {
+                            return self.resolve_name(f, name, depth + 1);
+                        }
+                    }
+                }
+                Resolved::External(name.to_string())
+            }
         }
     }
 

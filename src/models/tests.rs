@@ -1415,3 +1415,27 @@ class Post(db.Model):
     assert_eq!(table(&m, "followers").primary_key.len(), 2);
     assert!(m.findings.is_empty(), "{:?}", notes(&m));
 }
+
+#[test]
+fn star_imports_and_package_re_exports_resolve() {
+    let m = build(&[
+        (
+            "app/models/base.py",
+            "from sqlalchemy.orm import declarative_base\nBase = declarative_base()\n",
+        ),
+        (
+            "app/models/user.py",
+            "from sqlalchemy import Column, Integer\nfrom .base import *\nclass User(Base):\n    __tablename__ = 'users'\n    uid = Column('user_id', Integer, primary_key=True)\n",
+        ),
+        ("app/models/__init__.py", "from .user import *\n"),
+        (
+            "app/other.py",
+            "from sqlalchemy import Column, ForeignKey, String\nfrom app.models import User\nclass Admin(User):\n    __tablename__ = 'admins'\n    uid = Column('user_id', ForeignKey(User.uid), primary_key=True)\n    level = Column(String(5))\n",
+        ),
+    ]);
+    let a = table(&m, "admins");
+    assert_eq!(a.foreign_keys[0].ref_table, "users");
+    assert_eq!(a.foreign_keys[0].ref_columns, vec!["user_id"]);
+    assert_eq!(col(a, "user_id").ty, INT);
+    assert!(m.findings.is_empty(), "{:?}", notes(&m));
+}
