@@ -278,6 +278,10 @@ impl<'p, 'a> Builder<'p, 'a> {
                     let seg = p.rsplit('.').next().unwrap_or(&p);
                     match seg {
                         "DeclarativeBase" | "DeclarativeBaseNoMeta" => decl_base = true,
+                        // Flask-AppBuilder's declarative base
+                        "Model" if p.starts_with("flask_appbuilder") => {
+                            mapped_parent.get_or_insert(Flavor::Declarative);
+                        }
                         "SQLModel" => sqlmodel_parent = true,
                         s if HARMLESS_BASES.contains(&s) => {}
                         _ => unknown.push((p.clone(), b.range())),
