@@ -10,7 +10,7 @@ use crate::source::{LineIndex, Location, SourceFile};
 use ruff_python_ast::{
     Expr, ExprCall, ModModule, Number, Operator, PySourceType, Stmt, StmtClassDef,
 };
-use ruff_text_size::{Ranged, TextRange};
+use ruff_text_size::TextRange;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -984,11 +984,6 @@ fn enum_args<'a>(call: &'a ExprCall, out: &mut Vec<&'a str>, depth: usize) {
 /// Range helper: from the start of `a` to the end of `b`.
 pub fn span(a: TextRange, b: TextRange) -> TextRange {
     TextRange::new(a.start().min(b.start()), b.end().max(a.end()))
-}
-
-/// Any expression's range.
-pub fn range_of<T: Ranged>(node: &T) -> TextRange {
-    node.range()
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! project (custom `TypeDecorator`s) go through `TypeLookup`.
 
 use super::python::{
-    as_call, bool_lit, call_name, dotted, kwarg, last_name, str_lit, u32_lit, union_members,
+    bool_lit, call_name, dotted, kwarg, last_name, str_lit, u32_lit, union_members,
 };
 use crate::dialect::Dialect;
 use crate::schema::SqlType;
@@ -554,14 +554,6 @@ pub fn mapped_inner(expr: &Expr) -> Option<&Expr> {
 pub fn is_relationship_annotation(expr: &Expr) -> bool {
     matches!(expr, Expr::Subscript(s)
         if matches!(last_name(&s.value), Some("WriteOnlyMapped" | "DynamicMapped" | "Relationship")))
-}
-
-/// Whether `expr` is a call of one of `names` (by last name).
-pub fn is_call_of(expr: &Expr, names: &[&str]) -> bool {
-    as_call(expr)
-        .and_then(call_name)
-        .map(|n| names.contains(&n))
-        .unwrap_or(false)
 }
 
 #[cfg(test)]
