@@ -1,0 +1,1071 @@
+//! Python source, parsed once per file with ruff_python_parser (see
+//! docs/parsers.md), and the name resolution the ORM frontends share:
+//! what a base class, a type name or `db` refers to, across files.
+//!
+//! Nothing here knows SQLAlchemy semantics beyond recognising which classes
+//! are models; column and type meaning live in `sqlalchemy.rs`,
+//! `sqlmodel.rs`, `flask_sqlalchemy.rs` and `sqlalchemy_types.rs`.
+
+use crate::source::{LineIndex, Location, SourceFile};
+use ruff_python_ast::{
+    Expr, ExprCall, ModModule, Number, Operator, PySourceType, Stmt, StmtClassDef,
+};
+use ruff_text_size::TextRange;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// Deepest bracket nesting we hand to the parser. CPython itself refuses
+/// more than 200; a pathological file must not overflow our stack.
+const MAX_NESTING: usize = 1000;
+/// Longest operator chain (see `longest_chain`). A longer one (`1+1+...`)
+/// builds a syntax tree so deep that freeing it overflows the stack; no
+/// model file has one.
+const MAX_CHAIN: usize = 5000;
+/// Bound on alias chains (`A = B`, re-exports) followed during resolution.
+const MAX_DEPTH: usize = 24;
+
+/// One parsed Python file.
+pub struct PyFile {
+    pub source: SourceFile,
+    pub index: LineIndex,
+    /// Dotted module path derived from the file path (`app/models/user.py`
+    /// -> `app.models.user`; `pkg/__init__.py` -> `pkg`).
+    pub module: String,
+    /// The package relative imports start from.
+    pub package: String,
+    pub ast: ModModule,
+    /// First syntax error: byte range and the parser's message. What the
+    /// tolerant parser recovered is still in `ast`.
+    pub syntax_error: Option<(TextRange, String)>,
+}
+
+impl PyFile {
+    pub fn location(&self, range: TextRange) -> Location {
+        Location::from_offsets(
+            &self.source,
+            &self.index,
+            range.start().to_usize(),
+            range.end().to_usize(),
+        )
+    }
+
+    pub fn text(&self, range: TextRange) -> &str {
+        self.source
+            .text
+            .get(range.start().to_usize()..range.end().to_usize())
+            .unwrap_or("")
+    }
+}
+
+/// Dotted module name and package of a file path.
+pub fn module_of(path: &str) -> (String, String) {
+    let stem = path
+        .strip_suffix(".py")
+        .or_else(|| path.strip_suffix(".pyi"))
+        .unwrap_or(path);
+    let mut parts: Vec<&str> = stem.split('/').filter(|p| !p.is_empty()).collect();
+    if parts.last() == Some(&"__init__") {
+        parts.pop();
+        let m = parts.join(".");
+        return (m.clone(), m);
+    }
+    let module = parts.join(".");
+    parts.pop();
+    (module, parts.join("."))
+}
+
+fn too_deep(text: &str) -> bool {
+    let mut depth = 0usize;
+    for b in text.bytes() {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return true;
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Roughly the depth of the deepest expression, from the tokens: operators
+/// and keywords chained at one bracket level add up with the chain of every
+/// enclosing level; commas start a new operand.
+fn longest_chain(tokens: &[ruff_python_ast::token::Token]) -> usize {
+    use ruff_python_ast::token::TokenKind;
+    let mut longest = 0;
+    let mut current = 0usize;
+    let mut enclosing: Vec<usize> = Vec::new();
+    for t in tokens {
+        let k = t.kind();
+        match k {
+            TokenKind::Newline => {
+                current = 0;
+                enclosing.clear();
+            }
+            TokenKind::Lpar | TokenKind::Lsqb | TokenKind::Lbrace => enclosing.push(current),
+            TokenKind::Rpar | TokenKind::Rsqb | TokenKind::Rbrace => {
+                current = enclosing.pop().unwrap_or(0)
+            }
+            TokenKind::Comma | TokenKind::Semi => current = enclosing.last().copied().unwrap_or(0),
+            TokenKind::Colon => {}
+            _ if k.is_singleton() => {}
+            _ if k.is_operator() || k.is_keyword() => {
+                current += 1;
+                longest = longest.max(current);
+            }
+            _ => {}
+        }
+    }
+    longest
+}
+
+/// Parses a file. Never fails: syntax errors are recorded and whatever the
+/// parser recovered is kept, so classes after a typo are still checked.
+pub fn parse_file(source: SourceFile) -> PyFile {
+    let (module, package) = module_of(&source.path);
+    let index = source.line_index();
+    if too_deep(&source.text) {
+        let empty = ruff_python_parser::parse_unchecked_source("", PySourceType::Python);
+        return PyFile {
+            source,
+            index,
+            module,
+            package,
+            ast: empty.into_syntax(),
+            syntax_error: Some((
+                TextRange::default(),
+                format!("brackets nested more than {MAX_NESTING} deep; the file was not parsed"),
+            )),
+        };
+    }
+    let parsed = ruff_python_parser::parse_unchecked_source(&source.text, PySourceType::Python);
+    if longest_chain(parsed.tokens()) > MAX_CHAIN {
+        // the parser grows its stack on the heap, but the tree's drop glue
+        // cannot: leak this (pathological, one-off) tree instead of freeing it
+        std::mem::forget(parsed);
+        let empty = ruff_python_parser::parse_unchecked_source("", PySourceType::Python);
+        return PyFile {
+            source,
+            index,
+            module,
+            package,
+            ast: empty.into_syntax(),
+            syntax_error: Some((
+                TextRange::default(),
+                format!(
+                    "a statement chains more than {MAX_CHAIN} operators; the file was not read"
+                ),
+            )),
+        };
+    }
+    let syntax_error = parsed
+        .errors()
+        .iter()
+        .min_by_key(|e| e.location.start())
+        .map(|e| (e.location, e.error.to_string()));
+    PyFile {
+        ast: parsed.into_syntax(),
+        source,
+        index,
+        module,
+        package,
+        syntax_error,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Small AST helpers shared by the frontends (and usable by an Alembic one).
+
+/// `sa.types.String` -> "sa.types.String"; None for anything but names and
+/// attribute chains.
+pub fn dotted(expr: &Expr) -> Option<String> {
+    let mut parts = Vec::new();
+    let mut cur = expr;
+    for _ in 0..64 {
+        match cur {
+            Expr::Name(n) => {
+                parts.push(n.id.as_str());
+                parts.reverse();
+                return Some(parts.join("."));
+            }
+            Expr::Attribute(a) => {
+                parts.push(a.attr.as_str());
+                cur = &a.value;
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// The last segment of a name or attribute chain (`sa.Column` -> "Column").
+pub fn last_name(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::Name(n) => Some(n.id.as_str()),
+        Expr::Attribute(a) => Some(a.attr.as_str()),
+        _ => None,
+    }
+}
+
+/// The leftmost name of an attribute chain (`sa.types.String` -> "sa").
+pub fn root_name(expr: &Expr) -> Option<&str> {
+    let mut cur = expr;
+    for _ in 0..64 {
+        match cur {
+            Expr::Name(n) => return Some(n.id.as_str()),
+            Expr::Attribute(a) => cur = &a.value,
+            Expr::Call(c) => cur = &c.func,
+            Expr::Subscript(s) => cur = &s.value,
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// The callee's last name of a call expression (`sa.Column(...)` -> "Column").
+pub fn call_name(call: &ExprCall) -> Option<&str> {
+    last_name(&call.func)
+}
+
+pub fn as_call(expr: &Expr) -> Option<&ExprCall> {
+    match expr {
+        Expr::Call(c) => Some(c),
+        _ => None,
+    }
+}
+
+pub fn str_lit(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::StringLiteral(s) => Some(s.value.to_str()),
+        _ => None,
+    }
+}
+
+pub fn int_lit(expr: &Expr) -> Option<i64> {
+    match expr {
+        Expr::NumberLiteral(n) => match &n.value {
+            Number::Int(i) => i.as_i64(),
+            _ => None,
+        },
+        Expr::UnaryOp(u) if matches!(u.op, ruff_python_ast::UnaryOp::USub) => {
+            int_lit(&u.operand).map(|v| -v)
+        }
+        _ => None,
+    }
+}
+
+pub fn u32_lit(expr: &Expr) -> Option<u32> {
+    int_lit(expr).and_then(|v| u32::try_from(v).ok())
+}
+
+pub fn bool_lit(expr: &Expr) -> Option<bool> {
+    match expr {
+        Expr::BooleanLiteral(b) => Some(b.value),
+        _ => None,
+    }
+}
+
+pub fn is_none(expr: &Expr) -> bool {
+    matches!(expr, Expr::NoneLiteral(_))
+}
+
+/// A keyword argument's value.
+pub fn kwarg<'a>(call: &'a ExprCall, name: &str) -> Option<&'a Expr> {
+    call.arguments
+        .keywords
+        .iter()
+        .find(|k| k.arg.as_ref().map(|a| a.as_str()) == Some(name))
+        .map(|k| &k.value)
+}
+
+/// `**kwargs` or `*args` in a call: arguments we cannot see.
+pub fn has_splat(call: &ExprCall) -> bool {
+    call.arguments.keywords.iter().any(|k| k.arg.is_none())
+        || call
+            .arguments
+            .args
+            .iter()
+            .any(|a| matches!(a, Expr::Starred(_)))
+}
+
+/// A literal rendered as SQL (`'x'`, `42`, `true`), for defaults.
+pub fn literal_sql(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::StringLiteral(s) => Some(format!("'{}'", s.value.to_str().replace('\'', "''"))),
+        Expr::NumberLiteral(n) => match &n.value {
+            Number::Int(i) => Some(i.to_string()),
+            Number::Float(f) => Some(f.to_string()),
+            Number::Complex { .. } => None,
+        },
+        Expr::UnaryOp(u) if matches!(u.op, ruff_python_ast::UnaryOp::USub) => {
+            literal_sql(&u.operand).map(|v| format!("-{v}"))
+        }
+        Expr::BooleanLiteral(b) => Some(if b.value { "true" } else { "false" }.into()),
+        Expr::NoneLiteral(_) => Some("null".into()),
+        _ => None,
+    }
+}
+
+/// The members of a `X | Y | None` union, flattened (bounded depth).
+pub fn union_members(expr: &Expr) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    let mut stack = vec![expr];
+    while let Some(e) = stack.pop() {
+        if out.len() > 64 {
+            break;
+        }
+        match e {
+            Expr::BinOp(b) if matches!(b.op, Operator::BitOr) => {
+                stack.push(&b.right);
+                stack.push(&b.left);
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// Module-level symbols and name resolution across files.
+
+#[derive(Clone, Debug)]
+enum ImportRef {
+    /// `import a.b as x` (or `import a` binding `a`).
+    Module(String),
+    /// `from m import n as x`; `m` already absolute.
+    Member(String, String),
+}
+
+#[derive(Default)]
+struct FileSyms<'a> {
+    classes: HashMap<&'a str, &'a StmtClassDef>,
+    values: HashMap<&'a str, &'a Expr>,
+    imports: HashMap<&'a str, ImportRef>,
+    /// Classes whose name was later rebound (`class Base: ...` then
+    /// `Base = declarative_base(cls=Base)`).
+    shadowed: HashMap<&'a str, &'a StmtClassDef>,
+    /// `from m import *`, absolute module names.
+    stars: Vec<String>,
+}
+
+/// A class definition and the file it lives in.
+#[derive(Clone, Copy)]
+pub struct ClassRef<'a> {
+    pub file: usize,
+    pub def: &'a StmtClassDef,
+}
+
+impl ClassRef<'_> {
+    /// Identity of a class across the program.
+    pub fn key(&self) -> (usize, u32) {
+        (self.file, self.def.range.start().to_u32())
+    }
+
+    pub fn name(&self) -> &str {
+        self.def.name.as_str()
+    }
+}
+
+/// What an expression refers to.
+#[derive(Clone)]
+pub enum Resolved<'a> {
+    Class(ClassRef<'a>),
+    /// A module-level value, e.g. `Base = declarative_base()`.
+    Value {
+        file: usize,
+        expr: &'a Expr,
+    },
+    /// An attribute of a module-level value (`db.Model` with `db = SQLAlchemy()`).
+    Member {
+        file: usize,
+        expr: &'a Expr,
+        attr: String,
+    },
+    Module(usize),
+    /// Something outside the parsed files, by its dotted import path
+    /// (`sqlalchemy.orm.DeclarativeBase`), or a name defined nowhere we can see.
+    External(String),
+}
+
+/// All parsed files and their symbols.
+pub struct Program<'a> {
+    pub files: &'a [PyFile],
+    syms: Vec<FileSyms<'a>>,
+    modules: HashMap<&'a str, usize>,
+    module_cache: RefCell<HashMap<String, Option<usize>>>,
+}
+
+fn collect_syms<'a>(body: &'a [Stmt], package: &str, syms: &mut FileSyms<'a>, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    for stmt in body {
+        match stmt {
+            Stmt::ClassDef(c) => {
+                syms.classes.insert(c.name.as_str(), c);
+                syms.values.remove(c.name.as_str());
+            }
+            Stmt::Assign(a) => {
+                for t in &a.targets {
+                    if let Expr::Name(n) = t {
+                        syms.values.insert(n.id.as_str(), &a.value);
+                        if let Some(c) = syms.classes.remove(n.id.as_str()) {
+                            syms.shadowed.insert(n.id.as_str(), c);
+                        }
+                    }
+                }
+            }
+            Stmt::AnnAssign(a) => {
+                if let (Expr::Name(n), Some(v)) = (&*a.target, &a.value) {
+                    syms.values.insert(n.id.as_str(), v);
+                }
+            }
+            Stmt::Import(i) => {
+                for alias in &i.names {
+                    let full = alias.name.as_str();
+                    match &alias.asname {
+                        Some(asname) => {
+                            syms.imports
+                                .insert(asname.as_str(), ImportRef::Module(full.to_string()));
+                        }
+                        None => {
+                            // `import a.b` binds `a`
+                            let first = full.split('.').next().unwrap_or(full);
+                            if let Some(bound) = alias.name.as_str().get(..first.len()) {
+                                syms.imports
+                                    .insert(bound, ImportRef::Module(first.to_string()));
+                            }
+                        }
+                    }
+                }
+            }
+            Stmt::ImportFrom(i) => {
+                let module =
+                    absolute_module(package, i.level, i.module.as_ref().map(|m| m.as_str()));
+                for alias in &i.names {
+                    let name = alias.name.as_str();
+                    if name == "*" {
+                        syms.stars.push(module.clone());
+                        continue;
+                    }
+                    let bound = alias.asname.as_ref().unwrap_or(&alias.name).as_str();
+                    syms.imports
+                        .insert(bound, ImportRef::Member(module.clone(), name.to_string()));
+                }
+            }
+            Stmt::If(s) => {
+                collect_syms(&s.body, package, syms, depth + 1);
+                for clause in &s.elif_else_clauses {
+                    collect_syms(&clause.body, package, syms, depth + 1);
+                }
+            }
+            Stmt::Try(t) => {
+                collect_syms(&t.body, package, syms, depth + 1);
+                for h in &t.handlers {
+                    let ruff_python_ast::ExceptHandler::ExceptHandler(h) = h;
+                    collect_syms(&h.body, package, syms, depth + 1);
+                }
+                collect_syms(&t.orelse, package, syms, depth + 1);
+            }
+            Stmt::With(w) => collect_syms(&w.body, package, syms, depth + 1),
+            _ => {}
+        }
+    }
+}
+
+/// Absolute dotted module of `from <level dots><module> import ...` in `package`.
+pub fn absolute_module(package: &str, level: u32, module: Option<&str>) -> String {
+    if level == 0 {
+        return module.unwrap_or("").to_string();
+    }
+    let mut parts: Vec<&str> = package.split('.').filter(|p| !p.is_empty()).collect();
+    for _ in 1..level {
+        parts.pop();
+    }
+    if let Some(m) = module {
+        parts.push(m);
+    }
+    parts.join(".")
+}
+
+/// Classes defined at module level (also inside `if`/`try` blocks), in order.
+pub fn module_classes(body: &[Stmt]) -> Vec<&StmtClassDef> {
+    let mut out = Vec::new();
+    fn walk<'a>(body: &'a [Stmt], out: &mut Vec<&'a StmtClassDef>, depth: usize) {
+        if depth > 8 {
+            return;
+        }
+        for stmt in body {
+            match stmt {
+                Stmt::ClassDef(c) => out.push(c),
+                Stmt::If(s) => {
+                    walk(&s.body, out, depth + 1);
+                    for clause in &s.elif_else_clauses {
+                        walk(&clause.body, out, depth + 1);
+                    }
+                }
+                Stmt::Try(t) => {
+                    walk(&t.body, out, depth + 1);
+                    walk(&t.orelse, out, depth + 1);
+                }
+                _ => {}
+            }
+        }
+    }
+    walk(body, &mut out, 0);
+    out
+}
+
+impl<'a> Program<'a> {
+    pub fn new(files: &'a [PyFile]) -> Self {
+        let mut syms = Vec::with_capacity(files.len());
+        let mut modules = HashMap::new();
+        for (i, f) in files.iter().enumerate() {
+            let mut s = FileSyms::default();
+            collect_syms(&f.ast.body, &f.package, &mut s, 0);
+            syms.push(s);
+            modules.entry(f.module.as_str()).or_insert(i);
+        }
+        Program {
+            files,
+            syms,
+            modules,
+            module_cache: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The parsed file holding `module`: exact match first, then a unique
+    /// suffix match, because the repository root is often not the import
+    /// root (`src/app/models.py` is imported as `app.models`).
+    pub fn find_module(&self, module: &str) -> Option<usize> {
+        if module.is_empty() {
+            return None;
+        }
+        if let Some(&i) = self.modules.get(module) {
+            return Some(i);
+        }
+        if let Some(hit) = self.module_cache.borrow().get(module) {
+            return *hit;
+        }
+        let suffix = format!(".{module}");
+        let mut found = None;
+        let mut count = 0;
+        for (m, &i) in &self.modules {
+            if m.ends_with(&suffix) {
+                count += 1;
+                found = Some(i);
+            }
+        }
+        let hit = if count == 1 { found } else { None };
+        self.module_cache
+            .borrow_mut()
+            .insert(module.to_string(), hit);
+        hit
+    }
+
+    /// Names imported by `file` from modules that are not parsed, as absolute
+    /// dotted module names, for the names in `wanted`.
+    pub fn missing_imports(&self, file: usize, wanted: &[&str]) -> Vec<String> {
+        let Some(syms) = self.syms.get(file) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for w in wanted {
+            if syms.classes.contains_key(w) || syms.values.contains_key(w) {
+                continue;
+            }
+            match syms.imports.get(w) {
+                Some(ImportRef::Member(m, n)) => {
+                    if self.find_module(m).is_none() {
+                        out.push(m.clone());
+                    } else if let Some(f) = self.find_module(m) {
+                        // `from app import models` / re-exports: the member may be a submodule
+                        let s = &self.syms[f];
+                        if !s.classes.contains_key(n.as_str())
+                            && !s.values.contains_key(n.as_str())
+                            && !s.imports.contains_key(n.as_str())
+                        {
+                            out.push(format!("{m}.{n}"));
+                        }
+                    }
+                }
+                Some(ImportRef::Module(m)) if self.find_module(m).is_none() => {
+                    out.push(m.clone());
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    pub fn resolve(&self, file: usize, expr: &Expr) -> Resolved<'a> {
+        self.resolve_depth(file, expr, 0)
+    }
+
+    fn resolve_depth(&self, file: usize, expr: &Expr, depth: usize) -> Resolved<'a> {
+        if depth > MAX_DEPTH {
+            return Resolved::External(dotted(expr).unwrap_or_default());
+        }
+        match expr {
+            Expr::Name(n) => self.resolve_name(file, n.id.as_str(), depth + 1),
+            Expr::Attribute(a) => {
+                let attr = a.attr.as_str();
+                match self.resolve_depth(file, &a.value, depth + 1) {
+                    Resolved::Module(f) => self.resolve_name(f, attr, depth + 1),
+                    Resolved::External(p) => Resolved::External(format!("{p}.{attr}")),
+                    Resolved::Value { file, expr } => Resolved::Member {
+                        file,
+                        expr,
+                        attr: attr.to_string(),
+                    },
+                    Resolved::Class(c) => {
+                        Resolved::External(format!("{}.{attr}", c.def.name.as_str()))
+                    }
+                    Resolved::Member {
+                        file,
+                        expr,
+                        attr: a0,
+                    } => Resolved::Member {
+                        file,
+                        expr,
+                        attr: format!("{a0}.{attr}"),
+                    },
+                }
+            }
+            other => Resolved::External(dotted(other).unwrap_or_default()),
+        }
+    }
+
+    pub fn resolve_name(&self, file: usize, name: &str, depth: usize) -> Resolved<'a> {
+        if depth > MAX_DEPTH {
+            return Resolved::External(name.to_string());
+        }
+        let Some(syms) = self.syms.get(file) else {
+            return Resolved::External(name.to_string());
+        };
+        if let Some(def) = syms.classes.get(name) {
+            return Resolved::Class(ClassRef { file, def });
+        }
+        if let Some(expr) = syms.values.get(name) {
+            // aliases (`Model = db.Model`, `Base = base.Base`) are followed
+            if matches!(expr, Expr::Name(_) | Expr::Attribute(_)) {
+                if let Expr::Name(n) = expr {
+                    if n.id.as_str() == name {
+                        return Resolved::External(name.to_string());
+                    }
+                }
+                return self.resolve_depth(file, expr, depth + 1);
+            }
+            return Resolved::Value { file, expr };
+        }
+        match syms.imports.get(name) {
+            Some(ImportRef::Module(m)) => match self.find_module(m) {
+                Some(f) => Resolved::Module(f),
+                None => Resolved::External(m.clone()),
+            },
+            Some(ImportRef::Member(m, n)) => match self.find_module(m) {
+                Some(f) if f != file || m.as_str() != self.files[file].module => {
+                    let s = &self.syms[f];
+                    if s.classes.contains_key(n.as_str())
+                        || s.values.contains_key(n.as_str())
+                        || s.imports.contains_key(n.as_str())
+                    {
+                        self.resolve_name(f, n, depth + 1)
+                    } else if let Some(sub) = self.find_module(&format!("{m}.{n}")) {
+                        Resolved::Module(sub)
+                    } else {
+                        // maybe re-exported through `from .x import *`
+                        match self.resolve_name(f, n, depth + 1) {
+                            Resolved::External(e) if e == *n => {
+                                Resolved::External(format!("{m}.{n}"))
+                            }
+                            other => other,
+                        }
+                    }
+                }
+                _ => match self.find_module(&format!("{m}.{n}")) {
+                    Some(sub) => Resolved::Module(sub),
+                    None => Resolved::External(format!("{m}.{n}")),
+                },
+            },
+            None => {
+                // `from .user import *`: the first star-imported module defining it
+                for m in &syms.stars {
+                    if let Some(f) = self.find_module(m) {
+                        let s = &self.syms[f];
+                        if f != file
+                            && (s.classes.contains_key(name)
+                                || s.values.contains_key(name)
+                                || s.imports.contains_key(name))
+                        {
+                            return self.resolve_name(f, name, depth + 1);
+                        }
+                    }
+                }
+                Resolved::External(name.to_string())
+            }
+        }
+    }
+
+    /// A class whose name was rebound later in `file` (see `FileSyms::shadowed`).
+    pub fn shadowed_class(&self, file: usize, name: &str) -> Option<ClassRef<'a>> {
+        let def = self.syms.get(file)?.shadowed.get(name)?;
+        Some(ClassRef { file, def })
+    }
+
+    /// The class `expr` names, if it is defined in the parsed files.
+    pub fn class_of(&self, file: usize, expr: &Expr) -> Option<ClassRef<'a>> {
+        match self.resolve(file, expr) {
+            Resolved::Class(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+/// Name resolution from inside one file, as the type mapping needs it.
+pub struct Scope<'p, 'a> {
+    pub prog: &'p Program<'a>,
+    pub file: usize,
+    pub dialect: crate::dialect::Dialect,
+    /// SQLAlchemy's `type_annotation_map` entries (annotation name -> type
+    /// expression and its file), for `Mapped[...]` columns.
+    pub type_map: Option<std::rc::Rc<TypeMap<'a>>>,
+}
+
+/// `type_annotation_map = {int: BIGINT, str50: String(50)}` by key name.
+pub type TypeMap<'a> = HashMap<String, (usize, &'a Expr)>;
+
+impl<'p, 'a> Scope<'p, 'a> {
+    pub fn at(&self, file: usize) -> Scope<'p, 'a> {
+        Scope {
+            prog: self.prog,
+            file,
+            dialect: self.dialect,
+            type_map: self.type_map.clone(),
+        }
+    }
+
+    pub fn pyfile(&self) -> &'a PyFile {
+        &self.prog.files[self.file]
+    }
+
+    pub fn location(&self, range: TextRange) -> Location {
+        self.pyfile().location(range)
+    }
+}
+
+/// Whether a class derives (directly or through project classes) from one
+/// of the external bases whose last name is in `names`.
+pub fn derives_from_external(
+    prog: &Program<'_>,
+    c: ClassRef<'_>,
+    names: &[&str],
+    depth: usize,
+) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    let Some(args) = &c.def.arguments else {
+        return false;
+    };
+    args.args.iter().any(|b| match prog.resolve(c.file, b) {
+        Resolved::Class(parent) => {
+            parent.key() != c.key() && derives_from_external(prog, parent, names, depth + 1)
+        }
+        Resolved::External(p) => names.contains(&p.rsplit('.').next().unwrap_or(&p)),
+        _ => false,
+    })
+}
+
+const ENUM_BASES: &[&str] = &["Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"];
+const TYPE_BASES: &[&str] = &["TypeDecorator", "UserDefinedType", "TypeEngine"];
+
+/// Members of a Python enum class: `NAME = value` assignments in its body.
+pub fn enum_members(c: ClassRef<'_>) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    for stmt in &c.def.body {
+        let (target, value) = match stmt {
+            Stmt::Assign(a) if a.targets.len() == 1 => (&a.targets[0], Some(&*a.value)),
+            Stmt::AnnAssign(a) => (&*a.target, a.value.as_deref()),
+            _ => continue,
+        };
+        let (Expr::Name(n), Some(value)) = (target, value) else {
+            continue;
+        };
+        let name = n.id.as_str();
+        if name.starts_with('_') || matches!(value, Expr::Lambda(_)) {
+            continue;
+        }
+        let v = match value {
+            Expr::StringLiteral(s) => Some(s.value.to_str().to_string()),
+            Expr::Tuple(t) => t.elts.first().and_then(|e| match e {
+                Expr::StringLiteral(s) => Some(s.value.to_str().to_string()),
+                other => int_lit(other).map(|i| i.to_string()),
+            }),
+            other => int_lit(other).map(|i| i.to_string()),
+        };
+        out.push((name.to_string(), v));
+    }
+    out
+}
+
+impl super::sqlalchemy_types::TypeLookup for Scope<'_, '_> {
+    fn python_enum(&self, expr: &Expr) -> Option<super::sqlalchemy_types::PyEnum> {
+        let c = self.prog.class_of(self.file, expr)?;
+        if !derives_from_external(self.prog, c, ENUM_BASES, 0) {
+            return None;
+        }
+        Some(super::sqlalchemy_types::PyEnum {
+            class_name: c.name().to_string(),
+            members: enum_members(c),
+        })
+    }
+
+    fn custom_type(&self, expr: &Expr) -> Option<Result<crate::schema::SqlType, String>> {
+        let c = self.prog.class_of(self.file, expr)?;
+        if !derives_from_external(self.prog, c, TYPE_BASES, 0) {
+            return None;
+        }
+        let imp = c.def.body.iter().find_map(|s| match s {
+            Stmt::Assign(a) => match a.targets.first() {
+                Some(Expr::Name(n)) if n.id.as_str() == "impl" => Some(&*a.value),
+                _ => None,
+            },
+            Stmt::AnnAssign(a) => match (&*a.target, &a.value) {
+                (Expr::Name(n), Some(v)) if n.id.as_str() == "impl" => Some(&**v),
+                _ => None,
+            },
+            _ => None,
+        });
+        Some(match imp {
+            // `impl` is a stock SQLAlchemy type; not following further project
+            // classes keeps `impl = OtherCustom` cycles finite
+            Some(imp) => super::sqlalchemy_types::sa_type_from_expr(
+                imp,
+                &super::sqlalchemy_types::NoLookup(self.dialect),
+            )
+            .map_err(|e| format!("custom type `{}`: {e}", c.name())),
+            None => Err(format!(
+                "custom type `{}` has no `impl` migraguard can read",
+                c.name()
+            )),
+        })
+    }
+
+    fn dialect(&self) -> crate::dialect::Dialect {
+        self.dialect
+    }
+
+    fn annotation_type(&self, name: &str) -> Option<Result<crate::schema::SqlType, String>> {
+        let map = self.type_map.as_ref()?;
+        let (file, expr) = map.get(name)?;
+        Some(
+            super::sqlalchemy_types::sa_type_from_expr(expr, &self.at(*file))
+                .map_err(|e| format!("`type_annotation_map` entry for `{name}`: {e}")),
+        )
+    }
+
+    fn constant_int(&self, expr: &Expr) -> Option<u32> {
+        match self.prog.resolve(self.file, expr) {
+            Resolved::Value { expr, .. } => u32_lit(expr),
+            _ => None,
+        }
+    }
+
+    fn constant_strings(&self, expr: &Expr) -> Option<Vec<String>> {
+        let Resolved::Value { expr, .. } = self.prog.resolve(self.file, expr) else {
+            return None;
+        };
+        let elts = match expr {
+            Expr::Tuple(t) => &t.elts,
+            Expr::List(l) => &l.elts,
+            _ => return None,
+        };
+        elts.iter()
+            .map(|e| str_lit(e).map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .filter(|v| !v.is_empty())
+    }
+
+    fn annotation_overridden(&self, name: &str) -> bool {
+        self.type_map
+            .as_ref()
+            .map(|m| m.contains_key(name))
+            .unwrap_or(false)
+    }
+}
+
+/// The names whose definitions matter for building tables: base classes,
+/// enum classes passed to `Enum(...)`, and names used in annotations.
+/// Used to decide which imported modules outside the model paths to parse.
+pub fn wanted_names(file: &PyFile) -> Vec<&str> {
+    let mut out = Vec::new();
+    for class in module_classes(&file.ast.body) {
+        if let Some(args) = &class.arguments {
+            for b in args.args.iter() {
+                if let Some(r) = root_name(b) {
+                    out.push(r);
+                }
+            }
+            for k in args.keywords.iter() {
+                if let Some(r) = root_name(&k.value) {
+                    out.push(r);
+                }
+            }
+        }
+        for stmt in &class.body {
+            let value = match stmt {
+                Stmt::Assign(a) => Some(&*a.value),
+                Stmt::AnnAssign(a) => {
+                    names_in(&a.annotation, &mut out, 0);
+                    a.value.as_deref()
+                }
+                _ => None,
+            };
+            if let Some(Expr::Call(call)) = value {
+                enum_args(call, &mut out, 0);
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn names_in<'a>(expr: &'a Expr, out: &mut Vec<&'a str>, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    match expr {
+        Expr::Name(n) => out.push(n.id.as_str()),
+        Expr::Attribute(_) => {
+            if let Some(r) = root_name(expr) {
+                out.push(r);
+            }
+        }
+        Expr::Subscript(s) => {
+            names_in(&s.value, out, depth + 1);
+            names_in(&s.slice, out, depth + 1);
+        }
+        Expr::Tuple(t) => t.elts.iter().for_each(|e| names_in(e, out, depth + 1)),
+        Expr::BinOp(b) => {
+            names_in(&b.left, out, depth + 1);
+            names_in(&b.right, out, depth + 1);
+        }
+        _ => {}
+    }
+}
+
+fn enum_args<'a>(call: &'a ExprCall, out: &mut Vec<&'a str>, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    if matches!(call_name(call), Some("Enum" | "ENUM")) {
+        if let Some(r) = call.arguments.args.first().and_then(root_name) {
+            out.push(r);
+        }
+    }
+    for a in call.arguments.args.iter() {
+        if let Expr::Call(inner) = a {
+            enum_args(inner, out, depth + 1);
+        }
+    }
+    for k in call.arguments.keywords.iter() {
+        if let Expr::Call(inner) = &k.value {
+            enum_args(inner, out, depth + 1);
+        }
+    }
+}
+
+/// Range helper: from the start of `a` to the end of `b`.
+pub fn span(a: TextRange, b: TextRange) -> TextRange {
+    TextRange::new(a.start().min(b.start()), b.end().max(a.end()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_names_follow_packages() {
+        assert_eq!(
+            module_of("app/models/user.py"),
+            ("app.models.user".into(), "app.models".into())
+        );
+        assert_eq!(
+            module_of("app/models/__init__.py"),
+            ("app.models".into(), "app.models".into())
+        );
+        assert_eq!(
+            absolute_module("app.models", 1, Some("base")),
+            "app.models.base"
+        );
+        assert_eq!(absolute_module("app.models", 2, Some("db")), "app.db");
+        assert_eq!(absolute_module("app.models", 1, None), "app.models");
+    }
+
+    #[test]
+    fn resolves_names_across_files_and_suffix_modules() {
+        let files = vec![
+            parse_file(SourceFile::new(
+                "src/app/base.py",
+                "from sqlalchemy.orm import DeclarativeBase\nclass Base(DeclarativeBase):\n    pass\n",
+            )),
+            parse_file(SourceFile::new(
+                "src/app/models.py",
+                "from app.base import Base as B\nimport sqlalchemy as sa\nclass User(B):\n    pass\nX = sa.String\n",
+            )),
+        ];
+        let prog = Program::new(&files);
+        let classes = module_classes(&files[1].ast.body);
+        let user = classes[0];
+        let base_expr = &user.arguments.as_ref().unwrap().args[0];
+        match prog.resolve(1, base_expr) {
+            Resolved::Class(c) => assert_eq!(c.name(), "Base"),
+            _ => panic!("Base not resolved"),
+        }
+        let base = module_classes(&files[0].ast.body)[0];
+        match prog.resolve(0, &base.arguments.as_ref().unwrap().args[0]) {
+            Resolved::External(p) => assert_eq!(p, "sqlalchemy.orm.DeclarativeBase"),
+            _ => panic!("external not resolved"),
+        }
+    }
+
+    #[test]
+    fn syntax_errors_keep_recovered_classes() {
+        let f = parse_file(SourceFile::new(
+            "m.py",
+            "class A:\n    x = 1\n\ndef broken(:\n    pass\n\nclass B:\n    y = 2\n",
+        ));
+        assert!(f.syntax_error.is_some());
+        let names: Vec<_> = module_classes(&f.ast.body)
+            .iter()
+            .map(|c| c.name.as_str().to_string())
+            .collect();
+        assert_eq!(names, vec!["A", "B"]);
+    }
+
+    #[test]
+    fn chains_are_measured_per_operand() {
+        let chain = |src: &str| {
+            let p = ruff_python_parser::parse_unchecked_source(src, PySourceType::Python);
+            longest_chain(p.tokens())
+        };
+        assert_eq!(chain("x = [-1, -2, -3, -4]\n"), 2);
+        assert_eq!(chain("x = 1 + 2 + 3\ny = 1\n"), 3);
+        assert_eq!(chain("x = a + (b + (c + d))\n"), 4);
+        assert_eq!(chain("x = {'a': None, 'b': True}\n"), 1);
+        assert_eq!(chain("f = lambda: lambda: 1\n"), 3);
+    }
+
+    #[test]
+    fn pathological_nesting_is_refused_not_overflowed() {
+        let text = "x = ".to_string() + &"(".repeat(5000);
+        let f = parse_file(SourceFile::new("deep.py", text));
+        assert!(f.syntax_error.is_some());
+    }
+}
