@@ -156,10 +156,16 @@ fn is_trivial_lower(def: &ruff_python_ast::StmtFunctionDef) -> bool {
 }
 
 /// The call inside `deferred(Column(...))`, or the call itself.
+/// `deferred(Column(...))` and `column_property(Column(...), Parent.col)` put
+/// their first `Column` in the table like a plain attribute would (CTFd's
+/// `Solves` maps its own `challenge_id` this way); a `column_property` over a
+/// SQL expression has no `Column` inside and stays no column.
 fn unwrap_deferred(call: &ExprCall) -> &ExprCall {
-    if matches!(call_name(call), Some("deferred")) {
+    if matches!(call_name(call), Some("deferred" | "column_property")) {
         if let Some(Expr::Call(inner)) = call.arguments.args.first() {
-            return inner;
+            if matches!(call_name(inner), Some("Column" | "mapped_column")) {
+                return inner;
+            }
         }
     }
     call

@@ -185,7 +185,12 @@ pub fn apply_call<'a>(
                 _ => {}
             }
         }
-        if matches!(arg, Expr::StringLiteral(_) | Expr::Starred(_)) {
+        // `Column(None, ForeignKey("t.id"))`: an explicit "no type" means
+        // SQLAlchemy takes the referenced column's type, as when it is omitted.
+        if matches!(
+            arg,
+            Expr::StringLiteral(_) | Expr::Starred(_) | Expr::NoneLiteral(_)
+        ) {
             continue;
         }
         if col.ty.is_none() && col.ty_unresolved.is_none() {

@@ -1439,3 +1439,31 @@ fn star_imports_and_package_re_exports_resolve() {
     assert_eq!(col(a, "user_id").ty, INT);
     assert!(m.findings.is_empty(), "{:?}", notes(&m));
 }
+
+#[test]
+fn column_property_over_a_column_and_untyped_foreign_keys_are_columns() {
+    // The shape of CTFd's `Solves(Submissions)`, a joined-table subclass.
+    let m = build(&[(
+        "m.py",
+        r#"from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import column_property
+db = SQLAlchemy()
+class Submissions(db.Model):
+    __tablename__ = "submissions"
+    id = db.Column(db.Integer, primary_key=True)
+    challenge_id = db.Column(db.Integer)
+class Solves(Submissions):
+    __tablename__ = "solves"
+    id = db.Column(None, db.ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
+    challenge_id = column_property(
+        db.Column(db.Integer, db.ForeignKey("submissions.id")),
+        Submissions.challenge_id,
+    )
+    total = column_property(db.select(db.func.count()).scalar_subquery())
+"#,
+    )]);
+    assert_eq!(names(table(&m, "solves")), vec!["id", "challenge_id"]);
+    let id = table(&m, "solves").column("id").map(|c| c.ty.clone());
+    assert_eq!(id, Some(SqlType::Integer { bytes: 4 }));
+    assert!(m.findings.is_empty(), "{:?}", notes(&m));
+}
