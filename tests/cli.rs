@@ -286,3 +286,25 @@ fn no_fixture_makes_the_binary_panic() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[test]
+fn without_a_path_the_project_root_is_found_from_a_subfolder() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = tmp.path().join("repo");
+    copy_dir(&fixture("seed-000-services-description"), &repo).expect("copy");
+    std::fs::create_dir(repo.join(".git")).expect("mark the repository root");
+    let out = migraguard()
+        .args(["check", "--format", "short"])
+        .current_dir(repo.join("app"))
+        .output()
+        .expect("run migraguard");
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("app/models.py:"),
+        "paths are relative to the found root:\n{}",
+        text(&out.stdout)
+    );
+    // An explicit PATH is taken as given, even below a repository root.
+    let out = run(&["check", &repo.join("app").to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(2), "stderr: {}", text(&out.stderr));
+}

@@ -45,9 +45,9 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// Repository root to check
-    #[arg(default_value = ".")]
-    pub path: PathBuf,
+    /// Repository root [default: the nearest folder at or above the current one
+    /// holding migraguard.toml, [tool.migraguard] in pyproject.toml, or .git]
+    pub path: Option<PathBuf>,
     /// Report format
     #[arg(long, value_enum, default_value_t = FormatArg::Human)]
     pub format: FormatArg,
@@ -70,9 +70,9 @@ pub struct CheckArgs {
 
 #[derive(Args, Debug)]
 pub struct SchemaArgs {
-    /// Repository root
-    #[arg(default_value = ".")]
-    pub path: PathBuf,
+    /// Repository root [default: the nearest folder at or above the current one
+    /// holding migraguard.toml, [tool.migraguard] in pyproject.toml, or .git]
+    pub path: Option<PathBuf>,
     /// Which schema to print
     #[arg(long, value_enum)]
     pub from: SchemaFrom,
@@ -109,9 +109,9 @@ pub struct InitArgs {
 
 #[derive(Args, Debug)]
 pub struct BaselineArgs {
-    /// Repository root
-    #[arg(default_value = ".")]
-    pub path: PathBuf,
+    /// Repository root [default: the nearest folder at or above the current one
+    /// holding migraguard.toml, [tool.migraguard] in pyproject.toml, or .git]
+    pub path: Option<PathBuf>,
     /// Config file to use instead of migraguard.toml / pyproject.toml at the root
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -261,6 +261,35 @@ fn load_config(
     Ok(config)
 }
 
+/// The root to check: PATH as given, or else the nearest folder at or above
+/// the current one that holds a migraguard config or `.git`, so that running
+/// in `app/models/` checks the whole project, as git and cargo would.
+fn root_of(path: Option<&Path>) -> PathBuf {
+    match path {
+        Some(p) => p.to_path_buf(),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|cwd| find_root(&cwd))
+            .unwrap_or_else(|| PathBuf::from(".")),
+    }
+}
+
+fn find_root(start: &Path) -> Option<PathBuf> {
+    let has_config = |dir: &Path| {
+        crate::config::CONFIG_FILES
+            .iter()
+            .any(|name| dir.join(name).is_file())
+            || std::fs::read_to_string(dir.join("pyproject.toml"))
+                .map(|t| t.contains("[tool.migraguard]"))
+                .unwrap_or(false)
+    };
+    let ancestors = || start.ancestors();
+    ancestors()
+        .find(|d| has_config(d))
+        .or_else(|| ancestors().find(|d| d.join(".git").exists()))
+        .map(Path::to_path_buf)
+}
+
 fn open_root(path: &Path) -> Result<WorktreeSnapshot, Fatal> {
     WorktreeSnapshot::open(path).map_err(|e| {
         Fatal::new(format!("cannot read {}: {e}", path.display()))
@@ -284,7 +313,7 @@ fn write_file(path: &Path, text: &str) -> Result<(), Fatal> {
 }
 
 fn check(args: &CheckArgs) -> Result<i32, Fatal> {
-    let snapshot = open_root(&args.path)?;
+    let snapshot = open_root(&root_of(args.path.as_deref()))?;
     let config = load_config(&snapshot, args.config.as_deref(), args.dialect)?;
     let mut scope = Scope::new(&snapshot, &config)?.all(args.all);
     if !args.all {
@@ -332,7 +361,7 @@ pub fn finish_check(
 }
 
 fn schema(args: &SchemaArgs) -> Result<i32, Fatal> {
-    let snapshot = open_root(&args.path)?;
+    let snapshot = open_root(&root_of(args.path.as_deref()))?;
     let config = load_config(&snapshot, args.config.as_deref(), args.dialect)?;
     let need = match args.from {
         SchemaFrom::Models => crate::discover::Need::Models,
@@ -447,12 +476,13 @@ fn init(args: &InitArgs) -> Result<i32, Fatal> {
 }
 
 fn baseline(args: &BaselineArgs) -> Result<i32, Fatal> {
-    let snapshot = open_root(&args.path)?;
+    let root = root_of(args.path.as_deref());
+    let snapshot = open_root(&root)?;
     let config = load_config(&snapshot, args.config.as_deref(), args.dialect)?;
     // The baseline records what a check would report without a baseline:
     // configuration and inline suppressions still apply.
     let scope = Scope::new(&snapshot, &config)?;
-    let target = args.path.join(baseline_path(&config));
+    let target = root.join(baseline_path(&config));
     let mut outcome = pipeline::check(&snapshot, config)?;
     let scoped = scope.apply(std::mem::take(&mut outcome.findings));
     let b = Baseline::from_findings(&scoped.findings);
