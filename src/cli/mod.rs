@@ -553,7 +553,7 @@ mod tests {
         let Command::Check(c) = cli.command else {
             panic!("expected check")
         };
-        assert_eq!(c.path, PathBuf::from("repo"));
+        assert_eq!(c.path, Some(PathBuf::from("repo")));
         assert_eq!(c.format, FormatArg::Short);
         assert_eq!(c.fail_on, FailOn::Warning);
         assert!(c.all);
@@ -565,7 +565,7 @@ mod tests {
         };
         assert_eq!(
             (c.path, c.format, c.fail_on, c.all),
-            (PathBuf::from("."), FormatArg::Human, FailOn::Error, false)
+            (None, FormatArg::Human, FailOn::Error, false)
         );
     }
 
