@@ -402,10 +402,14 @@ pub(crate) fn under(path: &str, dir: &str) -> bool {
         || (path.starts_with(dir) && path.as_bytes().get(dir.len()) == Some(&b'/'))
 }
 
-/// Tests, their fixtures, documentation and examples are never the
-/// application's models or migrations (auto-detection only; a configured
-/// path is taken as given).
+/// Tests, their fixtures, documentation, examples and project templates
+/// (cookiecutter/copier folders named `{{cookiecutter.app}}`, whose files are
+/// Jinja, not Python or SQL) are never the application's models or migrations
+/// (auto-detection only; a configured path is taken as given).
 pub(crate) fn is_test_path(path: &str) -> bool {
+    if path.contains("{{") || path.contains("{%") {
+        return true;
+    }
     let (dir, name) = split(path);
     let aside_dir = dir.split('/').any(|c| {
         matches!(
@@ -545,6 +549,11 @@ mod tests {
             ("alembic/versions/abc_init.py", "from alembic import op\nimport sqlalchemy as sa\nclass X: pass\n"),
             ("app/migrations/0001_x.py", MODELS),
             ("migrations/0001_init.sql", "CREATE TABLE users (id int);"),
+            // a project template: Jinja, not Python
+            ("{{cookiecutter.app}}/app/models.py", "from sqlalchemy import Column
+{% if x %}
+"),
+            ("{{cookiecutter.app}}/migrations/0001_x.sql", "CREATE TABLE {{ t }} (id int);"),
         ]);
         assert_eq!(
             model_files(&p),
