@@ -77,8 +77,11 @@ fn model_place(path: &str) -> bool {
 }
 
 pub(crate) fn is_model_file(path: &str, text: &str) -> bool {
-    // Flask-SQLAlchemy models often import only `db` from the app package.
+    // Flask-SQLAlchemy models often import only `db` from the app package;
+    // a plugin subclassing an app model may not even mention `db.Model`
+    // (CTFd's `class DynamicChallenge(Challenges)` with `db.Column`s).
     let orm_usage = text.contains("db.Model")
+        || text.contains("db.Column(")
         || text.contains("__tablename__")
         || (text.contains("SQLModel") && text.contains("table=True"));
     if orm_usage {
@@ -299,6 +302,11 @@ mod tests {
         assert!(is_model_file(
             "x/any.py",
             "from .ext import db\nclass A(db.Model): pass\n"
+        ));
+        // a plugin subclassing an app model, importing only `db`
+        assert!(is_model_file(
+            "plugins/dynamic/__init__.py",
+            "from app.models import Challenges, db\nclass D(Challenges):\n    x = db.Column(db.Integer)\n"
         ));
         // `sqlalchemy_utils` is not an import of sqlalchemy itself
         assert!(!is_model_file(
