@@ -56,7 +56,9 @@ enum Tablename {
     Literal(String),
     /// `@declared_attr def __tablename__(cls): return cls.__name__.lower()`
     Lower,
-    Dynamic(TextRange),
+    /// The file the expression is in: a base class's `__tablename__` is
+    /// inherited by classes in other files.
+    Dynamic(usize, TextRange),
 }
 
 #[derive(Default)]
@@ -122,6 +124,9 @@ pub struct Builder<'p, 'a> {
     by_key: HashMap<String, usize>,
     type_map: Option<Rc<TypeMap<'a>>>,
     pub notes: Vec<Note>,
+    /// Mapped classes whose table name is computed: some migrated table is
+    /// theirs, so no migrated table can be called unclaimed.
+    pub unnamed_tables: usize,
 }
 
 fn is_declared_attr(def: &ruff_python_ast::StmtFunctionDef) -> bool {
@@ -190,6 +195,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             by_key: HashMap::new(),
             type_map: collect_type_map(prog),
             notes: Vec::new(),
+            unnamed_tables: 0,
         }
     }
 
@@ -438,7 +444,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                             body.tablename = Some(if declared && is_trivial_lower(f) {
                                 Tablename::Lower
                             } else {
-                                Tablename::Dynamic(f.name.range)
+                                Tablename::Dynamic(c.file, f.name.range)
                             });
                         }
                         "__table_args__" => {
@@ -496,7 +502,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 body.tablename = Some(match constant {
                     Some(s) => Tablename::Literal(s.to_string()),
                     None if matches!(value, Expr::NoneLiteral(_)) => return true,
-                    None => Tablename::Dynamic(value.range()),
+                    None => Tablename::Dynamic(file, value.range()),
                 });
             }
             "__table_args__" => body.table_args = Some(value),
@@ -916,8 +922,15 @@ impl<'p, 'a> Builder<'p, 'a> {
         let name = match name? {
             Tablename::Literal(s) => s,
             Tablename::Lower => owner.to_lowercase(),
-            Tablename::Dynamic(range) => {
-                let loc = self.scope(c.file).location(range);
+            Tablename::Dynamic(file, range) => {
+                // Inherited from a base: the class is what the note is about
+                // (one base may name hundreds of tables).
+                let loc = if file == c.file {
+                    self.scope(file).location(range)
+                } else {
+                    class_loc
+                };
+                self.unnamed_tables += 1;
                 self.note(
                     format!("dynamic-tablename:{owner}"),
                     format!("the table name of `{owner}` is computed; its table is not checked"),

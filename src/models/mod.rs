@@ -34,6 +34,9 @@ pub struct ModelSchema {
     pub findings: Vec<Finding>,
     /// Files parsed, for the summary.
     pub files: usize,
+    /// Mapped classes whose table name could not be computed (each has an
+    /// MG001 note): the diff cannot tell which migrated table is theirs.
+    pub unnamed_tables: usize,
 }
 
 /// How many rounds of "parse the modules the models import their base
@@ -102,6 +105,7 @@ pub fn from_files(
     let prog = python::Program::new(&files);
     let mut builder = declarative::Builder::new(&prog, dialect);
     builder.run();
+    let unnamed_tables = builder.unnamed_tables;
     let (schema, notes) = builder.finish();
     let mut seen = HashSet::new();
     for n in notes {
@@ -118,6 +122,7 @@ pub fn from_files(
         schema,
         findings,
         files: files.len(),
+        unnamed_tables,
     }
 }
 

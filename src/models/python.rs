@@ -814,6 +814,13 @@ pub fn enum_members(c: ClassRef<'_>) -> Vec<(String, Option<String>)> {
 }
 
 impl super::sqlalchemy_types::TypeLookup for Scope<'_, '_> {
+    fn import_path(&self, expr: &Expr) -> Option<String> {
+        match self.prog.resolve(self.file, expr) {
+            Resolved::External(p) if p.contains('.') => Some(p),
+            _ => None,
+        }
+    }
+
     fn python_enum(&self, expr: &Expr) -> Option<super::sqlalchemy_types::PyEnum> {
         let c = self.prog.class_of(self.file, expr)?;
         if !derives_from_external(self.prog, c, ENUM_BASES, 0) {

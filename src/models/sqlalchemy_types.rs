@@ -56,6 +56,24 @@ pub trait TypeLookup {
     fn constant_strings(&self, _expr: &Expr) -> Option<Vec<String>> {
         None
     }
+    /// The dotted import path a name stands for (`SAUUID` after
+    /// `from sqlalchemy.dialects.postgresql import UUID as SAUUID` is
+    /// `sqlalchemy.dialects.postgresql.UUID`), when it is imported from outside the parsed files.
+    fn import_path(&self, _expr: &Expr) -> Option<String> {
+        None
+    }
+}
+
+/// The name a type expression is known by: its import path when it is an
+/// alias of a SQLAlchemy (or SQLModel) type, else its spelling.
+fn type_name(expr: &Expr, lookup: &dyn TypeLookup) -> Option<String> {
+    let spelled = dotted(expr)?;
+    Some(
+        lookup
+            .import_path(expr)
+            .filter(|p| matches!(p.split('.').next(), Some("sqlalchemy" | "sqlmodel")))
+            .unwrap_or(spelled),
+    )
 }
 
 /// A lookup that knows nothing beyond the expression itself.
@@ -113,7 +131,7 @@ fn sa_type_depth(expr: &Expr, lookup: &dyn TypeLookup, depth: usize) -> Result<S
             if let Some(custom) = lookup.custom_type(&call.func) {
                 return custom;
             }
-            let name = dotted(&call.func)
+            let name = type_name(&call.func, lookup)
                 .ok_or_else(|| "the column type is computed by an expression".to_string())?;
             type_from_name(&name, Some(call), lookup, depth)
         }
@@ -121,7 +139,7 @@ fn sa_type_depth(expr: &Expr, lookup: &dyn TypeLookup, depth: usize) -> Result<S
             if let Some(custom) = lookup.custom_type(expr) {
                 return custom;
             }
-            let name = dotted(expr).unwrap_or_default();
+            let name = type_name(expr, lookup).unwrap_or_default();
             type_from_name(&name, None, lookup, depth)
         }
         _ => Err("the column type is not a type name or call".into()),

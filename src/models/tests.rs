@@ -1467,3 +1467,42 @@ class Solves(Submissions):
     assert_eq!(id, Some(SqlType::Integer { bytes: 4 }));
     assert!(m.findings.is_empty(), "{:?}", notes(&m));
 }
+
+#[test]
+fn computed_tablename_inherited_from_a_base_in_another_file() {
+    // Netflix/dispatch: `Base.__tablename__` calls a helper; every model inherits it
+    let m = build(&[
+        (
+            "app/database.py",
+            "import re\nfrom sqlalchemy.orm import DeclarativeBase, declared_attr\n\ndef snake(n):\n    return '_'.join(x.lower() for x in re.split('(?=[A-Z])', n) if x)\n\nclass Base(DeclarativeBase):\n    @declared_attr.directive\n    def __tablename__(cls):\n        return snake(cls.__name__)\n",
+        ),
+        (
+            "app/models.py",
+            "from sqlalchemy import Column, Integer\nfrom app.database import Base\n\n\nclass PluginEvent(Base):\n    id = Column(Integer, primary_key=True)\n\nclass Named(Base):\n    __tablename__ = 'named'\n    id = Column(Integer, primary_key=True)\n",
+        ),
+    ]);
+    assert_eq!(m.unnamed_tables, 1);
+    assert!(m.schema.tables.contains_key("named"));
+    let notes: Vec<_> = m
+        .findings
+        .iter()
+        .filter(|f| f.message.contains("table name of `PluginEvent`"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{:?}", m.findings);
+    // at the class, in its own file, not at the base's line in the wrong file
+    let l = notes[0].location.as_ref().unwrap();
+    assert_eq!((l.path.as_ref(), l.start.line), ("app/models.py", 5));
+}
+
+#[test]
+fn sqlalchemy_type_imported_under_an_alias() {
+    // Netflix/dispatch: `from sqlalchemy.dialects.postgresql import UUID as SQLAlchemyUUID`
+    let m = build(&[(
+        "app/models.py",
+        "from uuid import UUID\nfrom sqlalchemy import Column, Integer, Text as LongText\nfrom sqlalchemy.dialects.postgresql import UUID as SQLAlchemyUUID\nfrom sqlalchemy.orm import declarative_base\nBase = declarative_base()\n\nclass Event(Base):\n    __tablename__ = 'event'\n    id = Column(Integer, primary_key=True)\n    uuid = Column(SQLAlchemyUUID(as_uuid=True), nullable=False)\n    body = Column(LongText)\n",
+    )]);
+    let t = table(&m, "event");
+    assert_eq!(col(t, "uuid").ty, SqlType::Uuid);
+    assert_eq!(col(t, "body").ty, SqlType::Text);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+}
