@@ -813,6 +813,102 @@ pub fn enum_members(c: ClassRef<'_>) -> Vec<(String, Option<String>)> {
     out
 }
 
+/// The type `load_dialect_impl(self, dialect)` returns for `ours`, when its
+/// body is `if dialect.name == "postgresql": return dialect.type_descriptor(T)`
+/// branches (`==`, `!=`, `in`) ending in returns; None for anything else.
+fn dialect_impl(
+    f: &ruff_python_ast::StmtFunctionDef,
+    ours: crate::dialect::Dialect,
+) -> Option<&Expr> {
+    let param = f.parameters.args.get(1)?.parameter.name.as_str();
+    dialect_branch(&f.body, param, ours, 0)
+}
+
+fn dialect_branch<'a>(
+    body: &'a [Stmt],
+    param: &str,
+    ours: crate::dialect::Dialect,
+    depth: usize,
+) -> Option<&'a Expr> {
+    if depth > 8 {
+        return None;
+    }
+    for stmt in body {
+        match stmt {
+            Stmt::Return(r) => {
+                let v = r.value.as_deref()?;
+                return match v {
+                    Expr::Call(c) if matches!(&*c.func, Expr::Attribute(a) if a.attr.as_str() == "type_descriptor") => {
+                        c.arguments.args.first()
+                    }
+                    other => Some(other),
+                };
+            }
+            Stmt::If(i) => {
+                if dialect_test(&i.test, param, ours)? {
+                    return dialect_branch(&i.body, param, ours, depth + 1);
+                }
+                for clause in &i.elif_else_clauses {
+                    let taken = match &clause.test {
+                        Some(t) => dialect_test(t, param, ours)?,
+                        None => true,
+                    };
+                    if taken {
+                        return dialect_branch(&clause.body, param, ours, depth + 1);
+                    }
+                }
+            }
+            // docstrings and other expression statements change nothing
+            Stmt::Expr(_) | Stmt::Pass(_) => {}
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// `dialect.name == "postgresql"`, `!=`, `in ("mysql", "mariadb")`, `not in`.
+fn dialect_test(test: &Expr, param: &str, ours: crate::dialect::Dialect) -> Option<bool> {
+    use ruff_python_ast::CmpOp;
+    let Expr::Compare(c) = test else {
+        return None;
+    };
+    let (Some(op), Some(right), 1) = (c.ops.first(), c.comparators.first(), c.ops.len()) else {
+        return None;
+    };
+    match &*c.left {
+        Expr::Attribute(a)
+            if a.attr.as_str() == "name"
+                && matches!(&*a.value, Expr::Name(n) if n.id.as_str() == param) => {}
+        _ => return None,
+    }
+    let is_ours = |e: &Expr| match e {
+        Expr::StringLiteral(s) => {
+            Some(crate::dialect::Dialect::parse(s.value.to_str()) == Some(ours))
+        }
+        _ => None,
+    };
+    let any_ours = |e: &Expr| -> Option<bool> {
+        let elts = match e {
+            Expr::Tuple(t) => &t.elts,
+            Expr::List(l) => &l.elts,
+            Expr::Set(s) => &s.elts,
+            _ => return None,
+        };
+        let mut hit = false;
+        for e in elts {
+            hit |= is_ours(e)?;
+        }
+        Some(hit)
+    };
+    match op {
+        CmpOp::Eq => is_ours(right),
+        CmpOp::NotEq => is_ours(right).map(|b| !b),
+        CmpOp::In => any_ours(right),
+        CmpOp::NotIn => any_ours(right).map(|b| !b),
+        _ => None,
+    }
+}
+
 impl super::sqlalchemy_types::TypeLookup for Scope<'_, '_> {
     fn import_path(&self, expr: &Expr) -> Option<String> {
         match self.prog.resolve(self.file, expr) {
@@ -848,6 +944,24 @@ impl super::sqlalchemy_types::TypeLookup for Scope<'_, '_> {
             },
             _ => None,
         });
+        // `load_dialect_impl` overrides `impl` per dialect (SQLAlchemy's
+        // documented GUID recipe: UUID on PostgreSQL, CHAR(32) elsewhere)
+        let per_dialect = c.def.body.iter().find_map(|s| match s {
+            Stmt::FunctionDef(f) if f.name.as_str() == "load_dialect_impl" => Some(f),
+            _ => None,
+        });
+        let imp = match per_dialect {
+            Some(f) => match dialect_impl(f, self.dialect) {
+                Some(e) => Some(e),
+                None => {
+                    return Some(Err(format!(
+                        "custom type `{}` picks its type in `load_dialect_impl` in a way migraguard cannot follow",
+                        c.name()
+                    )))
+                }
+            },
+            None => imp,
+        };
         Some(match imp {
             // `impl` is a stock SQLAlchemy type; not following further project
             // classes keeps `impl = OtherCustom` cycles finite

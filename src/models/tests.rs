@@ -1506,3 +1506,36 @@ fn sqlalchemy_type_imported_under_an_alias() {
     assert_eq!(col(t, "body").ty, SqlType::Text);
     assert!(m.findings.is_empty(), "{:?}", m.findings);
 }
+
+#[test]
+fn custom_type_choosing_its_type_per_dialect() {
+    // mealie (and SQLAlchemy's documented GUID recipe): UUID on PostgreSQL, CHAR(32) elsewhere
+    let src = "import uuid\nfrom sqlalchemy import CHAR, Column, Integer, TypeDecorator\nfrom sqlalchemy.dialects.postgresql import UUID\nfrom sqlalchemy.orm import declarative_base\nBase = declarative_base()\n\nclass GUID(TypeDecorator):\n    \"\"\"Platform-independent GUID type.\"\"\"\n    impl = CHAR\n    cache_ok = True\n\n    def load_dialect_impl(self, dialect):\n        if dialect.name == \"postgresql\":\n            return dialect.type_descriptor(UUID())\n        else:\n            return dialect.type_descriptor(CHAR(32))\n\nclass Odd(TypeDecorator):\n    impl = CHAR\n    def load_dialect_impl(self, dialect):\n        return pick(dialect)\n\nclass User(Base):\n    __tablename__ = 'users'\n    id = Column(GUID, primary_key=True)\n    other = Column(Odd)\n";
+    let sources = vec![SourceFile::new("app/models.py", src)];
+    let pg = from_files(
+        parse_sources(sources.clone()),
+        Dialect::Postgresql,
+        Vec::new(),
+    );
+    assert_eq!(col(table(&pg, "users"), "id").ty, SqlType::Uuid);
+    let lite = from_files(parse_sources(sources), Dialect::Sqlite, Vec::new());
+    assert_eq!(
+        col(table(&lite, "users"), "id").ty,
+        SqlType::String {
+            len: Some(32),
+            fixed: true
+        }
+    );
+    // a body we cannot follow is a note, not a guess from `impl`
+    assert!(matches!(
+        col(table(&pg, "users"), "other").ty,
+        SqlType::Other(_)
+    ));
+    assert!(
+        pg.findings
+            .iter()
+            .any(|f| f.message.contains("custom type `Odd`")),
+        "{:?}",
+        pg.findings
+    );
+}
