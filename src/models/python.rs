@@ -611,7 +611,25 @@ impl<'a> Program<'a> {
             return Resolved::External(dotted(expr).unwrap_or_default());
         }
         match expr {
-            Expr::Name(n) => self.resolve_name(file, n.id.as_str(), depth + 1),
+            Expr::Name(n) => {
+                let name = n.id.as_str();
+                // A class body runs at import time: a name used there before a
+                // class of that name is defined further down the module is still
+                // the imported one (`ForeignKey(Service.id)` with `from
+                // .service import Service` above and a pydantic `class Service`
+                // below).
+                let later_class = self.syms.get(file).is_some_and(|s| {
+                    s.imports.contains_key(name)
+                        && s.classes
+                            .get(name)
+                            .is_some_and(|def| def.range.start() > n.range.start())
+                });
+                if later_class {
+                    self.resolve_imported(file, name, depth + 1)
+                } else {
+                    self.resolve_name(file, name, depth + 1)
+                }
+            }
             Expr::Attribute(a) => {
                 let attr = a.attr.as_str();
                 match self.resolve_depth(file, &a.value, depth + 1) {
@@ -662,6 +680,14 @@ impl<'a> Program<'a> {
             }
             return Resolved::Value { file, expr };
         }
+        self.resolve_imported(file, name, depth)
+    }
+
+    /// `name` through the imports of `file` (explicit, then star imports).
+    fn resolve_imported(&self, file: usize, name: &str, depth: usize) -> Resolved<'a> {
+        let Some(syms) = self.syms.get(file) else {
+            return Resolved::External(name.to_string());
+        };
         match syms.imports.get(name) {
             Some(ImportRef::Module(m)) => match self.find_module(m) {
                 Some(f) => Resolved::Module(f),

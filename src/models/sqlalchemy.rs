@@ -254,7 +254,7 @@ pub fn apply_call<'a>(
                     scope.location(v.range()),
                 ),
             },
-            "server_default" => match server_default(v) {
+            "server_default" => match server_default_in(scope, v) {
                 Ok(d) => col.default = d,
                 Err(why) => note(
                     notes,
@@ -310,6 +310,43 @@ pub fn split_fk_target(s: &str) -> Option<(Option<String>, String, String)> {
             Some((Some(rest.join(".")), t.to_string(), c.to_string()))
         }
         _ => None,
+    }
+}
+
+/// `server_default` that may name a constant: a module-level literal
+/// (`server_default=DEFAULT_ROLE`) or a literal class attribute, which covers
+/// members of `class Kind(str, Enum)` (`server_default=ReportTypes.tactical`).
+pub fn server_default_in(
+    scope: &Scope<'_, '_>,
+    expr: &Expr,
+) -> Result<Option<DefaultValue>, String> {
+    let direct = server_default(expr);
+    if direct.is_ok() || !matches!(expr, Expr::Name(_) | Expr::Attribute(_)) {
+        return direct;
+    }
+    let literal = |e: &Expr| matches!(e, Expr::StringLiteral(_) | Expr::NumberLiteral(_));
+    let value = match scope.prog.resolve(scope.file, expr) {
+        super::python::Resolved::Value { expr: v, .. } if literal(v) => Some(v),
+        _ => match expr {
+            Expr::Attribute(a) => scope.prog.class_of(scope.file, &a.value).and_then(|c| {
+                // the last assignment wins, as in the class body
+                c.def.body.iter().rev().find_map(|st| match st {
+                    ruff_python_ast::Stmt::Assign(x) if x.targets.len() == 1 => match &x.targets[0]
+                    {
+                        Expr::Name(n) if n.id.as_str() == a.attr.as_str() && literal(&x.value) => {
+                            Some(&*x.value)
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                })
+            }),
+            _ => None,
+        },
+    };
+    match value {
+        Some(v) => server_default(v),
+        None => direct,
     }
 }
 

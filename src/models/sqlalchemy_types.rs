@@ -71,7 +71,12 @@ fn type_name(expr: &Expr, lookup: &dyn TypeLookup) -> Option<String> {
     Some(
         lookup
             .import_path(expr)
-            .filter(|p| matches!(p.split('.').next(), Some("sqlalchemy" | "sqlmodel")))
+            .filter(|p| {
+                matches!(
+                    p.split('.').next(),
+                    Some("sqlalchemy" | "sqlmodel" | "sqlalchemy_utils")
+                )
+            })
             .unwrap_or(spelled),
     )
 }
@@ -175,6 +180,54 @@ fn type_from_name(
         }
     };
     let flag = |i: usize, k: &str| kw(k).or_else(|| pos(i)).and_then(bool_lit);
+    if name.starts_with("sqlalchemy_utils.") {
+        // sqlalchemy_utils' TypeDecorators, by their `impl` and
+        // `load_dialect_impl` (checked against the DDL SQLAlchemy emits)
+        let dialect = lookup.dialect();
+        return Ok(match seg {
+            "TSVectorType" => SqlType::Other("tsvector".into()),
+            "JSONType" if dialect == Dialect::Postgresql => SqlType::Json { binary: false },
+            "JSONType" | "URLType" | "ScalarListType" => SqlType::Text,
+            "UUIDType" => {
+                let binary = kw("binary").and_then(bool_lit).unwrap_or(true);
+                let native = kw("native").and_then(bool_lit).unwrap_or(true);
+                if native && dialect == Dialect::Postgresql {
+                    SqlType::Uuid
+                } else if binary {
+                    SqlType::Binary { len: Some(16) }
+                } else {
+                    SqlType::String {
+                        len: Some(32),
+                        fixed: true,
+                    }
+                }
+            }
+            "EmailType" => SqlType::String {
+                len: int_arg(0, "length")?.or(Some(255)),
+                fixed: false,
+            },
+            "IPAddressType" => SqlType::String {
+                len: int_arg(0, "max_length")?.or(Some(50)),
+                fixed: false,
+            },
+            "StringEncryptedType" | "EncryptedType" => SqlType::String {
+                len: int_arg(usize::MAX, "length")?,
+                fixed: false,
+            },
+            "ChoiceType" => match kw("impl").or_else(|| pos(1)) {
+                Some(i) => sa_type_depth(i, lookup, depth + 1)?,
+                None => SqlType::String {
+                    len: Some(255),
+                    fixed: false,
+                },
+            },
+            _ => {
+                return Err(format!(
+                    "`{seg}` from sqlalchemy_utils is not a type migraguard knows"
+                ))
+            }
+        });
+    }
     Ok(match seg {
         "Integer" | "INTEGER" | "INT" | "MEDIUMINT" => SqlType::Integer { bytes: 4 },
         "SmallInteger" | "SMALLINT" => SqlType::Integer { bytes: 2 },

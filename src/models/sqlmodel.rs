@@ -159,7 +159,7 @@ fn apply_kwargs<'a>(
 ) {
     for (k, v) in kwargs {
         match *k {
-            "server_default" => match super::sqlalchemy::server_default(v) {
+            "server_default" => match super::sqlalchemy::server_default_in(scope, v) {
                 Ok(d) => col.default = d,
                 Err(why) => notes.push(Note {
                     table: None,

@@ -1539,3 +1539,80 @@ fn custom_type_choosing_its_type_per_dialect() {
         pg.findings
     );
 }
+
+#[test]
+fn name_used_before_a_later_class_of_that_name_is_the_import() {
+    // Netflix/dispatch signal/models.py: `ForeignKey(Service.id)` in a model,
+    // then a pydantic `class Service(DispatchBase)` further down the module
+    let m = build(&[
+        (
+            "app/base.py",
+            "from sqlalchemy.orm import declarative_base\nBase = declarative_base()\n",
+        ),
+        (
+            "app/service.py",
+            "from sqlalchemy import Column, Integer\nfrom app.base import Base\n\nclass Service(Base):\n    __tablename__ = 'service'\n    id = Column(Integer, primary_key=True)\n",
+        ),
+        (
+            "app/signal.py",
+            "from sqlalchemy import Column, ForeignKey, Integer\nfrom app.base import Base\nfrom app.service import Service\n\nclass Signal(Base):\n    __tablename__ = 'signal'\n    id = Column(Integer, primary_key=True)\n    service_id = Column(Integer, ForeignKey(Service.id))\n\nclass Service:\n    name: str\n",
+        ),
+    ]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    let fks = &table(&m, "signal").foreign_keys;
+    assert_eq!(fks.len(), 1, "{fks:?}");
+    assert_eq!(fks[0].ref_table, "service");
+}
+
+#[test]
+fn server_default_naming_a_constant_or_a_str_enum_member() {
+    // Netflix/dispatch: `server_default=ReportTypes.tactical_report` with `class ReportTypes(DispatchEnum)`
+    let m = build(&[
+        (
+            "app/enums.py",
+            "from enum import Enum\n\nclass ReportTypes(str, Enum):\n    tactical_report = \"Tactical Report\"\n    executive_report = \"Executive Report\"\n\nDEFAULT_KIND = 'plain'\n",
+        ),
+        (
+            "app/models.py",
+            "from sqlalchemy import Column, Integer, String\nfrom sqlalchemy.orm import declarative_base\nfrom app.enums import ReportTypes, DEFAULT_KIND\nBase = declarative_base()\n\nclass Report(Base):\n    __tablename__ = 'report'\n    id = Column(Integer, primary_key=True)\n    type = Column(String, nullable=False, server_default=ReportTypes.tactical_report)\n    kind = Column(String, server_default=DEFAULT_KIND)\n",
+        ),
+    ]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    let t = table(&m, "report");
+    let d = |c: &str| col(t, c).default.as_ref().map(|d| d.raw.clone());
+    assert_eq!(d("type").as_deref(), Some("'Tactical Report'"));
+    assert_eq!(d("kind").as_deref(), Some("'plain'"));
+}
+
+#[test]
+fn sqlalchemy_utils_types_by_their_impl() {
+    // Netflix/dispatch: TSVectorType, JSONType, UUIDType from sqlalchemy_utils
+    let src = "import sqlalchemy_utils as su\nfrom sqlalchemy import Column, Integer\nfrom sqlalchemy.orm import declarative_base\nfrom sqlalchemy_utils import JSONType, TSVectorType, UUIDType\nBase = declarative_base()\n\nclass Doc(Base):\n    __tablename__ = 'doc'\n    id = Column(Integer, primary_key=True)\n    search_vector = Column(TSVectorType('title'))\n    details = Column(JSONType)\n    key = Column(UUIDType(binary=False))\n    email = Column(su.EmailType)\n";
+    let sources = vec![SourceFile::new("app/models.py", src)];
+    let pg = from_files(
+        parse_sources(sources.clone()),
+        Dialect::Postgresql,
+        Vec::new(),
+    );
+    assert!(pg.findings.is_empty(), "{:?}", pg.findings);
+    let t = table(&pg, "doc");
+    assert_eq!(
+        col(t, "search_vector").ty,
+        SqlType::Other("tsvector".into())
+    );
+    assert_eq!(col(t, "details").ty, SqlType::Json { binary: false });
+    assert_eq!(col(t, "key").ty, SqlType::Uuid);
+    let email = SqlType::String {
+        len: Some(255),
+        fixed: false,
+    };
+    assert_eq!(col(t, "email").ty, email);
+    let lite = from_files(parse_sources(sources), Dialect::Sqlite, Vec::new());
+    let t = table(&lite, "doc");
+    assert_eq!(col(t, "details").ty, SqlType::Text);
+    let char32 = SqlType::String {
+        len: Some(32),
+        fixed: true,
+    };
+    assert_eq!(col(t, "key").ty, char32);
+}
