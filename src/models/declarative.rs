@@ -56,6 +56,10 @@ enum Tablename {
     Literal(String),
     /// `@declared_attr def __tablename__(cls): return cls.__name__.lower()`
     Lower,
+    /// `return CAMEL_TO_SNAKE.sub("_", cls.__name__).lower()` with
+    /// `CAMEL_TO_SNAKE = re.compile(r"(?<!^)(?=[A-Z])")`: `_` before every
+    /// capital but the first letter, then lower case.
+    Snake,
     /// The file the expression is in: a base class's `__tablename__` is
     /// inherited by classes in other files.
     Dynamic(usize, TextRange),
@@ -158,6 +162,35 @@ fn is_trivial_lower(def: &ruff_python_ast::StmtFunctionDef) -> bool {
         }
         _ => false,
     }
+}
+
+/// `return "events"` (after a docstring, if any).
+fn returned_literal(def: &ruff_python_ast::StmtFunctionDef) -> Option<&str> {
+    let rest: Vec<&Stmt> = def
+        .body
+        .iter()
+        .filter(|s| !matches!(s, Stmt::Expr(e) if matches!(&*e.value, Expr::StringLiteral(_))))
+        .collect();
+    match rest.as_slice() {
+        [Stmt::Return(r)] => r.value.as_deref().and_then(str_lit),
+        _ => None,
+    }
+}
+
+/// The regex that puts `_` before every capital but a leading one.
+const SNAKE_PATTERN: &str = "(?<!^)(?=[A-Z])";
+
+/// `"BlockSchemaReference"` -> `"block_schema_reference"`, `"HTTPLog"` ->
+/// `"h_t_t_p_log"`: what `re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()` gives.
+fn split_before_capitals(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, ch) in name.chars().enumerate() {
+        if i > 0 && ch.is_ascii_uppercase() {
+            out.push('_');
+        }
+        out.extend(ch.to_lowercase());
+    }
+    out
 }
 
 /// The call inside `deferred(Column(...))`, or the call itself.
@@ -441,10 +474,14 @@ impl<'p, 'a> Builder<'p, 'a> {
                     let declared = is_declared_attr(f);
                     match name {
                         "__tablename__" => {
-                            body.tablename = Some(if declared && is_trivial_lower(f) {
-                                Tablename::Lower
-                            } else {
-                                Tablename::Dynamic(c.file, f.name.range)
+                            body.tablename = Some(match declared {
+                                true if is_trivial_lower(f) => Tablename::Lower,
+                                true if self.is_snake_case(c.file, f) => Tablename::Snake,
+                                true => match returned_literal(f) {
+                                    Some(name) => Tablename::Literal(name.to_string()),
+                                    None => Tablename::Dynamic(c.file, f.name.range),
+                                },
+                                false => Tablename::Dynamic(c.file, f.name.range),
                             });
                         }
                         "__table_args__" => {
@@ -747,26 +784,77 @@ impl<'p, 'a> Builder<'p, 'a> {
     }
 
     /// Whether an ancestor computes `__tablename__` as `cls.__name__.lower()`.
-    fn declares_lower_tablename(&mut self, c: ClassRef<'a>, depth: usize) -> bool {
-        if depth > 32 {
-            return false;
-        }
-        for p in self.contributors(c, true).into_iter().skip(1) {
-            if matches!(self.body(p).tablename, Some(Tablename::Lower)) {
-                return true;
-            }
-        }
-        let Some(args) = &c.def.arguments else {
+    /// `return RE.sub("_", cls.__name__).lower()` with `RE = re.compile(SNAKE_PATTERN)`,
+    /// or `return re.sub(SNAKE_PATTERN, "_", cls.__name__).lower()`.
+    fn is_snake_case(&self, file: usize, def: &ruff_python_ast::StmtFunctionDef) -> bool {
+        let [.., Stmt::Return(r)] = def.body.as_slice() else {
             return false;
         };
+        let Some(Expr::Call(lower)) = r.value.as_deref() else {
+            return false;
+        };
+        let Expr::Attribute(l) = &*lower.func else {
+            return false;
+        };
+        let Expr::Call(sub) = &*l.value else {
+            return false;
+        };
+        if l.attr.as_str() != "lower" || !lower.arguments.args.is_empty() {
+            return false;
+        }
+        let Expr::Attribute(f) = &*sub.func else {
+            return false;
+        };
+        let args = &sub.arguments.args;
+        let is_name = |e: &Expr| matches!(e, Expr::Attribute(a) if a.attr.as_str() == "__name__");
+        let pattern = |e: &Expr| str_lit(e) == Some(SNAKE_PATTERN);
+        if f.attr.as_str() != "sub" {
+            return false;
+        }
+        match args.as_ref() {
+            // re.sub(pattern, "_", cls.__name__)
+            [p, u, n] if dotted(&f.value).as_deref() == Some("re") => {
+                pattern(p) && str_lit(u) == Some("_") && is_name(n)
+            }
+            // COMPILED.sub("_", cls.__name__)
+            [u, n] if str_lit(u) == Some("_") && is_name(n) => {
+                match self.prog.resolve(file, &f.value) {
+                    Resolved::Value {
+                        expr: Expr::Call(c),
+                        ..
+                    } => {
+                        dotted(&c.func).is_some_and(|d| d.ends_with("compile"))
+                            && c.arguments.args.first().is_some_and(pattern)
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    }
+
+    /// The per-class table name rule (`Lower`, `Snake`) a base declares with
+    /// `@declared_attr __tablename__`, if any.
+    fn per_class_tablename(&mut self, c: ClassRef<'a>, depth: usize) -> Option<Tablename> {
+        if depth > 32 {
+            return None;
+        }
+        for p in self.contributors(c, true).into_iter().skip(1) {
+            if let Some(t @ (Tablename::Lower | Tablename::Snake)) = &self.body(p).tablename {
+                return Some(t.clone());
+            }
+        }
+        let args = c.def.arguments.as_ref()?;
         for b in args.args.iter() {
             if let Resolved::Class(p) = self.prog.resolve(c.file, b) {
-                if p.key() != c.key() && self.declares_lower_tablename(p, depth + 1) {
-                    return true;
+                if p.key() != c.key() {
+                    if let Some(t) = self.per_class_tablename(p, depth + 1) {
+                        return Some(t);
+                    }
                 }
             }
         }
-        false
+        None
     }
 
     /// The first concrete mapped parent's table.
@@ -863,9 +951,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             let joined_name = match (&inherited, info.flavor) {
                 (Some(n), _) if has_pk => Some(n.clone()),
                 // `@declared_attr __tablename__` on the base applies to subclasses too
-                (None, Flavor::Declarative) if has_pk && self.declares_lower_tablename(c, 0) => {
-                    Some(Tablename::Lower)
-                }
+                (None, Flavor::Declarative) if has_pk => self.per_class_tablename(c, 0),
                 (None, Flavor::Flask) if has_pk => Some(Tablename::Literal(
                     flask_sqlalchemy::camel_to_snake_case(&owner),
                 )),
@@ -922,6 +1008,7 @@ impl<'p, 'a> Builder<'p, 'a> {
         let name = match name? {
             Tablename::Literal(s) => s,
             Tablename::Lower => owner.to_lowercase(),
+            Tablename::Snake => split_before_capitals(&owner),
             Tablename::Dynamic(file, range) => {
                 // Inherited from a base: the class is what the note is about
                 // (one base may name hundreds of tables).
@@ -1372,6 +1459,20 @@ fn collect_type_map<'a>(prog: &Program<'a>) -> Option<Rc<TypeMap<'a>>> {
             }
         }
     };
+    // registry(type_annotation_map=...) / registry(...).generate_base()
+    fn in_registry_call(mut cur: &Expr) -> Option<&Expr> {
+        for _ in 0..4 {
+            let call = as_call(cur)?;
+            if let Some(v) = super::python::kwarg(call, "type_annotation_map") {
+                return Some(v);
+            }
+            match &*call.func {
+                Expr::Attribute(at) => cur = &at.value,
+                _ => return None,
+            }
+        }
+        None
+    }
     for (fi, f) in prog.files.iter().enumerate() {
         for class in module_classes(&f.ast.body) {
             for stmt in &class.body {
@@ -1383,24 +1484,17 @@ fn collect_type_map<'a>(prog: &Program<'a>) -> Option<Rc<TypeMap<'a>>> {
                 if let (Some(Expr::Name(n)), Some(v)) = (target, value) {
                     if n.id.as_str() == "type_annotation_map" {
                         add(fi, v);
+                    } else if let Some(v) = in_registry_call(v) {
+                        // `registry: ClassVar[...] = registry(type_annotation_map=...)` (prefect)
+                        add(fi, v);
                     }
                 }
             }
         }
         for stmt in &f.ast.body {
             if let Stmt::Assign(a) = stmt {
-                let mut cur: &'a Expr = &a.value;
-                // registry(type_annotation_map=...) / registry(...).generate_base()
-                for _ in 0..4 {
-                    let Some(call) = as_call(cur) else { break };
-                    if let Some(v) = super::python::kwarg(call, "type_annotation_map") {
-                        add(fi, v);
-                        break;
-                    }
-                    match &*call.func {
-                        Expr::Attribute(at) => cur = &at.value,
-                        _ => break,
-                    }
+                if let Some(v) = in_registry_call(&a.value) {
+                    add(fi, v);
                 }
             }
         }

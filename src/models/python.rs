@@ -654,6 +654,8 @@ impl<'a> Program<'a> {
                     },
                 }
             }
+            // a generic base class is its origin: `TypeDecorator[Any]`, `Generic[T]`
+            Expr::Subscript(sub) => self.resolve_depth(file, &sub.value, depth + 1),
             other => Resolved::External(dotted(other).unwrap_or_default()),
         }
     }
@@ -935,27 +937,32 @@ fn dialect_test(test: &Expr, param: &str, ours: crate::dialect::Dialect) -> Opti
     }
 }
 
-impl super::sqlalchemy_types::TypeLookup for Scope<'_, '_> {
-    fn import_path(&self, expr: &Expr) -> Option<String> {
-        match self.prog.resolve(self.file, expr) {
-            Resolved::External(p) if p.contains('.') => Some(p),
-            _ => None,
-        }
-    }
-
-    fn python_enum(&self, expr: &Expr) -> Option<super::sqlalchemy_types::PyEnum> {
-        let c = self.prog.class_of(self.file, expr)?;
-        if !derives_from_external(self.prog, c, ENUM_BASES, 0) {
+impl Scope<'_, '_> {
+    /// A project-defined type: a `TypeDecorator` subclass (by its `impl` or
+    /// `load_dialect_impl`), or a module-level type value (`JSONVariant =
+    /// JSON().with_variant(JSONB(), "postgresql")`). `depth` bounds chains of
+    /// them (`impl = OtherProjectType`) so cycles stay finite.
+    fn custom_type_nested(
+        &self,
+        expr: &Expr,
+        depth: usize,
+    ) -> Option<Result<crate::schema::SqlType, String>> {
+        if depth > 4 {
             return None;
         }
-        Some(super::sqlalchemy_types::PyEnum {
-            class_name: c.name().to_string(),
-            members: enum_members(c),
-        })
-    }
-
-    fn custom_type(&self, expr: &Expr) -> Option<Result<crate::schema::SqlType, String>> {
-        let c = self.prog.class_of(self.file, expr)?;
+        let c = match self.prog.resolve(self.file, expr) {
+            Resolved::Class(c) => c,
+            Resolved::Value { file, expr: v }
+                if matches!(v, Expr::Call(_) | Expr::Attribute(_) | Expr::Name(_)) =>
+            {
+                let nested = Nested {
+                    scope: self.at(file),
+                    depth: depth + 1,
+                };
+                return Some(super::sqlalchemy_types::sa_type_from_expr(v, &nested));
+            }
+            _ => return None,
+        };
         if !derives_from_external(self.prog, c, TYPE_BASES, 0) {
             return None;
         }
@@ -989,11 +996,13 @@ impl super::sqlalchemy_types::TypeLookup for Scope<'_, '_> {
             None => imp,
         };
         Some(match imp {
-            // `impl` is a stock SQLAlchemy type; not following further project
-            // classes keeps `impl = OtherCustom` cycles finite
+            // `impl = OtherProjectType` is followed from the class's own file
             Some(imp) => super::sqlalchemy_types::sa_type_from_expr(
                 imp,
-                &super::sqlalchemy_types::NoLookup(self.dialect),
+                &Nested {
+                    scope: self.at(c.file),
+                    depth: depth + 1,
+                },
             )
             .map_err(|e| format!("custom type `{}`: {e}", c.name())),
             None => Err(format!(
@@ -1001,6 +1010,58 @@ impl super::sqlalchemy_types::TypeLookup for Scope<'_, '_> {
                 c.name()
             )),
         })
+    }
+}
+
+/// The lookup used inside a project type's definition: its own file's
+/// names, one level deeper.
+struct Nested<'p, 'a> {
+    scope: Scope<'p, 'a>,
+    depth: usize,
+}
+
+impl super::sqlalchemy_types::TypeLookup for Nested<'_, '_> {
+    fn custom_type(&self, expr: &Expr) -> Option<Result<crate::schema::SqlType, String>> {
+        self.scope.custom_type_nested(expr, self.depth)
+    }
+    fn dialect(&self) -> crate::dialect::Dialect {
+        self.scope.dialect
+    }
+    fn import_path(&self, expr: &Expr) -> Option<String> {
+        super::sqlalchemy_types::TypeLookup::import_path(&self.scope, expr)
+    }
+    fn constant_int(&self, expr: &Expr) -> Option<u32> {
+        super::sqlalchemy_types::TypeLookup::constant_int(&self.scope, expr)
+    }
+    fn constant_strings(&self, expr: &Expr) -> Option<Vec<String>> {
+        super::sqlalchemy_types::TypeLookup::constant_strings(&self.scope, expr)
+    }
+    fn python_enum(&self, expr: &Expr) -> Option<super::sqlalchemy_types::PyEnum> {
+        super::sqlalchemy_types::TypeLookup::python_enum(&self.scope, expr)
+    }
+}
+
+impl super::sqlalchemy_types::TypeLookup for Scope<'_, '_> {
+    fn import_path(&self, expr: &Expr) -> Option<String> {
+        match self.prog.resolve(self.file, expr) {
+            Resolved::External(p) if p.contains('.') => Some(p),
+            _ => None,
+        }
+    }
+
+    fn python_enum(&self, expr: &Expr) -> Option<super::sqlalchemy_types::PyEnum> {
+        let c = self.prog.class_of(self.file, expr)?;
+        if !derives_from_external(self.prog, c, ENUM_BASES, 0) {
+            return None;
+        }
+        Some(super::sqlalchemy_types::PyEnum {
+            class_name: c.name().to_string(),
+            members: enum_members(c),
+        })
+    }
+
+    fn custom_type(&self, expr: &Expr) -> Option<Result<crate::schema::SqlType, String>> {
+        self.custom_type_nested(expr, 0)
     }
 
     fn dialect(&self) -> crate::dialect::Dialect {

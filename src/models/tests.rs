@@ -1616,3 +1616,46 @@ fn sqlalchemy_utils_types_by_their_impl() {
     };
     assert_eq!(col(t, "key").ty, char32);
 }
+
+#[test]
+fn declared_attr_tablename_snake_case_regex_and_literal_return() {
+    // PrefectHQ/prefect orm_models.py
+    let m = build(&[
+        (
+            "app/utils.py",
+            "import re\nCAMEL_TO_SNAKE = re.compile(r\"(?<!^)(?=[A-Z])\")\n",
+        ),
+        (
+            "app/models.py",
+            "import re\nimport sqlalchemy as sa\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column\nfrom app.utils import CAMEL_TO_SNAKE\n\nclass Base(DeclarativeBase):\n    @declared_attr.directive\n    def __tablename__(cls) -> str:\n        \"\"\"Snake case of the class name.\"\"\"\n        return CAMEL_TO_SNAKE.sub(\"_\", cls.__name__).lower()\n\n    id: Mapped[int] = mapped_column(primary_key=True)\n\nclass TaskRunStateCache(Base):\n    key: Mapped[str]\n\nclass HTTPLog(Base):\n    url: Mapped[str]\n\nclass Event(Base):\n    @declared_attr.directive\n    def __tablename__(cls) -> str:\n        return \"events\"\n\n    occurred: Mapped[str]\n\nclass Other(DeclarativeBase):\n    @declared_attr.directive\n    def __tablename__(cls) -> str:\n        return re.sub(r\"(?<!^)(?=[A-Z])\", \"_\", cls.__name__).lower()\n\n    id: Mapped[int] = mapped_column(primary_key=True)\n\nclass BlockSchema(Other):\n    name: Mapped[str]\n",
+        ),
+    ]);
+    let mut names: Vec<&String> = m.schema.tables.keys().collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "block_schema",
+            "events",
+            "h_t_t_p_log",
+            "task_run_state_cache"
+        ],
+        "{:?}",
+        m.findings
+    );
+    assert_eq!(m.unnamed_tables, 0);
+}
+
+#[test]
+fn generic_type_decorator_with_project_impl_and_registry_type_map() {
+    // PrefectHQ/prefect: `class JSON(TypeDecorator[Any])`, `class Pydantic(TypeDecorator[T]): impl = JSON`,
+    // `registry: ClassVar[...] = registry(type_annotation_map={DateTime: Timestamp})`,
+    // `sa_JSON = postgresql.JSON().with_variant(sa.JSON(), "sqlite")`
+    let src = "from typing import Any, ClassVar, TypeVar\nimport datetime\nimport sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql, sqlite\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry\nfrom sqlalchemy.types import TypeDecorator\nT = TypeVar('T')\nDateTime = datetime.datetime\n\nclass JSON(TypeDecorator[Any]):\n    impl = postgresql.JSONB\n    def load_dialect_impl(self, dialect):\n        if dialect.name == 'postgresql':\n            return dialect.type_descriptor(postgresql.JSONB(none_as_null=True))\n        elif dialect.name == 'sqlite':\n            return dialect.type_descriptor(sqlite.JSON(none_as_null=True))\n        else:\n            return dialect.type_descriptor(sa.JSON(none_as_null=True))\n\nclass Pydantic(TypeDecorator[T]):\n    impl = JSON\n\nclass Timestamp(TypeDecorator[datetime.datetime]):\n    impl = sa.TIMESTAMP(timezone=True)\n\nsa_JSON = postgresql.JSON().with_variant(sa.JSON(), 'sqlite')\n\nclass Base(DeclarativeBase):\n    registry: ClassVar[registry] = registry(type_annotation_map={DateTime: Timestamp})\n\nclass Run(Base):\n    __tablename__ = 'run'\n    id: Mapped[int] = mapped_column(primary_key=True)\n    policy: Mapped[dict] = mapped_column(Pydantic(dict))\n    started: Mapped[DateTime]\n    data: Mapped[Any] = mapped_column(sa_JSON)\n";
+    let m = build(&[("app/models.py", src)]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    let t = table(&m, "run");
+    assert_eq!(col(t, "policy").ty, SqlType::Json { binary: true });
+    assert_eq!(col(t, "started").ty, SqlType::Timestamp { tz: true });
+    assert_eq!(col(t, "data").ty, SqlType::Json { binary: false });
+}
