@@ -397,6 +397,9 @@ pub struct Program<'a> {
     syms: Vec<FileSyms<'a>>,
     modules: HashMap<&'a str, usize>,
     module_cache: RefCell<HashMap<String, Option<usize>>>,
+    /// SQL functions and constructs the project compiles itself with
+    /// `@compiles(functions.now, "sqlite")`: name -> dialect names (empty: all).
+    compiled: HashMap<String, Vec<String>>,
 }
 
 fn collect_syms<'a>(body: &'a [Stmt], package: &str, syms: &mut FileSyms<'a>, depth: usize) {
@@ -530,12 +533,53 @@ impl<'a> Program<'a> {
             syms.push(s);
             modules.entry(f.module.as_str()).or_insert(i);
         }
+        let mut compiled: HashMap<String, Vec<String>> = HashMap::new();
+        for f in files {
+            for stmt in &f.ast.body {
+                let Stmt::FunctionDef(def) = stmt else {
+                    continue;
+                };
+                for d in &def.decorator_list {
+                    let Expr::Call(c) = &d.expression else {
+                        continue;
+                    };
+                    if last_name(&c.func) != Some("compiles") {
+                        continue;
+                    }
+                    let mut args = c.arguments.args.iter();
+                    let Some(name) = args.next().and_then(last_name) else {
+                        continue;
+                    };
+                    let dialects: Vec<String> =
+                        args.filter_map(str_lit).map(str::to_string).collect();
+                    let entry = compiled.entry(name.to_string()).or_default();
+                    if dialects.is_empty() {
+                        // every dialect: an empty list says so
+                        entry.clear();
+                        entry.push(String::new());
+                    } else if !entry.iter().any(String::is_empty) {
+                        entry.extend(dialects);
+                    }
+                }
+            }
+        }
         Program {
             files,
             syms,
             modules,
             module_cache: RefCell::new(HashMap::new()),
+            compiled,
         }
+    }
+
+    /// Whether the project compiles the SQL function or construct `name`
+    /// itself for `dialect` (`@compiles(now, "sqlite")`): its SQL is then
+    /// whatever that Python function returns.
+    pub fn compiles_itself(&self, name: &str, dialect: crate::dialect::Dialect) -> bool {
+        self.compiled.get(name).is_some_and(|ds| {
+            ds.iter()
+                .any(|d| d.is_empty() || crate::dialect::Dialect::parse(d) == Some(dialect))
+        })
     }
 
     /// The parsed file holding `module`: exact match first, then a unique

@@ -320,6 +320,13 @@ pub fn server_default_in(
     scope: &Scope<'_, '_>,
     expr: &Expr,
 ) -> Result<Option<DefaultValue>, String> {
+    // `func.now()` on SQLite is whatever the project's `@compiles(now,
+    // "sqlite")` returns (prefect): unknown, so not compared
+    if let Some(name) = as_call(expr).and_then(call_name) {
+        if scope.prog.compiles_itself(name, scope.dialect) {
+            return Ok(None);
+        }
+    }
     let direct = server_default(expr);
     if direct.is_ok() || !matches!(expr, Expr::Name(_) | Expr::Attribute(_)) {
         return direct;

@@ -1659,3 +1659,16 @@ fn generic_type_decorator_with_project_impl_and_registry_type_map() {
     assert_eq!(col(t, "started").ty, SqlType::Timestamp { tz: true });
     assert_eq!(col(t, "data").ty, SqlType::Json { binary: false });
 }
+
+#[test]
+fn server_default_of_a_function_the_project_compiles_itself() {
+    // PrefectHQ/prefect: `@compiles(functions.now, "sqlite")` makes `sa.func.now()`
+    // a strftime(...) expression on SQLite only
+    let src = "import sqlalchemy as sa\nfrom sqlalchemy.ext.compiler import compiles\nfrom sqlalchemy.sql import functions\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n@compiles(functions.now, 'sqlite')\ndef now_sqlite(element, compiler, **kw):\n    return \"strftime('%Y-%m-%d %H:%M:%f000', 'now')\"\n\nclass Base(DeclarativeBase):\n    pass\n\nclass Flow(Base):\n    __tablename__ = 'flow'\n    id: Mapped[int] = mapped_column(primary_key=True)\n    created: Mapped[str] = mapped_column(sa.String, server_default=sa.func.now())\n";
+    let sources = vec![SourceFile::new("app/models.py", src)];
+    let lite = from_files(parse_sources(sources.clone()), Dialect::Sqlite, Vec::new());
+    assert!(lite.findings.is_empty(), "{:?}", lite.findings);
+    assert_eq!(col(table(&lite, "flow"), "created").default, None);
+    let pg = from_files(parse_sources(sources), Dialect::Postgresql, Vec::new());
+    assert!(col(table(&pg, "flow"), "created").default.is_some());
+}
