@@ -604,6 +604,42 @@ pub fn table_constraint<'a>(
     true
 }
 
+/// `X.ddl_if(dialect="postgresql")` / `dialect=("postgresql", "mysql")`:
+/// `X` and the dialect names, None for them when the condition is not a
+/// literal dialect list.
+fn ddl_if(item: &Expr) -> Option<(&Expr, Option<Vec<String>>)> {
+    let call = as_call(item)?;
+    let Expr::Attribute(a) = &*call.func else {
+        return None;
+    };
+    if a.attr.as_str() != "ddl_if" {
+        return None;
+    }
+    let only_dialect = call.arguments.args.is_empty()
+        && call
+            .arguments
+            .keywords
+            .iter()
+            .all(|k| k.arg.as_ref().is_some_and(|n| n.as_str() == "dialect"));
+    let dialects = kwarg(call, "dialect")
+        .filter(|_| only_dialect)
+        .and_then(|d| match d {
+            Expr::StringLiteral(s) => Some(vec![s.value.to_str().to_string()]),
+            Expr::Tuple(t) => t
+                .elts
+                .iter()
+                .map(|e| str_lit(e).map(str::to_string))
+                .collect(),
+            Expr::List(l) => l
+                .elts
+                .iter()
+                .map(|e| str_lit(e).map(str::to_string))
+                .collect(),
+            _ => None,
+        });
+    Some((&a.value, dialects))
+}
+
 /// `__table_args__`: a tuple/list of constraints optionally ending with a
 /// dict of options, or a dict alone.
 pub fn table_args<'a>(
@@ -646,6 +682,29 @@ pub fn table_args<'a>(
             }
             continue;
         }
+        // `sa.Index(...).ddl_if(dialect="postgresql")`: only created on that dialect
+        let item = match ddl_if(item) {
+            Some((inner, Some(dialects))) => {
+                if !dialects
+                    .iter()
+                    .any(|d| crate::dialect::Dialect::parse(d) == Some(scope.dialect))
+                {
+                    continue;
+                }
+                inner
+            }
+            // `ddl_if(callable_=...)`: decided at run time
+            Some((_, None)) => {
+                note(
+                    notes,
+                    format!("dynamic-ddl-if:{owner}"),
+                    format!("an entry of `__table_args__` on `{owner}` is created only when a function says so; it is not checked"),
+                    scope.location(item.range()),
+                );
+                continue;
+            }
+            None => item,
+        };
         if !table_constraint(scope, owner, item, extras, notes) {
             note(
                 notes,

@@ -1672,3 +1672,33 @@ fn server_default_of_a_function_the_project_compiles_itself() {
     let pg = from_files(parse_sources(sources), Dialect::Postgresql, Vec::new());
     assert!(col(table(&pg, "flow"), "created").default.is_some());
 }
+
+#[test]
+fn table_args_entry_created_only_on_one_dialect() {
+    // PrefectHQ/prefect: a trigram GIN index only on PostgreSQL
+    let src = "import sqlalchemy as sa\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\nclass Base(DeclarativeBase):\n    pass\n\nclass Flow(Base):\n    __tablename__ = 'flow'\n    id: Mapped[int] = mapped_column(primary_key=True)\n    name: Mapped[str]\n    __table_args__ = (\n        sa.UniqueConstraint('name'),\n        sa.Index('trgm_ix_flow_name', 'name', postgresql_using='gin').ddl_if(dialect='postgresql'),\n        sa.Index('ix_flow_odd', 'name').ddl_if(callable_=lambda *a, **k: True),\n    )\n";
+    let sources = vec![SourceFile::new("app/models.py", src)];
+    let pg = from_files(
+        parse_sources(sources.clone()),
+        Dialect::Postgresql,
+        Vec::new(),
+    );
+    let names = |m: &ModelSchema| -> Vec<String> {
+        table(m, "flow")
+            .indexes
+            .iter()
+            .filter_map(|i| i.name.clone())
+            .collect()
+    };
+    assert!(
+        names(&pg).contains(&"trgm_ix_flow_name".to_string()),
+        "{:?}",
+        names(&pg)
+    );
+    assert_eq!(pg.findings.len(), 1, "{:?}", pg.findings);
+    assert!(pg.findings[0]
+        .message
+        .contains("only when a function says so"));
+    let lite = from_files(parse_sources(sources), Dialect::Sqlite, Vec::new());
+    assert!(!names(&lite).contains(&"trgm_ix_flow_name".to_string()));
+}
