@@ -613,14 +613,36 @@ impl<'a> Program<'a> {
 
     /// Names imported by `file` from modules that are not parsed, as absolute
     /// dotted module names, for the names in `wanted`.
-    pub fn missing_imports(&self, file: usize, wanted: &[&str]) -> Vec<String> {
+    pub fn missing_imports(&self, file: usize, wanted: &[String]) -> Vec<String> {
         let Some(syms) = self.syms.get(file) else {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for w in wanted {
+        for path in wanted {
+            let mut segs = path.split('.');
+            let w = segs.next().unwrap_or("");
             if syms.classes.contains_key(w) || syms.values.contains_key(w) {
                 continue;
+            }
+            // `schemas.states.StateType` with `import app.schemas as schemas`
+            // (or `from app import schemas`): the `states` submodule, which a
+            // package loads lazily or imports only under TYPE_CHECKING
+            if let Some(seg) = segs.next() {
+                let base = match syms.imports.get(w) {
+                    Some(ImportRef::Module(m)) => Some(m.clone()),
+                    Some(ImportRef::Member(m, n)) => Some(format!("{m}.{n}")),
+                    None => None,
+                };
+                if let Some(f) = base.as_deref().and_then(|b| self.find_module(b)) {
+                    let s = &self.syms[f];
+                    let sub = format!("{}.{seg}", base.as_deref().unwrap_or(""));
+                    if !s.classes.contains_key(seg)
+                        && !s.values.contains_key(seg)
+                        && self.find_module(&sub).is_none()
+                    {
+                        out.push(sub);
+                    }
+                }
             }
             match syms.imports.get(w) {
                 Some(ImportRef::Member(m, n)) => {
@@ -677,7 +699,17 @@ impl<'a> Program<'a> {
             Expr::Attribute(a) => {
                 let attr = a.attr.as_str();
                 match self.resolve_depth(file, &a.value, depth + 1) {
-                    Resolved::Module(f) => self.resolve_name(f, attr, depth + 1),
+                    Resolved::Module(f) => match self.resolve_name(f, attr, depth + 1) {
+                        // not defined in the package itself: its submodule
+                        Resolved::External(e) if e == attr => {
+                            let sub = format!("{}.{attr}", self.files[f].module);
+                            match self.find_module(&sub) {
+                                Some(s) => Resolved::Module(s),
+                                None => Resolved::External(e),
+                            }
+                        }
+                        other => other,
+                    },
                     Resolved::External(p) => Resolved::External(format!("{p}.{attr}")),
                     Resolved::Value { file, expr } => Resolved::Member {
                         file,
@@ -1154,8 +1186,11 @@ impl super::sqlalchemy_types::TypeLookup for Scope<'_, '_> {
 /// The names whose definitions matter for building tables: base classes,
 /// enum classes passed to `Enum(...)`, and names used in annotations.
 /// Used to decide which imported modules outside the model paths to parse.
-pub fn wanted_names(file: &PyFile) -> Vec<&str> {
-    let mut out = Vec::new();
+pub fn wanted_names(file: &PyFile) -> Vec<String> {
+    let mut out: Vec<&str> = Vec::new();
+    // dotted paths through a module (`schemas.states.StateType`): their
+    // submodule may be needed too
+    let mut dotted_out: Vec<String> = Vec::new();
     for class in module_classes(&file.ast.body) {
         if let Some(args) = &class.arguments {
             for b in args.args.iter() {
@@ -1179,13 +1214,38 @@ pub fn wanted_names(file: &PyFile) -> Vec<&str> {
                 _ => None,
             };
             if let Some(Expr::Call(call)) = value {
+                let before = out.len();
                 enum_args(call, &mut out, 0);
+                if out.len() > before {
+                    collect_enum_paths(call, &mut dotted_out, 0);
+                }
             }
         }
     }
+    let mut out: Vec<String> = out.into_iter().map(str::to_string).collect();
+    out.extend(dotted_out);
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// Full dotted paths of the enum classes given to `Enum(...)` in `call`.
+fn collect_enum_paths(call: &ExprCall, out: &mut Vec<String>, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    if matches!(call_name(call), Some("Enum" | "ENUM")) {
+        if let Some(d) = call.arguments.args.first().and_then(dotted) {
+            if d.contains('.') {
+                out.push(d);
+            }
+        }
+    }
+    for a in call.arguments.args.iter() {
+        if let Expr::Call(inner) = a {
+            collect_enum_paths(inner, out, depth + 1);
+        }
+    }
 }
 
 fn names_in<'a>(expr: &'a Expr, out: &mut Vec<&'a str>, depth: usize) {

@@ -1702,3 +1702,33 @@ fn table_args_entry_created_only_on_one_dialect() {
     let lite = from_files(parse_sources(sources), Dialect::Sqlite, Vec::new());
     assert!(!names(&lite).contains(&"trgm_ix_flow_name".to_string()));
 }
+
+#[test]
+fn enum_in_a_lazily_loaded_submodule_of_an_imported_package() {
+    // PrefectHQ/prefect: `import prefect.server.schemas as schemas`, whose
+    // `__init__` imports `states` only under TYPE_CHECKING, then
+    // `sa.Enum(schemas.states.StateType, name="state_type")`
+    let snap = MemSnapshot::new(&[
+        (
+            "src/app/models.py",
+            b"import sqlalchemy as sa\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\nimport app.schemas as schemas\n\nclass Base(DeclarativeBase):\n    pass\n\nclass Run(Base):\n    __tablename__ = 'run'\n    id: Mapped[int] = mapped_column(primary_key=True)\n    state: Mapped[str] = mapped_column(sa.Enum(schemas.states.StateType, name='state_type'))\n",
+        ),
+        (
+            "src/app/schemas/__init__.py",
+            b"from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from app.schemas import states\n\ndef __getattr__(name):\n    import importlib\n    return importlib.import_module(f'{__name__}.{name}')\n",
+        ),
+        (
+            "src/app/schemas/states.py",
+            b"from enum import Enum\nclass StateType(str, Enum):\n    PENDING = 'PENDING'\n    RUNNING = 'RUNNING'\n",
+        ),
+    ]);
+    let m = load(&snap, &input(&["src/app/models.py"]), Dialect::Postgresql);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    assert_eq!(
+        col(table(&m, "run"), "state").ty,
+        SqlType::Enum {
+            name: Some("state_type".into()),
+            values: vec!["PENDING".into(), "RUNNING".into()]
+        }
+    );
+}
