@@ -71,6 +71,9 @@ struct ClassBody<'a> {
     table_args: Option<&'a Expr>,
     abstract_: bool,
     table_call: Option<&'a ExprCall>,
+    /// `def __init_subclass__(cls): cls.__tablename__ = prefix + ...`: the
+    /// subclasses' table names are rewritten at import time (file, name range).
+    renames_tables: Option<(usize, TextRange)>,
     /// Attribute name -> column, or None for attributes that are not columns
     /// (they still hide an inherited column of the same name).
     attrs: Vec<(String, Option<ColumnDef<'a>>)>,
@@ -162,6 +165,29 @@ fn is_trivial_lower(def: &ruff_python_ast::StmtFunctionDef) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether `body` assigns `cls.__tablename__` (directly or in an `if`).
+fn assigns_cls_tablename(body: &[Stmt], depth: usize) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    body.iter().any(|st| match st {
+        Stmt::Assign(a) => a
+            .targets
+            .iter()
+            .any(|t| matches!(t, Expr::Attribute(x) if x.attr.as_str() == "__tablename__")),
+        Stmt::AugAssign(a) => {
+            matches!(&*a.target, Expr::Attribute(x) if x.attr.as_str() == "__tablename__")
+        }
+        Stmt::If(i) => {
+            assigns_cls_tablename(&i.body, depth + 1)
+                || i.elif_else_clauses
+                    .iter()
+                    .any(|c| assigns_cls_tablename(&c.body, depth + 1))
+        }
+        _ => false,
+    })
 }
 
 /// `return "events"` (after a docstring, if any).
@@ -473,6 +499,9 @@ impl<'p, 'a> Builder<'p, 'a> {
                     let name = f.name.as_str();
                     let declared = is_declared_attr(f);
                     match name {
+                        "__init_subclass__" if assigns_cls_tablename(&f.body, 0) => {
+                            body.renames_tables = Some((c.file, f.name.range));
+                        }
                         "__tablename__" => {
                             body.tablename = Some(match declared {
                                 true if is_trivial_lower(f) => Tablename::Lower,
@@ -833,6 +862,28 @@ impl<'p, 'a> Builder<'p, 'a> {
         }
     }
 
+    /// The `__init_subclass__` of `c` or an ancestor that rewrites
+    /// `cls.__tablename__`, if any.
+    fn tablename_rewriter(&mut self, c: ClassRef<'a>, depth: usize) -> Option<(usize, TextRange)> {
+        if depth > 32 {
+            return None;
+        }
+        if let Some(r) = self.body(c).renames_tables {
+            return Some(r);
+        }
+        let args = c.def.arguments.as_ref()?;
+        for b in args.args.iter() {
+            if let Resolved::Class(p) = self.prog.resolve(c.file, b) {
+                if p.key() != c.key() {
+                    if let Some(r) = self.tablename_rewriter(p, depth + 1) {
+                        return Some(r);
+                    }
+                }
+            }
+        }
+        None
+    }
+
     /// The per-class table name rule (`Lower`, `Snake`) a base declares with
     /// `@declared_attr __tablename__`, if any.
     fn per_class_tablename(&mut self, c: ClassRef<'a>, depth: usize) -> Option<Tablename> {
@@ -921,11 +972,16 @@ impl<'p, 'a> Builder<'p, 'a> {
         let sqlmodel_style = info.flavor == Flavor::SqlModel;
         let contribs = self.contributors(c, sqlmodel_style);
         let columns = self.collect_columns(&contribs);
-        let own_name = body.tablename.clone();
-        let inherited = contribs
+        let mut own_name = body.tablename.clone();
+        let mut inherited = contribs
             .iter()
             .skip(1)
             .find_map(|k| self.bodies.get(&k.key()).and_then(|b| b.tablename.clone()));
+        if let Some((file, range)) = self.tablename_rewriter(c, 0) {
+            // fief: `Base.__init_subclass__` prefixes every name from settings
+            own_name = own_name.map(|_| Tablename::Dynamic(file, range));
+            inherited = inherited.map(|_| Tablename::Dynamic(file, range));
+        }
         let parent = if sqlmodel_style {
             None
         } else {

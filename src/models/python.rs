@@ -885,6 +885,25 @@ pub fn derives_from_external(
     })
 }
 
+/// Subclasses of sqlalchemy_utils' types (fief's `class
+/// StringEncryptedType(BaseStringEncryptedType): impl = Text`) are
+/// `TypeDecorator`s too.
+fn derives_from_utils_type(prog: &Program<'_>, c: ClassRef<'_>, depth: usize) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    let Some(args) = &c.def.arguments else {
+        return false;
+    };
+    args.args.iter().any(|b| match prog.resolve(c.file, b) {
+        Resolved::Class(parent) => {
+            parent.key() != c.key() && derives_from_utils_type(prog, parent, depth + 1)
+        }
+        Resolved::External(p) => p.starts_with("sqlalchemy_utils.types."),
+        _ => false,
+    })
+}
+
 const ENUM_BASES: &[&str] = &["Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"];
 const TYPE_BASES: &[&str] = &["TypeDecorator", "UserDefinedType", "TypeEngine"];
 
@@ -1021,6 +1040,7 @@ impl Scope<'_, '_> {
     fn custom_type_nested(
         &self,
         expr: &Expr,
+        call: Option<&ExprCall>,
         depth: usize,
     ) -> Option<Result<crate::schema::SqlType, String>> {
         if depth > 4 {
@@ -1039,7 +1059,9 @@ impl Scope<'_, '_> {
             }
             _ => return None,
         };
-        if !derives_from_external(self.prog, c, TYPE_BASES, 0) {
+        if !derives_from_external(self.prog, c, TYPE_BASES, 0)
+            && !derives_from_utils_type(self.prog, c, 0)
+        {
             return None;
         }
         let imp = c.def.body.iter().find_map(|s| match s {
@@ -1069,7 +1091,30 @@ impl Scope<'_, '_> {
                     )))
                 }
             },
-            None => imp,
+            None => {
+                // arguments go to `impl` unless the class (or a library base
+                // such as sqlalchemy_utils' types) takes them itself
+                let own_init = c.def.body.iter().any(
+                    |s| matches!(s, Stmt::FunctionDef(f) if f.name.as_str() == "__init__"),
+                ) || derives_from_utils_type(self.prog, c, 0);
+                let with_args = call
+                    .filter(|c| !c.arguments.is_empty() && !own_init)
+                    .zip(imp)
+                    .and_then(|(call, imp)| {
+                        super::sqlalchemy_types::impl_with_args(
+                            imp,
+                            call,
+                            &Nested {
+                                scope: self.at(c.file),
+                                depth: depth + 1,
+                            },
+                        )
+                    });
+                if let Some(t) = with_args {
+                    return Some(t.map_err(|e| format!("custom type `{}`: {e}", c.name())));
+                }
+                imp
+            }
         };
         Some(match imp {
             // `impl = OtherProjectType` is followed from the class's own file
@@ -1097,8 +1142,12 @@ struct Nested<'p, 'a> {
 }
 
 impl super::sqlalchemy_types::TypeLookup for Nested<'_, '_> {
-    fn custom_type(&self, expr: &Expr) -> Option<Result<crate::schema::SqlType, String>> {
-        self.scope.custom_type_nested(expr, self.depth)
+    fn custom_type(
+        &self,
+        expr: &Expr,
+        call: Option<&ExprCall>,
+    ) -> Option<Result<crate::schema::SqlType, String>> {
+        self.scope.custom_type_nested(expr, call, self.depth)
     }
     fn dialect(&self) -> crate::dialect::Dialect {
         self.scope.dialect
@@ -1136,8 +1185,12 @@ impl super::sqlalchemy_types::TypeLookup for Scope<'_, '_> {
         })
     }
 
-    fn custom_type(&self, expr: &Expr) -> Option<Result<crate::schema::SqlType, String>> {
-        self.custom_type_nested(expr, 0)
+    fn custom_type(
+        &self,
+        expr: &Expr,
+        call: Option<&ExprCall>,
+    ) -> Option<Result<crate::schema::SqlType, String>> {
+        self.custom_type_nested(expr, call, 0)
     }
 
     fn dialect(&self) -> crate::dialect::Dialect {

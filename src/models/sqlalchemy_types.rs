@@ -33,7 +33,12 @@ pub trait TypeLookup {
     /// A project-defined type class (`class GUID(TypeDecorator): impl = CHAR(36)`):
     /// `Some(Ok(..))` its underlying type, `Some(Err(..))` defined but not
     /// understood, `None` not a project class.
-    fn custom_type(&self, _expr: &Expr) -> Option<Result<SqlType, String>> {
+    /// `call` is the call when the type is instantiated (`MyType(timezone=True)`).
+    fn custom_type(
+        &self,
+        _expr: &Expr,
+        _call: Option<&ruff_python_ast::ExprCall>,
+    ) -> Option<Result<SqlType, String>> {
         None
     }
     fn dialect(&self) -> Dialect {
@@ -133,7 +138,7 @@ fn sa_type_depth(expr: &Expr, lookup: &dyn TypeLookup, depth: usize) -> Result<S
                     _ => {}
                 }
             }
-            if let Some(custom) = lookup.custom_type(&call.func) {
+            if let Some(custom) = lookup.custom_type(&call.func, Some(call)) {
                 return custom;
             }
             let name = type_name(&call.func, lookup)
@@ -141,7 +146,7 @@ fn sa_type_depth(expr: &Expr, lookup: &dyn TypeLookup, depth: usize) -> Result<S
             type_from_name(&name, Some(call), lookup, depth)
         }
         Expr::Name(_) | Expr::Attribute(_) => {
-            if let Some(custom) = lookup.custom_type(expr) {
+            if let Some(custom) = lookup.custom_type(expr, None) {
                 return custom;
             }
             let name = type_name(expr, lookup).unwrap_or_default();
@@ -149,6 +154,22 @@ fn sa_type_depth(expr: &Expr, lookup: &dyn TypeLookup, depth: usize) -> Result<S
         }
         _ => Err("the column type is not a type name or call".into()),
     }
+}
+
+/// A `TypeDecorator`'s `impl = TIMESTAMP` instantiated with the decorator's
+/// own arguments: `TIMESTAMPAware(timezone=True)` is `TIMESTAMP(timezone=True)`,
+/// as `TypeDecorator.__init__` passes them on.
+pub fn impl_with_args(
+    imp: &Expr,
+    call: &ruff_python_ast::ExprCall,
+    lookup: &dyn TypeLookup,
+) -> Option<Result<SqlType, String>> {
+    if !matches!(imp, Expr::Name(_) | Expr::Attribute(_)) || lookup.custom_type(imp, None).is_some()
+    {
+        return None;
+    }
+    let name = type_name(imp, lookup)?;
+    Some(type_from_name(&name, Some(call), lookup, 1))
 }
 
 fn collect_strings(expr: &Expr, out: &mut Vec<String>) {

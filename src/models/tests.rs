@@ -1732,3 +1732,43 @@ fn enum_in_a_lazily_loaded_submodule_of_an_imported_package() {
         }
     );
 }
+
+#[test]
+fn init_subclass_rewriting_tablenames_makes_them_computed() {
+    // fief-dev/fief: `Base.__init_subclass__` prefixes every `__tablename__` from settings
+    let m = build(&[
+        (
+            "app/base.py",
+            "from sqlalchemy.orm import DeclarativeBase\nfrom app.settings import settings\n\nclass Base(DeclarativeBase):\n    def __init_subclass__(cls) -> None:\n        cls.__tablename__ = f'{settings.prefix}{cls.__tablename__}'\n        super().__init_subclass__()\n",
+        ),
+        (
+            "app/models.py",
+            "from sqlalchemy.orm import Mapped, mapped_column\nfrom app.base import Base\n\nclass Client(Base):\n    __tablename__ = 'clients'\n    id: Mapped[int] = mapped_column(primary_key=True)\n",
+        ),
+    ]);
+    assert!(m.schema.tables.is_empty(), "{:?}", m.schema.tables.keys());
+    assert_eq!(m.unnamed_tables, 1);
+    let l = m.findings[0].location.as_ref().unwrap();
+    assert_eq!((l.path.as_ref(), l.start.line), ("app/models.py", 4));
+}
+
+#[test]
+fn type_decorator_arguments_go_to_its_impl() {
+    // fief-dev/fief: `TIMESTAMPAware(timezone=True)` with `impl = TIMESTAMP`;
+    // `class StringEncryptedType(sqlalchemy_utils' StringEncryptedType): impl = Text`
+    let src = "from sqlalchemy import TIMESTAMP, Integer, String, Text\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\nfrom sqlalchemy.types import TypeDecorator\nfrom sqlalchemy_utils.types.encrypted.encrypted_type import StringEncryptedType as Base_\n\nclass TIMESTAMPAware(TypeDecorator):\n    impl = TIMESTAMP\n    cache_ok = True\n\nclass OwnInit(TypeDecorator):\n    impl = TIMESTAMP\n    def __init__(self, flavour):\n        super().__init__()\n\nclass StringEncryptedType(Base_):\n    impl = String\n\nclass Base(DeclarativeBase):\n    pass\n\nclass Token(Base):\n    __tablename__ = 'tokens'\n    id: Mapped[int] = mapped_column(Integer, primary_key=True)\n    created_at: Mapped[str] = mapped_column(TIMESTAMPAware(timezone=True))\n    plain: Mapped[str] = mapped_column(TIMESTAMPAware)\n    other: Mapped[str] = mapped_column(OwnInit(True))\n    secret: Mapped[str] = mapped_column(StringEncryptedType(Text, 'key'))\n";
+    let m = build(&[("app/models.py", src)]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    let t = table(&m, "tokens");
+    assert_eq!(col(t, "created_at").ty, SqlType::Timestamp { tz: true });
+    assert_eq!(col(t, "plain").ty, SqlType::Timestamp { tz: false });
+    assert_eq!(col(t, "other").ty, SqlType::Timestamp { tz: false });
+    // the library base takes `(Text, 'key')` itself: not a length for `impl = String`
+    assert_eq!(
+        col(t, "secret").ty,
+        SqlType::String {
+            len: None,
+            fixed: false
+        }
+    );
+}
