@@ -497,12 +497,31 @@ pub fn table_constraint<'a>(
     let name = kwarg(call, "name").and_then(str_lit).map(str::to_string);
     let args = &call.arguments.args;
     let unresolved = |notes: &mut Vec<Note>, what: &str| {
+        let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        // `Index("ix_name", ...)` names itself positionally
+        let shown = name.clone().or_else(|| {
+            (call_name(call) == Some("Index"))
+                .then(|| args.first().and_then(str_lit).map(str::to_string))
+                .flatten()
+        });
+        let named = match &shown {
+            Some(n) => format!("{what} `{n}`"),
+            None => format!("{article} {what}"),
+        };
+        let mut message = format!(
+            "{named} on `{owner}` uses expressions migraguard cannot read; it is not checked"
+        );
+        if let Some(first) = message.get(..1) {
+            message = first.to_uppercase() + message.get(1..).unwrap_or("");
+        }
         note(
             notes,
             format!("expression-{what}:{owner}"),
-            format!(
-                "a {what} on `{owner}` uses expressions migraguard cannot read; it is not checked"
-            ),
+            message,
             loc.clone(),
         )
     };

@@ -1772,3 +1772,18 @@ fn type_decorator_arguments_go_to_its_impl() {
         }
     );
 }
+
+#[test]
+fn expression_index_note_names_the_index() {
+    // ckan/ckan: `Index('idx_pkg_lname', sa.func.lower(sa.text("name::text")))`
+    let src = "import sqlalchemy as sa\nfrom sqlalchemy import Column, Index, Integer, Table, UnicodeText, MetaData\nmetadata = MetaData()\npackage = Table('package', metadata,\n    Column('id', Integer, primary_key=True),\n    Column('name', UnicodeText),\n    Index('idx_pkg_lname', sa.func.lower(sa.text('name::text'))),\n    Index(None, sa.func.upper(sa.text('name::text'))),\n)\n";
+    let m = build(&[("app/models.py", src)]);
+    let msgs: Vec<&str> = m.findings.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        msgs,
+        [
+            "Index `idx_pkg_lname` on `package` uses expressions migraguard cannot read; it is not checked",
+            "An index on `package` uses expressions migraguard cannot read; it is not checked"
+        ]
+    );
+}
