@@ -258,8 +258,32 @@ pub fn int_lit(expr: &Expr) -> Option<i64> {
     }
 }
 
+/// A length or size: an integer literal or integer arithmetic on literals
+/// (`LargeBinary(length=(2**32) - 1)`, bunkerweb).
 pub fn u32_lit(expr: &Expr) -> Option<u32> {
-    int_lit(expr).and_then(|v| u32::try_from(v).ok())
+    const_int(expr, 0).and_then(|v| u32::try_from(v).ok())
+}
+
+fn const_int(expr: &Expr, depth: usize) -> Option<i64> {
+    if depth > 16 {
+        return None;
+    }
+    let Expr::BinOp(b) = expr else {
+        return int_lit(expr);
+    };
+    let (l, r) = (
+        const_int(&b.left, depth + 1)?,
+        const_int(&b.right, depth + 1)?,
+    );
+    match b.op {
+        Operator::Add => l.checked_add(r),
+        Operator::Sub => l.checked_sub(r),
+        Operator::Mult => l.checked_mul(r),
+        Operator::Pow => u32::try_from(r).ok().and_then(|r| l.checked_pow(r)),
+        Operator::LShift => u32::try_from(r).ok().and_then(|r| l.checked_shl(r)),
+        Operator::FloorDiv if r > 0 && l >= 0 => Some(l / r),
+        _ => None,
+    }
 }
 
 pub fn bool_lit(expr: &Expr) -> Option<bool> {

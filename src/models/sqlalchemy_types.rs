@@ -77,10 +77,12 @@ fn type_name(expr: &Expr, lookup: &dyn TypeLookup) -> Option<String> {
         lookup
             .import_path(expr)
             .filter(|p| {
+                // only for real aliases: messages keep the name as written
+                let last = |s: &str| s.rsplit('.').next().map(str::to_string);
                 matches!(
                     p.split('.').next(),
                     Some("sqlalchemy" | "sqlmodel" | "sqlalchemy_utils")
-                )
+                ) && (last(p) != last(&spelled) || p.starts_with("sqlalchemy_utils."))
             })
             .unwrap_or(spelled),
     )
@@ -669,6 +671,21 @@ mod tests {
             fixed: false,
         };
         assert_eq!(ty("sa.String(50)"), Ok(s50.clone()));
+        // bunkerweb: integer arithmetic on literals
+        assert_eq!(
+            ty("LargeBinary(length=(2**32) - 1)"),
+            Ok(SqlType::Binary {
+                len: Some(u32::MAX)
+            })
+        );
+        assert_eq!(
+            ty("String(2 * 128 + 1)").ok(),
+            Some(SqlType::String {
+                len: Some(257),
+                fixed: false
+            })
+        );
+        assert!(ty("String(2**40)").is_err());
         assert_eq!(ty("String(length=50)"), Ok(s50.clone()));
         assert_eq!(ty("db.String(50)"), Ok(s50));
         assert_eq!(

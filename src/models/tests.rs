@@ -1787,3 +1787,15 @@ fn expression_index_note_names_the_index() {
         ]
     );
 }
+
+#[test]
+fn unknown_type_messages_keep_the_name_as_written() {
+    let src = "from sqlalchemy import Column, Integer, Frobnicate\nfrom sqlalchemy.orm import declarative_base\nBase = declarative_base()\nclass A(Base):\n    __tablename__ = 'a'\n    id = Column(Integer, primary_key=True)\n    x = Column(Frobnicate)\n";
+    let m = build(&[("app/models.py", src)]);
+    assert_eq!(m.findings.len(), 1, "{:?}", m.findings);
+    assert!(
+        m.findings[0].message.contains("(`Frobnicate` is not"),
+        "{}",
+        m.findings[0].message
+    );
+}
