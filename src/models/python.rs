@@ -372,6 +372,9 @@ struct FileSyms<'a> {
     /// Classes whose name was later rebound (`class Base: ...` then
     /// `Base = declarative_base(cls=Base)`).
     shadowed: HashMap<&'a str, &'a StmtClassDef>,
+    /// The value a name had before `X = X.with_variant(...)` rebound it
+    /// from itself.
+    previous: HashMap<&'a str, &'a Expr>,
     /// `from m import *`, absolute module names.
     stars: Vec<String>,
 }
@@ -439,6 +442,12 @@ fn collect_syms<'a>(body: &'a [Stmt], package: &str, syms: &mut FileSyms<'a>, de
             Stmt::Assign(a) => {
                 for t in &a.targets {
                     if let Expr::Name(n) = t {
+                        let name = n.id.as_str();
+                        if let Some(old) = syms.values.get(name) {
+                            if root_name(&a.value) == Some(name) {
+                                syms.previous.insert(name, old);
+                            }
+                        }
                         syms.values.insert(n.id.as_str(), &a.value);
                         if let Some(c) = syms.classes.remove(n.id.as_str()) {
                             syms.shadowed.insert(n.id.as_str(), c);
@@ -1075,9 +1084,15 @@ impl Scope<'_, '_> {
             Resolved::Value { file, expr: v }
                 if matches!(v, Expr::Call(_) | Expr::Attribute(_) | Expr::Name(_)) =>
             {
+                // `X = X.with_variant(...)`: the inner `X` is the earlier value
+                let previous = root_name(v).and_then(|r| {
+                    let p = self.prog.syms.get(file)?.previous.get(r)?;
+                    Some((r, *p))
+                });
                 let nested = Nested {
                     scope: self.at(file),
                     depth: depth + 1,
+                    previous,
                 };
                 return Some(super::sqlalchemy_types::sa_type_from_expr(v, &nested));
             }
@@ -1131,6 +1146,7 @@ impl Scope<'_, '_> {
                             &Nested {
                                 scope: self.at(c.file),
                                 depth: depth + 1,
+                                previous: None,
                             },
                         )
                     });
@@ -1147,6 +1163,7 @@ impl Scope<'_, '_> {
                 &Nested {
                     scope: self.at(c.file),
                     depth: depth + 1,
+                    previous: None,
                 },
             )
             .map_err(|e| format!("custom type `{}`: {e}", c.name())),
@@ -1163,6 +1180,8 @@ impl Scope<'_, '_> {
 struct Nested<'p, 'a> {
     scope: Scope<'p, 'a>,
     depth: usize,
+    /// A name and the value it had before it was rebound from itself.
+    previous: Option<(&'a str, &'a Expr)>,
 }
 
 impl super::sqlalchemy_types::TypeLookup for Nested<'_, '_> {
@@ -1171,6 +1190,16 @@ impl super::sqlalchemy_types::TypeLookup for Nested<'_, '_> {
         expr: &Expr,
         call: Option<&ExprCall>,
     ) -> Option<Result<crate::schema::SqlType, String>> {
+        if let (Some((name, prev)), Expr::Name(n)) = (self.previous, expr) {
+            if n.id.as_str() == name {
+                let inner = Nested {
+                    scope: self.scope.at(self.scope.file),
+                    depth: self.depth + 1,
+                    previous: None,
+                };
+                return Some(super::sqlalchemy_types::sa_type_from_expr(prev, &inner));
+            }
+        }
         self.scope.custom_type_nested(expr, call, self.depth)
     }
     fn dialect(&self) -> crate::dialect::Dialect {
@@ -1231,6 +1260,37 @@ impl super::sqlalchemy_types::TypeLookup for Scope<'_, '_> {
     }
 
     fn constant_int(&self, expr: &Expr) -> Option<u32> {
+        // `LENGTHS["user"]` / `LENGTHS.get("user")` on a module-level dict literal
+        // (privacyidea's `audit_column_length`)
+        let keyed = match expr {
+            Expr::Subscript(sub) => Some((&*sub.value, &*sub.slice)),
+            Expr::Call(c) => match (&*c.func, c.arguments.args.first()) {
+                (Expr::Attribute(a), Some(k))
+                    if a.attr.as_str() == "get" && c.arguments.args.len() == 1 =>
+                {
+                    Some((&*a.value, k))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some((dict, key)) = keyed {
+            let key = str_lit(key)?;
+            let Resolved::Value {
+                expr: Expr::Dict(d),
+                ..
+            } = self.prog.resolve(self.file, dict)
+            else {
+                return None;
+            };
+            // the last entry for a key wins, as in Python
+            return d
+                .items
+                .iter()
+                .rev()
+                .find(|it| it.key.as_ref().and_then(str_lit) == Some(key))
+                .and_then(|it| u32_lit(&it.value));
+        }
         match self.prog.resolve(self.file, expr) {
             Resolved::Value { expr, .. } => u32_lit(expr),
             _ => None,

@@ -1799,3 +1799,29 @@ fn unknown_type_messages_keep_the_name_as_written() {
         m.findings[0].message
     );
 }
+
+#[test]
+fn type_value_rebound_from_itself_and_lengths_from_a_dict_literal() {
+    // privacyidea/privacyidea models/audit.py
+    let src = "from sqlalchemy import BigInteger, Column, Unicode\nfrom sqlalchemy.dialects import sqlite\nfrom sqlalchemy.orm import declarative_base\nBase = declarative_base()\n\nBigIntegerType = BigInteger()\nBigIntegerType = BigIntegerType.with_variant(sqlite.INTEGER(), 'sqlite')\n\naudit_column_length = {'signature': 1100, 'user': 100}\n\nclass Audit(Base):\n    __tablename__ = 'pidea_audit'\n    id = Column(BigIntegerType, primary_key=True)\n    signature = Column(Unicode(audit_column_length.get('signature')))\n    user = Column(Unicode(audit_column_length['user']))\n";
+    let sources = vec![SourceFile::new("app/models.py", src)];
+    let pg = from_files(
+        parse_sources(sources.clone()),
+        Dialect::Postgresql,
+        Vec::new(),
+    );
+    assert!(pg.findings.is_empty(), "{:?}", pg.findings);
+    let t = table(&pg, "pidea_audit");
+    assert_eq!(col(t, "id").ty, SqlType::Integer { bytes: 8 });
+    let s = |n| SqlType::String {
+        len: Some(n),
+        fixed: false,
+    };
+    assert_eq!(col(t, "signature").ty, s(1100));
+    assert_eq!(col(t, "user").ty, s(100));
+    let lite = from_files(parse_sources(sources), Dialect::Sqlite, Vec::new());
+    assert_eq!(
+        col(table(&lite, "pidea_audit"), "id").ty,
+        SqlType::Integer { bytes: 4 }
+    );
+}
