@@ -469,6 +469,24 @@ pub struct TableExtras<'a> {
 fn col_refs(args: &[Expr], skip: usize) -> Result<Vec<ColRef>, ()> {
     let mut out = Vec::new();
     for a in args.iter().skip(skip) {
+        // sort order does not change which columns are indexed, and the SQL
+        // side reads `created_at DESC` as the column (skyvern):
+        // `desc("created_at")`, `sa.asc(Model.x)`, `Model.x.desc()`
+        let a = match as_call(a) {
+            Some(c) if c.arguments.keywords.is_empty() => {
+                match (&*c.func, c.arguments.args.as_ref()) {
+                    (f, [inner]) if matches!(last_name(f), Some("desc" | "asc")) => inner,
+                    (Expr::Attribute(m), [])
+                        if matches!(m.attr.as_str(), "desc" | "asc")
+                            && matches!(&*m.value, Expr::Attribute(_) | Expr::Name(_)) =>
+                    {
+                        &*m.value
+                    }
+                    _ => a,
+                }
+            }
+            _ => a,
+        };
         match a {
             Expr::StringLiteral(s) => out.push(ColRef::Name(s.value.to_str().to_string())),
             Expr::Name(_) | Expr::Attribute(_) => {

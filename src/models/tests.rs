@@ -1825,3 +1825,26 @@ fn type_value_rebound_from_itself_and_lengths_from_a_dict_literal() {
         SqlType::Integer { bytes: 4 }
     );
 }
+
+#[test]
+fn index_columns_with_a_sort_order_are_plain_columns() {
+    // Skyvern-AI/skyvern: `Index("ix", "organization_id", desc("created_at"))`
+    let src = "import sqlalchemy as sa\nfrom sqlalchemy import Column, DateTime, Index, String, desc\nfrom sqlalchemy.orm import declarative_base\nBase = declarative_base()\n\nclass Action(Base):\n    __tablename__ = 'actions'\n    __table_args__ = (\n        Index('ix_a', 'organization_id', desc('created_at')),\n        Index('ix_b', sa.asc('organization_id')),\n    )\n    id = Column(String, primary_key=True)\n    organization_id = Column(String)\n    created_at = Column(DateTime)\n\nIndex('ix_c', Action.created_at.desc())\n";
+    let m = build(&[("app/models.py", src)]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    let t = table(&m, "actions");
+    let ix = |n: &str| {
+        t.indexes
+            .iter()
+            .find(|i| i.name.as_deref() == Some(n))
+            .map(|i| i.columns.clone())
+    };
+    assert_eq!(
+        ix("ix_a"),
+        Some(vec![
+            "organization_id".to_string(),
+            "created_at".to_string()
+        ])
+    );
+    assert_eq!(ix("ix_b"), Some(vec!["organization_id".to_string()]));
+}
