@@ -427,6 +427,9 @@ pub struct Program<'a> {
     /// SQL functions and constructs the project compiles itself with
     /// `@compiles(functions.now, "sqlite")`: name -> dialect names (empty: all).
     compiled: HashMap<String, Vec<String>>,
+    /// SQLModel maps a plain `datetime` field to a time-zone-aware column
+    /// from 0.0.45 on (naive before); set from the project's pinned version.
+    pub sqlmodel_aware_datetimes: bool,
 }
 
 fn collect_syms<'a>(body: &'a [Stmt], package: &str, syms: &mut FileSyms<'a>, depth: usize) {
@@ -602,6 +605,7 @@ impl<'a> Program<'a> {
             modules,
             module_cache: RefCell::new(HashMap::new()),
             compiled,
+            sqlmodel_aware_datetimes: true,
         }
     }
 

@@ -601,7 +601,9 @@ fn py_type_depth(expr: &Expr, lookup: &dyn TypeLookup, depth: usize) -> PyAnnota
                     precision: None,
                     scale: None,
                 },
-                "datetime" => SqlType::Timestamp { tz: false },
+                // pydantic's variants (SQLModel): naive unless the SQLModel
+                // frontend knows its version makes them aware
+                "datetime" | "NaiveDatetime" | "AwareDatetime" => SqlType::Timestamp { tz: false },
                 "date" => SqlType::Date,
                 "time" => SqlType::Time { tz: false },
                 "timedelta" => SqlType::Interval,

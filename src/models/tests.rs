@@ -1848,3 +1848,77 @@ fn index_columns_with_a_sort_order_are_plain_columns() {
     );
     assert_eq!(ix("ix_b"), Some(vec!["organization_id".to_string()]));
 }
+
+#[test]
+fn sqlmodel_datetime_follows_the_pinned_sqlmodel_version() {
+    // SQLModel 0.0.45 made plain `datetime` fields UTCDateTime (timezone=True)
+    let src = "from datetime import datetime\nfrom typing import Optional\nfrom pydantic import NaiveDatetime\nfrom sqlmodel import Field, SQLModel\n\nclass Job(SQLModel, table=True):\n    id: Optional[int] = Field(default=None, primary_key=True)\n    created_at: datetime = Field(default_factory=datetime.now)\n    seen_at: Optional[datetime] = None\n    naive_at: NaiveDatetime\n";
+    let ty = |aware: bool, c: &str| {
+        let sources = vec![SourceFile::new("app/models.py", src)];
+        let m = from_files_with(
+            parse_sources(sources),
+            Dialect::Postgresql,
+            Vec::new(),
+            aware,
+        );
+        col(table(&m, "job"), c).ty.clone()
+    };
+    let tz = |tz| SqlType::Timestamp { tz };
+    assert_eq!(ty(true, "created_at"), tz(true));
+    assert_eq!(ty(true, "seen_at"), tz(true));
+    assert_eq!(ty(true, "naive_at"), tz(false));
+    assert_eq!(ty(false, "created_at"), tz(false));
+
+    assert_eq!(
+        pinned_version(
+            "[[package]]\nname = \"sqlmodel\"\nversion = \"0.0.22\"\n",
+            "sqlmodel"
+        ),
+        Some((0, 0, 22))
+    );
+    assert_eq!(
+        pinned_version(
+            "fastapi==0.1\nsqlmodel[x]==0.0.44 ; python_version>'3'\n",
+            "sqlmodel"
+        ),
+        Some((0, 0, 44))
+    );
+    assert_eq!(
+        pinned_version("dependencies = [\n  \"sqlmodel==0.0.8\",\n]\n", "sqlmodel"),
+        Some((0, 0, 8))
+    );
+    assert_eq!(
+        pinned_version(
+            "[tool.poetry.dependencies]\nsqlmodel = \"^0.0.14\"\n",
+            "sqlmodel"
+        ),
+        Some((0, 0, 14))
+    );
+    assert_eq!(
+        pinned_version(
+            "\"sqlmodel\": {\n  \"hashes\": [],\n  \"version\": \"==0.0.16\"\n},\n",
+            "sqlmodel"
+        ),
+        Some((0, 0, 16))
+    );
+    // lower bounds install the newest release: not a pin
+    assert_eq!(
+        pinned_version("dependencies = [\"sqlmodel>=0.0.21,<1\"]\n", "sqlmodel"),
+        None
+    );
+    assert_eq!(pinned_version("sqlmodel-crud==1.0\n", "sqlmodel"), None);
+
+    let snap = MemSnapshot::new(&[
+        (
+            "backend/uv.lock",
+            b"[[package]]\nname = \"sqlmodel\"\nversion = \"0.0.24\"\n",
+        ),
+        ("backend/app/models.py", src.as_bytes()),
+    ]);
+    let m = load(
+        &snap,
+        &input(&["backend/app/models.py"]),
+        Dialect::Postgresql,
+    );
+    assert_eq!(col(table(&m, "job"), "created_at").ty, tz(false));
+}
