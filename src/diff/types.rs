@@ -166,6 +166,9 @@ fn equivalent_spelling(model: &SqlType, db: &SqlType, dialect: Dialect) -> bool 
             (m, T::Enum { .. }) if texty(m) => true,
             // SQLAlchemy's ARRAY does not exist in SQLite; JSON stands in.
             (T::Array(_), T::Json { .. }) | (T::Array(_), T::Text) => true,
+            // SQLAlchemy's `Interval` is a DATETIME (epoch plus the interval)
+            // where the database has no INTERVAL type
+            (T::Interval, T::Timestamp { .. }) => true,
             _ => false,
         },
         Dialect::Mysql => match (model, db) {
@@ -173,6 +176,7 @@ fn equivalent_spelling(model: &SqlType, db: &SqlType, dialect: Dialect) -> bool 
             (T::Uuid, T::String { len, .. }) => matches!(len, Some(32 | 36) | None),
             (T::Uuid, T::Binary { len }) => matches!(len, Some(16) | None),
             (T::String { .. }, T::Uuid) => true,
+            (T::Interval, T::Timestamp { .. }) => true,
             _ => false,
         },
         Dialect::Postgresql => false,
@@ -257,6 +261,9 @@ mod tests {
             (t("datetime"), t("timestamp"), Sqlite, K::Ok),
             (t("timestamp"), t("text"), Sqlite, K::Ok),
             (t("uuid"), t("char(32)"), Sqlite, K::Ok),
+            (SqlType::Interval, t("datetime"), Sqlite, K::Ok),
+            (SqlType::Interval, t("datetime"), Mysql, K::Ok),
+            (SqlType::Interval, t("timestamp"), Postgresql, K::Err),
             (t("uuid"), t("varchar"), Sqlite, K::Ok),
             (t("json"), t("text"), Sqlite, K::Ok),
             (enum_ty(), t("varchar(8)"), Sqlite, K::Ok),

@@ -548,6 +548,8 @@ mod tests {
             ("alembic/env.py", MODELS),
             ("alembic/versions/abc_init.py", "from alembic import op\nimport sqlalchemy as sa\nclass X: pass\n"),
             ("app/migrations/0001_x.py", MODELS),
+            // a standalone script for another database (privacyidea's tools/)
+            ("tools/export-linotp-counter.py", MODELS),
             ("migrations/0001_init.sql", "CREATE TABLE users (id int);"),
             // a project template: Jinja, not Python
             ("{{cookiecutter.app}}/app/models.py", "from sqlalchemy import Column

@@ -76,9 +76,26 @@ fn model_place(path: &str) -> bool {
         })
 }
 
+/// Whether the application could import the file: `tools/export-linotp.py`
+/// is a standalone script (privacyidea's maps another product's `Token`
+/// table), never part of the app's models.
+fn importable(path: &str) -> bool {
+    let (_, name) = split(path);
+    let stem = name
+        .strip_suffix(".pyi")
+        .or_else(|| name.strip_suffix(".py"))
+        .unwrap_or(name);
+    let mut chars = stem.chars();
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
 pub(crate) fn is_model_file(path: &str, text: &str) -> bool {
-    // Flask-SQLAlchemy models often import only `db` from the app package.
+    // Flask-SQLAlchemy models often import only `db` from the app package;
+    // a plugin subclassing an app model may not even mention `db.Model`
+    // (CTFd's `class DynamicChallenge(Challenges)` with `db.Column`s).
     let orm_usage = text.contains("db.Model")
+        || text.contains("db.Column(")
         || text.contains("__tablename__")
         || (text.contains("SQLModel") && text.contains("table=True"));
     if orm_usage {
@@ -122,6 +139,7 @@ pub(crate) fn find(
         let py_models: Vec<String> = py
             .texts()
             .iter()
+            .filter(|(p, _)| importable(p))
             .filter(|(p, t)| is_model_file(p, t))
             .map(|(p, _)| p.clone())
             .collect();
@@ -282,6 +300,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn scripts_that_cannot_be_imported_are_not_model_files() {
+        assert!(importable("app/models.py"));
+        assert!(importable("app/_base.py"));
+        assert!(importable("app/models2.pyi"));
+        assert!(!importable("tools/privacyidea-export-linotp-counter.py"));
+        assert!(!importable("scripts/2024 fix.py"));
+        assert!(!importable("app/1_models.py"));
+    }
+
+    #[test]
     fn model_file_heuristics() {
         assert!(is_model_file("x/models.py", "import sqlalchemy as sa\n"));
         assert!(is_model_file(
@@ -299,6 +327,11 @@ mod tests {
         assert!(is_model_file(
             "x/any.py",
             "from .ext import db\nclass A(db.Model): pass\n"
+        ));
+        // a plugin subclassing an app model, importing only `db`
+        assert!(is_model_file(
+            "plugins/dynamic/__init__.py",
+            "from app.models import Challenges, db\nclass D(Challenges):\n    x = db.Column(db.Integer)\n"
         ));
         // `sqlalchemy_utils` is not an import of sqlalchemy itself
         assert!(!is_model_file(

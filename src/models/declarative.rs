@@ -56,7 +56,13 @@ enum Tablename {
     Literal(String),
     /// `@declared_attr def __tablename__(cls): return cls.__name__.lower()`
     Lower,
-    Dynamic(TextRange),
+    /// `return CAMEL_TO_SNAKE.sub("_", cls.__name__).lower()` with
+    /// `CAMEL_TO_SNAKE = re.compile(r"(?<!^)(?=[A-Z])")`: `_` before every
+    /// capital but the first letter, then lower case.
+    Snake,
+    /// The file the expression is in: a base class's `__tablename__` is
+    /// inherited by classes in other files.
+    Dynamic(usize, TextRange),
 }
 
 #[derive(Default)]
@@ -65,6 +71,9 @@ struct ClassBody<'a> {
     table_args: Option<&'a Expr>,
     abstract_: bool,
     table_call: Option<&'a ExprCall>,
+    /// `def __init_subclass__(cls): cls.__tablename__ = prefix + ...`: the
+    /// subclasses' table names are rewritten at import time (file, name range).
+    renames_tables: Option<(usize, TextRange)>,
     /// Attribute name -> column, or None for attributes that are not columns
     /// (they still hide an inherited column of the same name).
     attrs: Vec<(String, Option<ColumnDef<'a>>)>,
@@ -122,6 +131,9 @@ pub struct Builder<'p, 'a> {
     by_key: HashMap<String, usize>,
     type_map: Option<Rc<TypeMap<'a>>>,
     pub notes: Vec<Note>,
+    /// Mapped classes whose table name is computed: some migrated table is
+    /// theirs, so no migrated table can be called unclaimed.
+    pub unnamed_tables: usize,
 }
 
 fn is_declared_attr(def: &ruff_python_ast::StmtFunctionDef) -> bool {
@@ -153,6 +165,58 @@ fn is_trivial_lower(def: &ruff_python_ast::StmtFunctionDef) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether `body` assigns `cls.__tablename__` (directly or in an `if`).
+fn assigns_cls_tablename(body: &[Stmt], depth: usize) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    body.iter().any(|st| match st {
+        Stmt::Assign(a) => a
+            .targets
+            .iter()
+            .any(|t| matches!(t, Expr::Attribute(x) if x.attr.as_str() == "__tablename__")),
+        Stmt::AugAssign(a) => {
+            matches!(&*a.target, Expr::Attribute(x) if x.attr.as_str() == "__tablename__")
+        }
+        Stmt::If(i) => {
+            assigns_cls_tablename(&i.body, depth + 1)
+                || i.elif_else_clauses
+                    .iter()
+                    .any(|c| assigns_cls_tablename(&c.body, depth + 1))
+        }
+        _ => false,
+    })
+}
+
+/// `return "events"` (after a docstring, if any).
+fn returned_literal(def: &ruff_python_ast::StmtFunctionDef) -> Option<&str> {
+    let rest: Vec<&Stmt> = def
+        .body
+        .iter()
+        .filter(|s| !matches!(s, Stmt::Expr(e) if matches!(&*e.value, Expr::StringLiteral(_))))
+        .collect();
+    match rest.as_slice() {
+        [Stmt::Return(r)] => r.value.as_deref().and_then(str_lit),
+        _ => None,
+    }
+}
+
+/// The regex that puts `_` before every capital but a leading one.
+const SNAKE_PATTERN: &str = "(?<!^)(?=[A-Z])";
+
+/// `"BlockSchemaReference"` -> `"block_schema_reference"`, `"HTTPLog"` ->
+/// `"h_t_t_p_log"`: what `re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()` gives.
+fn split_before_capitals(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, ch) in name.chars().enumerate() {
+        if i > 0 && ch.is_ascii_uppercase() {
+            out.push('_');
+        }
+        out.extend(ch.to_lowercase());
+    }
+    out
 }
 
 /// The call inside `deferred(Column(...))`, or the call itself.
@@ -190,6 +254,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             by_key: HashMap::new(),
             type_map: collect_type_map(prog),
             notes: Vec::new(),
+            unnamed_tables: 0,
         }
     }
 
@@ -434,11 +499,18 @@ impl<'p, 'a> Builder<'p, 'a> {
                     let name = f.name.as_str();
                     let declared = is_declared_attr(f);
                     match name {
+                        "__init_subclass__" if assigns_cls_tablename(&f.body, 0) => {
+                            body.renames_tables = Some((c.file, f.name.range));
+                        }
                         "__tablename__" => {
-                            body.tablename = Some(if declared && is_trivial_lower(f) {
-                                Tablename::Lower
-                            } else {
-                                Tablename::Dynamic(f.name.range)
+                            body.tablename = Some(match declared {
+                                true if is_trivial_lower(f) => Tablename::Lower,
+                                true if self.is_snake_case(c.file, f) => Tablename::Snake,
+                                true => match returned_literal(f) {
+                                    Some(name) => Tablename::Literal(name.to_string()),
+                                    None => Tablename::Dynamic(c.file, f.name.range),
+                                },
+                                false => Tablename::Dynamic(c.file, f.name.range),
                             });
                         }
                         "__table_args__" => {
@@ -496,7 +568,7 @@ impl<'p, 'a> Builder<'p, 'a> {
                 body.tablename = Some(match constant {
                     Some(s) => Tablename::Literal(s.to_string()),
                     None if matches!(value, Expr::NoneLiteral(_)) => return true,
-                    None => Tablename::Dynamic(value.range()),
+                    None => Tablename::Dynamic(file, value.range()),
                 });
             }
             "__table_args__" => body.table_args = Some(value),
@@ -741,26 +813,99 @@ impl<'p, 'a> Builder<'p, 'a> {
     }
 
     /// Whether an ancestor computes `__tablename__` as `cls.__name__.lower()`.
-    fn declares_lower_tablename(&mut self, c: ClassRef<'a>, depth: usize) -> bool {
-        if depth > 32 {
-            return false;
-        }
-        for p in self.contributors(c, true).into_iter().skip(1) {
-            if matches!(self.body(p).tablename, Some(Tablename::Lower)) {
-                return true;
-            }
-        }
-        let Some(args) = &c.def.arguments else {
+    /// `return RE.sub("_", cls.__name__).lower()` with `RE = re.compile(SNAKE_PATTERN)`,
+    /// or `return re.sub(SNAKE_PATTERN, "_", cls.__name__).lower()`.
+    fn is_snake_case(&self, file: usize, def: &ruff_python_ast::StmtFunctionDef) -> bool {
+        let [.., Stmt::Return(r)] = def.body.as_slice() else {
             return false;
         };
+        let Some(Expr::Call(lower)) = r.value.as_deref() else {
+            return false;
+        };
+        let Expr::Attribute(l) = &*lower.func else {
+            return false;
+        };
+        let Expr::Call(sub) = &*l.value else {
+            return false;
+        };
+        if l.attr.as_str() != "lower" || !lower.arguments.args.is_empty() {
+            return false;
+        }
+        let Expr::Attribute(f) = &*sub.func else {
+            return false;
+        };
+        let args = &sub.arguments.args;
+        let is_name = |e: &Expr| matches!(e, Expr::Attribute(a) if a.attr.as_str() == "__name__");
+        let pattern = |e: &Expr| str_lit(e) == Some(SNAKE_PATTERN);
+        if f.attr.as_str() != "sub" {
+            return false;
+        }
+        match args.as_ref() {
+            // re.sub(pattern, "_", cls.__name__)
+            [p, u, n] if dotted(&f.value).as_deref() == Some("re") => {
+                pattern(p) && str_lit(u) == Some("_") && is_name(n)
+            }
+            // COMPILED.sub("_", cls.__name__)
+            [u, n] if str_lit(u) == Some("_") && is_name(n) => {
+                match self.prog.resolve(file, &f.value) {
+                    Resolved::Value {
+                        expr: Expr::Call(c),
+                        ..
+                    } => {
+                        dotted(&c.func).is_some_and(|d| d.ends_with("compile"))
+                            && c.arguments.args.first().is_some_and(pattern)
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    }
+
+    /// The `__init_subclass__` of `c` or an ancestor that rewrites
+    /// `cls.__tablename__`, if any.
+    fn tablename_rewriter(&mut self, c: ClassRef<'a>, depth: usize) -> Option<(usize, TextRange)> {
+        if depth > 32 {
+            return None;
+        }
+        if let Some(r) = self.body(c).renames_tables {
+            return Some(r);
+        }
+        let args = c.def.arguments.as_ref()?;
         for b in args.args.iter() {
             if let Resolved::Class(p) = self.prog.resolve(c.file, b) {
-                if p.key() != c.key() && self.declares_lower_tablename(p, depth + 1) {
-                    return true;
+                if p.key() != c.key() {
+                    if let Some(r) = self.tablename_rewriter(p, depth + 1) {
+                        return Some(r);
+                    }
                 }
             }
         }
-        false
+        None
+    }
+
+    /// The per-class table name rule (`Lower`, `Snake`) a base declares with
+    /// `@declared_attr __tablename__`, if any.
+    fn per_class_tablename(&mut self, c: ClassRef<'a>, depth: usize) -> Option<Tablename> {
+        if depth > 32 {
+            return None;
+        }
+        for p in self.contributors(c, true).into_iter().skip(1) {
+            if let Some(t @ (Tablename::Lower | Tablename::Snake)) = &self.body(p).tablename {
+                return Some(t.clone());
+            }
+        }
+        let args = c.def.arguments.as_ref()?;
+        for b in args.args.iter() {
+            if let Resolved::Class(p) = self.prog.resolve(c.file, b) {
+                if p.key() != c.key() {
+                    if let Some(t) = self.per_class_tablename(p, depth + 1) {
+                        return Some(t);
+                    }
+                }
+            }
+        }
+        None
     }
 
     /// The first concrete mapped parent's table.
@@ -827,11 +972,16 @@ impl<'p, 'a> Builder<'p, 'a> {
         let sqlmodel_style = info.flavor == Flavor::SqlModel;
         let contribs = self.contributors(c, sqlmodel_style);
         let columns = self.collect_columns(&contribs);
-        let own_name = body.tablename.clone();
-        let inherited = contribs
+        let mut own_name = body.tablename.clone();
+        let mut inherited = contribs
             .iter()
             .skip(1)
             .find_map(|k| self.bodies.get(&k.key()).and_then(|b| b.tablename.clone()));
+        if let Some((file, range)) = self.tablename_rewriter(c, 0) {
+            // fief: `Base.__init_subclass__` prefixes every name from settings
+            own_name = own_name.map(|_| Tablename::Dynamic(file, range));
+            inherited = inherited.map(|_| Tablename::Dynamic(file, range));
+        }
         let parent = if sqlmodel_style {
             None
         } else {
@@ -857,9 +1007,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             let joined_name = match (&inherited, info.flavor) {
                 (Some(n), _) if has_pk => Some(n.clone()),
                 // `@declared_attr __tablename__` on the base applies to subclasses too
-                (None, Flavor::Declarative) if has_pk && self.declares_lower_tablename(c, 0) => {
-                    Some(Tablename::Lower)
-                }
+                (None, Flavor::Declarative) if has_pk => self.per_class_tablename(c, 0),
                 (None, Flavor::Flask) if has_pk => Some(Tablename::Literal(
                     flask_sqlalchemy::camel_to_snake_case(&owner),
                 )),
@@ -916,8 +1064,16 @@ impl<'p, 'a> Builder<'p, 'a> {
         let name = match name? {
             Tablename::Literal(s) => s,
             Tablename::Lower => owner.to_lowercase(),
-            Tablename::Dynamic(range) => {
-                let loc = self.scope(c.file).location(range);
+            Tablename::Snake => split_before_capitals(&owner),
+            Tablename::Dynamic(file, range) => {
+                // Inherited from a base: the class is what the note is about
+                // (one base may name hundreds of tables).
+                let loc = if file == c.file {
+                    self.scope(file).location(range)
+                } else {
+                    class_loc
+                };
+                self.unnamed_tables += 1;
                 self.note(
                     format!("dynamic-tablename:{owner}"),
                     format!("the table name of `{owner}` is computed; its table is not checked"),
@@ -1359,6 +1515,20 @@ fn collect_type_map<'a>(prog: &Program<'a>) -> Option<Rc<TypeMap<'a>>> {
             }
         }
     };
+    // registry(type_annotation_map=...) / registry(...).generate_base()
+    fn in_registry_call(mut cur: &Expr) -> Option<&Expr> {
+        for _ in 0..4 {
+            let call = as_call(cur)?;
+            if let Some(v) = super::python::kwarg(call, "type_annotation_map") {
+                return Some(v);
+            }
+            match &*call.func {
+                Expr::Attribute(at) => cur = &at.value,
+                _ => return None,
+            }
+        }
+        None
+    }
     for (fi, f) in prog.files.iter().enumerate() {
         for class in module_classes(&f.ast.body) {
             for stmt in &class.body {
@@ -1370,24 +1540,17 @@ fn collect_type_map<'a>(prog: &Program<'a>) -> Option<Rc<TypeMap<'a>>> {
                 if let (Some(Expr::Name(n)), Some(v)) = (target, value) {
                     if n.id.as_str() == "type_annotation_map" {
                         add(fi, v);
+                    } else if let Some(v) = in_registry_call(v) {
+                        // `registry: ClassVar[...] = registry(type_annotation_map=...)` (prefect)
+                        add(fi, v);
                     }
                 }
             }
         }
         for stmt in &f.ast.body {
             if let Stmt::Assign(a) = stmt {
-                let mut cur: &'a Expr = &a.value;
-                // registry(type_annotation_map=...) / registry(...).generate_base()
-                for _ in 0..4 {
-                    let Some(call) = as_call(cur) else { break };
-                    if let Some(v) = super::python::kwarg(call, "type_annotation_map") {
-                        add(fi, v);
-                        break;
-                    }
-                    match &*call.func {
-                        Expr::Attribute(at) => cur = &at.value,
-                        _ => break,
-                    }
+                if let Some(v) = in_registry_call(&a.value) {
+                    add(fi, v);
                 }
             }
         }

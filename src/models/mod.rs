@@ -34,6 +34,9 @@ pub struct ModelSchema {
     pub findings: Vec<Finding>,
     /// Files parsed, for the summary.
     pub files: usize,
+    /// Mapped classes whose table name could not be computed (each has an
+    /// MG001 note): the diff cannot tell which migrated table is theirs.
+    pub unnamed_tables: usize,
 }
 
 /// How many rounds of "parse the modules the models import their base
@@ -67,15 +70,126 @@ pub fn load(
         let more = read_and_parse(snapshot, &extra, &mut findings);
         files.extend(more);
     }
-    from_files(files, dialect, findings)
+    let aware = sqlmodel_version(snapshot).is_none_or(|v| v >= SQLMODEL_AWARE_DATETIMES);
+    from_files_with(files, dialect, findings, aware)
+}
+
+/// The first SQLModel release whose plain `datetime` fields are
+/// time-zone-aware columns (`UTCDateTime`).
+const SQLMODEL_AWARE_DATETIMES: (u32, u32, u32) = (0, 0, 45);
+
+/// The SQLModel version the project pins or locks, if it says: lock files
+/// (`uv.lock`, `poetry.lock`, `pdm.lock`, `Pipfile.lock`), `requirements*.txt`
+/// pins, or an exact version in `pyproject.toml`. Without one, what an
+/// install gets today (the newest release) is assumed.
+fn sqlmodel_version(snapshot: &dyn Snapshot) -> Option<(u32, u32, u32)> {
+    let mut candidates: Vec<&String> = snapshot
+        .files()
+        .iter()
+        .filter(|p| {
+            let name = p.rsplit('/').next().unwrap_or(p);
+            matches!(
+                name,
+                "uv.lock" | "poetry.lock" | "pdm.lock" | "Pipfile.lock" | "pyproject.toml"
+            ) || (name.starts_with("requirements") && name.ends_with(".txt"))
+        })
+        .collect();
+    // the shallowest files first: the project's own, not a vendored one
+    candidates.sort_by_key(|p| (p.matches('/').count(), (*p).clone()));
+    candidates.into_iter().find_map(|p| {
+        let text = snapshot.read(p).ok()?.text;
+        pinned_version(&text, "sqlmodel")
+    })
+}
+
+fn parse_version(v: &str) -> Option<(u32, u32, u32)> {
+    let mut parts = v.trim().split('.').map(|x| {
+        x.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse::<u32>()
+            .ok()
+    });
+    let a = parts.next()??;
+    let b = parts.next().flatten().unwrap_or(0);
+    let c = parts.next().flatten().unwrap_or(0);
+    Some((a, b, c))
+}
+
+/// `name==1.2.3` (requirements, PEP 508 strings), `name = "1.2.3"` /
+/// `name = "^0.0.14"` (Poetry; a caret on 0.0.x pins the patch), or a lock
+/// file's `name = "name"` entry followed by `version = "1.2.3"`.
+fn pinned_version(text: &str, package: &str) -> Option<(u32, u32, u32)> {
+    let mut lines = text.lines().map(str::trim).peekable();
+    while let Some(line) = lines.next() {
+        let lower = line.to_ascii_lowercase();
+        // lock files: name = "sqlmodel" then version = "..."
+        if lower == format!("name = \"{package}\"") {
+            for next in lines.by_ref().take(3) {
+                if let Some(v) = next.strip_prefix("version = ") {
+                    return parse_version(v.trim_matches('"'));
+                }
+            }
+            continue;
+        }
+        // Pipfile.lock: "sqlmodel": { ... "version": "==0.0.44" }
+        if lower.starts_with(&format!("\"{package}\": {{")) {
+            for next in lines.by_ref().take(12) {
+                if let Some(v) = next.strip_prefix("\"version\": \"==") {
+                    return parse_version(v.trim_end_matches([',', '"']));
+                }
+            }
+            continue;
+        }
+        let unquoted = lower.trim_start_matches(['"', '\'']);
+        let Some(rest) = unquoted.strip_prefix(package) else {
+            continue;
+        };
+        // not `sqlmodel-extras`: the name must end here (extras allowed)
+        let rest = match rest.strip_prefix('[') {
+            Some(r) => r.split_once(']').map(|(_, r)| r).unwrap_or(""),
+            None => rest,
+        };
+        let rest = rest.trim_start();
+        if let Some(v) = rest.strip_prefix("==") {
+            return parse_version(
+                v.trim_start_matches('=')
+                    .split([',', ';', '"', '\'', ' '])
+                    .next()?,
+            );
+        }
+        // poetry: sqlmodel = "0.0.14" or "^0.0.14" or { version = "..." }
+        if let Some(v) = rest.strip_prefix('=') {
+            let v = v.trim().trim_start_matches('{').trim();
+            let v = v.strip_prefix("version =").map(str::trim).unwrap_or(v);
+            let v = v.trim_matches(|c| c == '"' || c == '\'' || c == '}' || c == ' ');
+            if let Some(exact) = v.strip_prefix('^').filter(|x| x.starts_with("0.0.")) {
+                return parse_version(exact);
+            }
+            if v.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+                return parse_version(v);
+            }
+        }
+    }
+    None
 }
 
 /// Builds the model schema from parsed files (the part of `load` after
-/// reading; tests call it with in-memory sources).
+/// reading; tests call it with in-memory sources). SQLModel `datetime`
+/// fields are mapped as the newest SQLModel does.
 pub fn from_files(
     files: Vec<PyFile>,
     dialect: crate::dialect::Dialect,
+    findings: Vec<Finding>,
+) -> ModelSchema {
+    from_files_with(files, dialect, findings, true)
+}
+
+fn from_files_with(
+    files: Vec<PyFile>,
+    dialect: crate::dialect::Dialect,
     mut findings: Vec<Finding>,
+    sqlmodel_aware_datetimes: bool,
 ) -> ModelSchema {
     for f in &files {
         if let Some((range, message)) = &f.syntax_error {
@@ -99,9 +213,11 @@ pub fn from_files(
             );
         }
     }
-    let prog = python::Program::new(&files);
+    let mut prog = python::Program::new(&files);
+    prog.sqlmodel_aware_datetimes = sqlmodel_aware_datetimes;
     let mut builder = declarative::Builder::new(&prog, dialect);
     builder.run();
+    let unnamed_tables = builder.unnamed_tables;
     let (schema, notes) = builder.finish();
     let mut seen = HashSet::new();
     for n in notes {
@@ -118,6 +234,7 @@ pub fn from_files(
         schema,
         findings,
         files: files.len(),
+        unnamed_tables,
     }
 }
 

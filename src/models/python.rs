@@ -258,8 +258,32 @@ pub fn int_lit(expr: &Expr) -> Option<i64> {
     }
 }
 
+/// A length or size: an integer literal or integer arithmetic on literals
+/// (`LargeBinary(length=(2**32) - 1)`, bunkerweb).
 pub fn u32_lit(expr: &Expr) -> Option<u32> {
-    int_lit(expr).and_then(|v| u32::try_from(v).ok())
+    const_int(expr, 0).and_then(|v| u32::try_from(v).ok())
+}
+
+fn const_int(expr: &Expr, depth: usize) -> Option<i64> {
+    if depth > 16 {
+        return None;
+    }
+    let Expr::BinOp(b) = expr else {
+        return int_lit(expr);
+    };
+    let (l, r) = (
+        const_int(&b.left, depth + 1)?,
+        const_int(&b.right, depth + 1)?,
+    );
+    match b.op {
+        Operator::Add => l.checked_add(r),
+        Operator::Sub => l.checked_sub(r),
+        Operator::Mult => l.checked_mul(r),
+        Operator::Pow => u32::try_from(r).ok().and_then(|r| l.checked_pow(r)),
+        Operator::LShift => u32::try_from(r).ok().and_then(|r| l.checked_shl(r)),
+        Operator::FloorDiv if r > 0 && l >= 0 => Some(l / r),
+        _ => None,
+    }
 }
 
 pub fn bool_lit(expr: &Expr) -> Option<bool> {
@@ -348,6 +372,9 @@ struct FileSyms<'a> {
     /// Classes whose name was later rebound (`class Base: ...` then
     /// `Base = declarative_base(cls=Base)`).
     shadowed: HashMap<&'a str, &'a StmtClassDef>,
+    /// The value a name had before `X = X.with_variant(...)` rebound it
+    /// from itself.
+    previous: HashMap<&'a str, &'a Expr>,
     /// `from m import *`, absolute module names.
     stars: Vec<String>,
 }
@@ -397,6 +424,12 @@ pub struct Program<'a> {
     syms: Vec<FileSyms<'a>>,
     modules: HashMap<&'a str, usize>,
     module_cache: RefCell<HashMap<String, Option<usize>>>,
+    /// SQL functions and constructs the project compiles itself with
+    /// `@compiles(functions.now, "sqlite")`: name -> dialect names (empty: all).
+    compiled: HashMap<String, Vec<String>>,
+    /// SQLModel maps a plain `datetime` field to a time-zone-aware column
+    /// from 0.0.45 on (naive before); set from the project's pinned version.
+    pub sqlmodel_aware_datetimes: bool,
 }
 
 fn collect_syms<'a>(body: &'a [Stmt], package: &str, syms: &mut FileSyms<'a>, depth: usize) {
@@ -412,6 +445,12 @@ fn collect_syms<'a>(body: &'a [Stmt], package: &str, syms: &mut FileSyms<'a>, de
             Stmt::Assign(a) => {
                 for t in &a.targets {
                     if let Expr::Name(n) = t {
+                        let name = n.id.as_str();
+                        if let Some(old) = syms.values.get(name) {
+                            if root_name(&a.value) == Some(name) {
+                                syms.previous.insert(name, old);
+                            }
+                        }
                         syms.values.insert(n.id.as_str(), &a.value);
                         if let Some(c) = syms.classes.remove(n.id.as_str()) {
                             syms.shadowed.insert(n.id.as_str(), c);
@@ -530,12 +569,54 @@ impl<'a> Program<'a> {
             syms.push(s);
             modules.entry(f.module.as_str()).or_insert(i);
         }
+        let mut compiled: HashMap<String, Vec<String>> = HashMap::new();
+        for f in files {
+            for stmt in &f.ast.body {
+                let Stmt::FunctionDef(def) = stmt else {
+                    continue;
+                };
+                for d in &def.decorator_list {
+                    let Expr::Call(c) = &d.expression else {
+                        continue;
+                    };
+                    if last_name(&c.func) != Some("compiles") {
+                        continue;
+                    }
+                    let mut args = c.arguments.args.iter();
+                    let Some(name) = args.next().and_then(last_name) else {
+                        continue;
+                    };
+                    let dialects: Vec<String> =
+                        args.filter_map(str_lit).map(str::to_string).collect();
+                    let entry = compiled.entry(name.to_string()).or_default();
+                    if dialects.is_empty() {
+                        // every dialect: an empty list says so
+                        entry.clear();
+                        entry.push(String::new());
+                    } else if !entry.iter().any(String::is_empty) {
+                        entry.extend(dialects);
+                    }
+                }
+            }
+        }
         Program {
             files,
             syms,
             modules,
             module_cache: RefCell::new(HashMap::new()),
+            compiled,
+            sqlmodel_aware_datetimes: true,
         }
+    }
+
+    /// Whether the project compiles the SQL function or construct `name`
+    /// itself for `dialect` (`@compiles(now, "sqlite")`): its SQL is then
+    /// whatever that Python function returns.
+    pub fn compiles_itself(&self, name: &str, dialect: crate::dialect::Dialect) -> bool {
+        self.compiled.get(name).is_some_and(|ds| {
+            ds.iter()
+                .any(|d| d.is_empty() || crate::dialect::Dialect::parse(d) == Some(dialect))
+        })
     }
 
     /// The parsed file holding `module`: exact match first, then a unique
@@ -569,14 +650,36 @@ impl<'a> Program<'a> {
 
     /// Names imported by `file` from modules that are not parsed, as absolute
     /// dotted module names, for the names in `wanted`.
-    pub fn missing_imports(&self, file: usize, wanted: &[&str]) -> Vec<String> {
+    pub fn missing_imports(&self, file: usize, wanted: &[String]) -> Vec<String> {
         let Some(syms) = self.syms.get(file) else {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for w in wanted {
+        for path in wanted {
+            let mut segs = path.split('.');
+            let w = segs.next().unwrap_or("");
             if syms.classes.contains_key(w) || syms.values.contains_key(w) {
                 continue;
+            }
+            // `schemas.states.StateType` with `import app.schemas as schemas`
+            // (or `from app import schemas`): the `states` submodule, which a
+            // package loads lazily or imports only under TYPE_CHECKING
+            if let Some(seg) = segs.next() {
+                let base = match syms.imports.get(w) {
+                    Some(ImportRef::Module(m)) => Some(m.clone()),
+                    Some(ImportRef::Member(m, n)) => Some(format!("{m}.{n}")),
+                    None => None,
+                };
+                if let Some(f) = base.as_deref().and_then(|b| self.find_module(b)) {
+                    let s = &self.syms[f];
+                    let sub = format!("{}.{seg}", base.as_deref().unwrap_or(""));
+                    if !s.classes.contains_key(seg)
+                        && !s.values.contains_key(seg)
+                        && self.find_module(&sub).is_none()
+                    {
+                        out.push(sub);
+                    }
+                }
             }
             match syms.imports.get(w) {
                 Some(ImportRef::Member(m, n)) => {
@@ -611,11 +714,39 @@ impl<'a> Program<'a> {
             return Resolved::External(dotted(expr).unwrap_or_default());
         }
         match expr {
-            Expr::Name(n) => self.resolve_name(file, n.id.as_str(), depth + 1),
+            Expr::Name(n) => {
+                let name = n.id.as_str();
+                // A class body runs at import time: a name used there before a
+                // class of that name is defined further down the module is still
+                // the imported one (`ForeignKey(Service.id)` with `from
+                // .service import Service` above and a pydantic `class Service`
+                // below).
+                let later_class = self.syms.get(file).is_some_and(|s| {
+                    s.imports.contains_key(name)
+                        && s.classes
+                            .get(name)
+                            .is_some_and(|def| def.range.start() > n.range.start())
+                });
+                if later_class {
+                    self.resolve_imported(file, name, depth + 1)
+                } else {
+                    self.resolve_name(file, name, depth + 1)
+                }
+            }
             Expr::Attribute(a) => {
                 let attr = a.attr.as_str();
                 match self.resolve_depth(file, &a.value, depth + 1) {
-                    Resolved::Module(f) => self.resolve_name(f, attr, depth + 1),
+                    Resolved::Module(f) => match self.resolve_name(f, attr, depth + 1) {
+                        // not defined in the package itself: its submodule
+                        Resolved::External(e) if e == attr => {
+                            let sub = format!("{}.{attr}", self.files[f].module);
+                            match self.find_module(&sub) {
+                                Some(s) => Resolved::Module(s),
+                                None => Resolved::External(e),
+                            }
+                        }
+                        other => other,
+                    },
                     Resolved::External(p) => Resolved::External(format!("{p}.{attr}")),
                     Resolved::Value { file, expr } => Resolved::Member {
                         file,
@@ -636,6 +767,8 @@ impl<'a> Program<'a> {
                     },
                 }
             }
+            // a generic base class is its origin: `TypeDecorator[Any]`, `Generic[T]`
+            Expr::Subscript(sub) => self.resolve_depth(file, &sub.value, depth + 1),
             other => Resolved::External(dotted(other).unwrap_or_default()),
         }
     }
@@ -662,6 +795,14 @@ impl<'a> Program<'a> {
             }
             return Resolved::Value { file, expr };
         }
+        self.resolve_imported(file, name, depth)
+    }
+
+    /// `name` through the imports of `file` (explicit, then star imports).
+    fn resolve_imported(&self, file: usize, name: &str, depth: usize) -> Resolved<'a> {
+        let Some(syms) = self.syms.get(file) else {
+            return Resolved::External(name.to_string());
+        };
         match syms.imports.get(name) {
             Some(ImportRef::Module(m)) => match self.find_module(m) {
                 Some(f) => Resolved::Module(f),
@@ -781,6 +922,25 @@ pub fn derives_from_external(
     })
 }
 
+/// Subclasses of sqlalchemy_utils' types (fief's `class
+/// StringEncryptedType(BaseStringEncryptedType): impl = Text`) are
+/// `TypeDecorator`s too.
+fn derives_from_utils_type(prog: &Program<'_>, c: ClassRef<'_>, depth: usize) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    let Some(args) = &c.def.arguments else {
+        return false;
+    };
+    args.args.iter().any(|b| match prog.resolve(c.file, b) {
+        Resolved::Class(parent) => {
+            parent.key() != c.key() && derives_from_utils_type(prog, parent, depth + 1)
+        }
+        Resolved::External(p) => p.starts_with("sqlalchemy_utils.types."),
+        _ => false,
+    })
+}
+
 const ENUM_BASES: &[&str] = &["Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"];
 const TYPE_BASES: &[&str] = &["TypeDecorator", "UserDefinedType", "TypeEngine"];
 
@@ -813,21 +973,138 @@ pub fn enum_members(c: ClassRef<'_>) -> Vec<(String, Option<String>)> {
     out
 }
 
-impl super::sqlalchemy_types::TypeLookup for Scope<'_, '_> {
-    fn python_enum(&self, expr: &Expr) -> Option<super::sqlalchemy_types::PyEnum> {
-        let c = self.prog.class_of(self.file, expr)?;
-        if !derives_from_external(self.prog, c, ENUM_BASES, 0) {
+/// The type `load_dialect_impl(self, dialect)` returns for `ours`, when its
+/// body is `if dialect.name == "postgresql": return dialect.type_descriptor(T)`
+/// branches (`==`, `!=`, `in`) ending in returns; None for anything else.
+fn dialect_impl(
+    f: &ruff_python_ast::StmtFunctionDef,
+    ours: crate::dialect::Dialect,
+) -> Option<&Expr> {
+    let param = f.parameters.args.get(1)?.parameter.name.as_str();
+    dialect_branch(&f.body, param, ours, 0)
+}
+
+fn dialect_branch<'a>(
+    body: &'a [Stmt],
+    param: &str,
+    ours: crate::dialect::Dialect,
+    depth: usize,
+) -> Option<&'a Expr> {
+    if depth > 8 {
+        return None;
+    }
+    for stmt in body {
+        match stmt {
+            Stmt::Return(r) => {
+                let v = r.value.as_deref()?;
+                return match v {
+                    Expr::Call(c) if matches!(&*c.func, Expr::Attribute(a) if a.attr.as_str() == "type_descriptor") => {
+                        c.arguments.args.first()
+                    }
+                    other => Some(other),
+                };
+            }
+            Stmt::If(i) => {
+                if dialect_test(&i.test, param, ours)? {
+                    return dialect_branch(&i.body, param, ours, depth + 1);
+                }
+                for clause in &i.elif_else_clauses {
+                    let taken = match &clause.test {
+                        Some(t) => dialect_test(t, param, ours)?,
+                        None => true,
+                    };
+                    if taken {
+                        return dialect_branch(&clause.body, param, ours, depth + 1);
+                    }
+                }
+            }
+            // docstrings and other expression statements change nothing
+            Stmt::Expr(_) | Stmt::Pass(_) => {}
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// `dialect.name == "postgresql"`, `!=`, `in ("mysql", "mariadb")`, `not in`.
+fn dialect_test(test: &Expr, param: &str, ours: crate::dialect::Dialect) -> Option<bool> {
+    use ruff_python_ast::CmpOp;
+    let Expr::Compare(c) = test else {
+        return None;
+    };
+    let (Some(op), Some(right), 1) = (c.ops.first(), c.comparators.first(), c.ops.len()) else {
+        return None;
+    };
+    match &*c.left {
+        Expr::Attribute(a)
+            if a.attr.as_str() == "name"
+                && matches!(&*a.value, Expr::Name(n) if n.id.as_str() == param) => {}
+        _ => return None,
+    }
+    let is_ours = |e: &Expr| match e {
+        Expr::StringLiteral(s) => {
+            Some(crate::dialect::Dialect::parse(s.value.to_str()) == Some(ours))
+        }
+        _ => None,
+    };
+    let any_ours = |e: &Expr| -> Option<bool> {
+        let elts = match e {
+            Expr::Tuple(t) => &t.elts,
+            Expr::List(l) => &l.elts,
+            Expr::Set(s) => &s.elts,
+            _ => return None,
+        };
+        let mut hit = false;
+        for e in elts {
+            hit |= is_ours(e)?;
+        }
+        Some(hit)
+    };
+    match op {
+        CmpOp::Eq => is_ours(right),
+        CmpOp::NotEq => is_ours(right).map(|b| !b),
+        CmpOp::In => any_ours(right),
+        CmpOp::NotIn => any_ours(right).map(|b| !b),
+        _ => None,
+    }
+}
+
+impl Scope<'_, '_> {
+    /// A project-defined type: a `TypeDecorator` subclass (by its `impl` or
+    /// `load_dialect_impl`), or a module-level type value (`JSONVariant =
+    /// JSON().with_variant(JSONB(), "postgresql")`). `depth` bounds chains of
+    /// them (`impl = OtherProjectType`) so cycles stay finite.
+    fn custom_type_nested(
+        &self,
+        expr: &Expr,
+        call: Option<&ExprCall>,
+        depth: usize,
+    ) -> Option<Result<crate::schema::SqlType, String>> {
+        if depth > 4 {
             return None;
         }
-        Some(super::sqlalchemy_types::PyEnum {
-            class_name: c.name().to_string(),
-            members: enum_members(c),
-        })
-    }
-
-    fn custom_type(&self, expr: &Expr) -> Option<Result<crate::schema::SqlType, String>> {
-        let c = self.prog.class_of(self.file, expr)?;
-        if !derives_from_external(self.prog, c, TYPE_BASES, 0) {
+        let c = match self.prog.resolve(self.file, expr) {
+            Resolved::Class(c) => c,
+            Resolved::Value { file, expr: v }
+                if matches!(v, Expr::Call(_) | Expr::Attribute(_) | Expr::Name(_)) =>
+            {
+                // `X = X.with_variant(...)`: the inner `X` is the earlier value
+                let previous = root_name(v).and_then(|r| {
+                    let p = self.prog.syms.get(file)?.previous.get(r)?;
+                    Some((r, *p))
+                });
+                let nested = Nested {
+                    scope: self.at(file),
+                    depth: depth + 1,
+                    previous,
+                };
+                return Some(super::sqlalchemy_types::sa_type_from_expr(v, &nested));
+            }
+            _ => return None,
+        };
+        if !derives_from_external(self.prog, c, TYPE_BASES, 0)
+            && !derives_from_utils_type(self.prog, c, 0)
+        {
             return None;
         }
         let imp = c.def.body.iter().find_map(|s| match s {
@@ -841,12 +1118,57 @@ impl super::sqlalchemy_types::TypeLookup for Scope<'_, '_> {
             },
             _ => None,
         });
+        // `load_dialect_impl` overrides `impl` per dialect (SQLAlchemy's
+        // documented GUID recipe: UUID on PostgreSQL, CHAR(32) elsewhere)
+        let per_dialect = c.def.body.iter().find_map(|s| match s {
+            Stmt::FunctionDef(f) if f.name.as_str() == "load_dialect_impl" => Some(f),
+            _ => None,
+        });
+        let imp = match per_dialect {
+            Some(f) => match dialect_impl(f, self.dialect) {
+                Some(e) => Some(e),
+                None => {
+                    return Some(Err(format!(
+                        "custom type `{}` picks its type in `load_dialect_impl` in a way migraguard cannot follow",
+                        c.name()
+                    )))
+                }
+            },
+            None => {
+                // arguments go to `impl` unless the class (or a library base
+                // such as sqlalchemy_utils' types) takes them itself
+                let own_init = c.def.body.iter().any(
+                    |s| matches!(s, Stmt::FunctionDef(f) if f.name.as_str() == "__init__"),
+                ) || derives_from_utils_type(self.prog, c, 0);
+                let with_args = call
+                    .filter(|c| !c.arguments.is_empty() && !own_init)
+                    .zip(imp)
+                    .and_then(|(call, imp)| {
+                        super::sqlalchemy_types::impl_with_args(
+                            imp,
+                            call,
+                            &Nested {
+                                scope: self.at(c.file),
+                                depth: depth + 1,
+                                previous: None,
+                            },
+                        )
+                    });
+                if let Some(t) = with_args {
+                    return Some(t.map_err(|e| format!("custom type `{}`: {e}", c.name())));
+                }
+                imp
+            }
+        };
         Some(match imp {
-            // `impl` is a stock SQLAlchemy type; not following further project
-            // classes keeps `impl = OtherCustom` cycles finite
+            // `impl = OtherProjectType` is followed from the class's own file
             Some(imp) => super::sqlalchemy_types::sa_type_from_expr(
                 imp,
-                &super::sqlalchemy_types::NoLookup(self.dialect),
+                &Nested {
+                    scope: self.at(c.file),
+                    depth: depth + 1,
+                    previous: None,
+                },
             )
             .map_err(|e| format!("custom type `{}`: {e}", c.name())),
             None => Err(format!(
@@ -854,6 +1176,78 @@ impl super::sqlalchemy_types::TypeLookup for Scope<'_, '_> {
                 c.name()
             )),
         })
+    }
+}
+
+/// The lookup used inside a project type's definition: its own file's
+/// names, one level deeper.
+struct Nested<'p, 'a> {
+    scope: Scope<'p, 'a>,
+    depth: usize,
+    /// A name and the value it had before it was rebound from itself.
+    previous: Option<(&'a str, &'a Expr)>,
+}
+
+impl super::sqlalchemy_types::TypeLookup for Nested<'_, '_> {
+    fn custom_type(
+        &self,
+        expr: &Expr,
+        call: Option<&ExprCall>,
+    ) -> Option<Result<crate::schema::SqlType, String>> {
+        if let (Some((name, prev)), Expr::Name(n)) = (self.previous, expr) {
+            if n.id.as_str() == name {
+                let inner = Nested {
+                    scope: self.scope.at(self.scope.file),
+                    depth: self.depth + 1,
+                    previous: None,
+                };
+                return Some(super::sqlalchemy_types::sa_type_from_expr(prev, &inner));
+            }
+        }
+        self.scope.custom_type_nested(expr, call, self.depth)
+    }
+    fn dialect(&self) -> crate::dialect::Dialect {
+        self.scope.dialect
+    }
+    fn import_path(&self, expr: &Expr) -> Option<String> {
+        super::sqlalchemy_types::TypeLookup::import_path(&self.scope, expr)
+    }
+    fn constant_int(&self, expr: &Expr) -> Option<u32> {
+        super::sqlalchemy_types::TypeLookup::constant_int(&self.scope, expr)
+    }
+    fn constant_strings(&self, expr: &Expr) -> Option<Vec<String>> {
+        super::sqlalchemy_types::TypeLookup::constant_strings(&self.scope, expr)
+    }
+    fn python_enum(&self, expr: &Expr) -> Option<super::sqlalchemy_types::PyEnum> {
+        super::sqlalchemy_types::TypeLookup::python_enum(&self.scope, expr)
+    }
+}
+
+impl super::sqlalchemy_types::TypeLookup for Scope<'_, '_> {
+    fn import_path(&self, expr: &Expr) -> Option<String> {
+        match self.prog.resolve(self.file, expr) {
+            Resolved::External(p) if p.contains('.') => Some(p),
+            _ => None,
+        }
+    }
+
+    fn python_enum(&self, expr: &Expr) -> Option<super::sqlalchemy_types::PyEnum> {
+        let c = self.prog.class_of(self.file, expr)?;
+        if !derives_from_external(self.prog, c, ENUM_BASES, 0) {
+            return None;
+        }
+        Some(super::sqlalchemy_types::PyEnum {
+            class_name: c.name().to_string(),
+            members: enum_members(c),
+        })
+    }
+
+    fn custom_type(
+        &self,
+        expr: &Expr,
+        call: Option<&ExprCall>,
+    ) -> Option<Result<crate::schema::SqlType, String>> {
+        self.custom_type_nested(expr, call, 0)
     }
 
     fn dialect(&self) -> crate::dialect::Dialect {
@@ -870,6 +1264,37 @@ impl super::sqlalchemy_types::TypeLookup for Scope<'_, '_> {
     }
 
     fn constant_int(&self, expr: &Expr) -> Option<u32> {
+        // `LENGTHS["user"]` / `LENGTHS.get("user")` on a module-level dict literal
+        // (privacyidea's `audit_column_length`)
+        let keyed = match expr {
+            Expr::Subscript(sub) => Some((&*sub.value, &*sub.slice)),
+            Expr::Call(c) => match (&*c.func, c.arguments.args.first()) {
+                (Expr::Attribute(a), Some(k))
+                    if a.attr.as_str() == "get" && c.arguments.args.len() == 1 =>
+                {
+                    Some((&*a.value, k))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some((dict, key)) = keyed {
+            let key = str_lit(key)?;
+            let Resolved::Value {
+                expr: Expr::Dict(d),
+                ..
+            } = self.prog.resolve(self.file, dict)
+            else {
+                return None;
+            };
+            // the last entry for a key wins, as in Python
+            return d
+                .items
+                .iter()
+                .rev()
+                .find(|it| it.key.as_ref().and_then(str_lit) == Some(key))
+                .and_then(|it| u32_lit(&it.value));
+        }
         match self.prog.resolve(self.file, expr) {
             Resolved::Value { expr, .. } => u32_lit(expr),
             _ => None,
@@ -902,8 +1327,11 @@ impl super::sqlalchemy_types::TypeLookup for Scope<'_, '_> {
 /// The names whose definitions matter for building tables: base classes,
 /// enum classes passed to `Enum(...)`, and names used in annotations.
 /// Used to decide which imported modules outside the model paths to parse.
-pub fn wanted_names(file: &PyFile) -> Vec<&str> {
-    let mut out = Vec::new();
+pub fn wanted_names(file: &PyFile) -> Vec<String> {
+    let mut out: Vec<&str> = Vec::new();
+    // dotted paths through a module (`schemas.states.StateType`): their
+    // submodule may be needed too
+    let mut dotted_out: Vec<String> = Vec::new();
     for class in module_classes(&file.ast.body) {
         if let Some(args) = &class.arguments {
             for b in args.args.iter() {
@@ -927,13 +1355,38 @@ pub fn wanted_names(file: &PyFile) -> Vec<&str> {
                 _ => None,
             };
             if let Some(Expr::Call(call)) = value {
+                let before = out.len();
                 enum_args(call, &mut out, 0);
+                if out.len() > before {
+                    collect_enum_paths(call, &mut dotted_out, 0);
+                }
             }
         }
     }
+    let mut out: Vec<String> = out.into_iter().map(str::to_string).collect();
+    out.extend(dotted_out);
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// Full dotted paths of the enum classes given to `Enum(...)` in `call`.
+fn collect_enum_paths(call: &ExprCall, out: &mut Vec<String>, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    if matches!(call_name(call), Some("Enum" | "ENUM")) {
+        if let Some(d) = call.arguments.args.first().and_then(dotted) {
+            if d.contains('.') {
+                out.push(d);
+            }
+        }
+    }
+    for a in call.arguments.args.iter() {
+        if let Expr::Call(inner) = a {
+            collect_enum_paths(inner, out, depth + 1);
+        }
+    }
 }
 
 fn names_in<'a>(expr: &'a Expr, out: &mut Vec<&'a str>, depth: usize) {

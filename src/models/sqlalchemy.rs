@@ -254,7 +254,7 @@ pub fn apply_call<'a>(
                     scope.location(v.range()),
                 ),
             },
-            "server_default" => match server_default(v) {
+            "server_default" => match server_default_in(scope, v) {
                 Ok(d) => col.default = d,
                 Err(why) => note(
                     notes,
@@ -310,6 +310,50 @@ pub fn split_fk_target(s: &str) -> Option<(Option<String>, String, String)> {
             Some((Some(rest.join(".")), t.to_string(), c.to_string()))
         }
         _ => None,
+    }
+}
+
+/// `server_default` that may name a constant: a module-level literal
+/// (`server_default=DEFAULT_ROLE`) or a literal class attribute, which covers
+/// members of `class Kind(str, Enum)` (`server_default=ReportTypes.tactical`).
+pub fn server_default_in(
+    scope: &Scope<'_, '_>,
+    expr: &Expr,
+) -> Result<Option<DefaultValue>, String> {
+    // `func.now()` on SQLite is whatever the project's `@compiles(now,
+    // "sqlite")` returns (prefect): unknown, so not compared
+    if let Some(name) = as_call(expr).and_then(call_name) {
+        if scope.prog.compiles_itself(name, scope.dialect) {
+            return Ok(None);
+        }
+    }
+    let direct = server_default(expr);
+    if direct.is_ok() || !matches!(expr, Expr::Name(_) | Expr::Attribute(_)) {
+        return direct;
+    }
+    let literal = |e: &Expr| matches!(e, Expr::StringLiteral(_) | Expr::NumberLiteral(_));
+    let value = match scope.prog.resolve(scope.file, expr) {
+        super::python::Resolved::Value { expr: v, .. } if literal(v) => Some(v),
+        _ => match expr {
+            Expr::Attribute(a) => scope.prog.class_of(scope.file, &a.value).and_then(|c| {
+                // the last assignment wins, as in the class body
+                c.def.body.iter().rev().find_map(|st| match st {
+                    ruff_python_ast::Stmt::Assign(x) if x.targets.len() == 1 => match &x.targets[0]
+                    {
+                        Expr::Name(n) if n.id.as_str() == a.attr.as_str() && literal(&x.value) => {
+                            Some(&*x.value)
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                })
+            }),
+            _ => None,
+        },
+    };
+    match value {
+        Some(v) => server_default(v),
+        None => direct,
     }
 }
 
@@ -425,6 +469,24 @@ pub struct TableExtras<'a> {
 fn col_refs(args: &[Expr], skip: usize) -> Result<Vec<ColRef>, ()> {
     let mut out = Vec::new();
     for a in args.iter().skip(skip) {
+        // sort order does not change which columns are indexed, and the SQL
+        // side reads `created_at DESC` as the column (skyvern):
+        // `desc("created_at")`, `sa.asc(Model.x)`, `Model.x.desc()`
+        let a = match as_call(a) {
+            Some(c) if c.arguments.keywords.is_empty() => {
+                match (&*c.func, c.arguments.args.as_ref()) {
+                    (f, [inner]) if matches!(last_name(f), Some("desc" | "asc")) => inner,
+                    (Expr::Attribute(m), [])
+                        if matches!(m.attr.as_str(), "desc" | "asc")
+                            && matches!(&*m.value, Expr::Attribute(_) | Expr::Name(_)) =>
+                    {
+                        &*m.value
+                    }
+                    _ => a,
+                }
+            }
+            _ => a,
+        };
         match a {
             Expr::StringLiteral(s) => out.push(ColRef::Name(s.value.to_str().to_string())),
             Expr::Name(_) | Expr::Attribute(_) => {
@@ -453,12 +515,31 @@ pub fn table_constraint<'a>(
     let name = kwarg(call, "name").and_then(str_lit).map(str::to_string);
     let args = &call.arguments.args;
     let unresolved = |notes: &mut Vec<Note>, what: &str| {
+        let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        // `Index("ix_name", ...)` names itself positionally
+        let shown = name.clone().or_else(|| {
+            (call_name(call) == Some("Index"))
+                .then(|| args.first().and_then(str_lit).map(str::to_string))
+                .flatten()
+        });
+        let named = match &shown {
+            Some(n) => format!("{what} `{n}`"),
+            None => format!("{article} {what}"),
+        };
+        let mut message = format!(
+            "{named} on `{owner}` uses expressions migraguard cannot read; it is not checked"
+        );
+        if let Some(first) = message.get(..1) {
+            message = first.to_uppercase() + message.get(1..).unwrap_or("");
+        }
         note(
             notes,
             format!("expression-{what}:{owner}"),
-            format!(
-                "a {what} on `{owner}` uses expressions migraguard cannot read; it is not checked"
-            ),
+            message,
             loc.clone(),
         )
     };
@@ -560,6 +641,42 @@ pub fn table_constraint<'a>(
     true
 }
 
+/// `X.ddl_if(dialect="postgresql")` / `dialect=("postgresql", "mysql")`:
+/// `X` and the dialect names, None for them when the condition is not a
+/// literal dialect list.
+fn ddl_if(item: &Expr) -> Option<(&Expr, Option<Vec<String>>)> {
+    let call = as_call(item)?;
+    let Expr::Attribute(a) = &*call.func else {
+        return None;
+    };
+    if a.attr.as_str() != "ddl_if" {
+        return None;
+    }
+    let only_dialect = call.arguments.args.is_empty()
+        && call
+            .arguments
+            .keywords
+            .iter()
+            .all(|k| k.arg.as_ref().is_some_and(|n| n.as_str() == "dialect"));
+    let dialects = kwarg(call, "dialect")
+        .filter(|_| only_dialect)
+        .and_then(|d| match d {
+            Expr::StringLiteral(s) => Some(vec![s.value.to_str().to_string()]),
+            Expr::Tuple(t) => t
+                .elts
+                .iter()
+                .map(|e| str_lit(e).map(str::to_string))
+                .collect(),
+            Expr::List(l) => l
+                .elts
+                .iter()
+                .map(|e| str_lit(e).map(str::to_string))
+                .collect(),
+            _ => None,
+        });
+    Some((&a.value, dialects))
+}
+
 /// `__table_args__`: a tuple/list of constraints optionally ending with a
 /// dict of options, or a dict alone.
 pub fn table_args<'a>(
@@ -602,6 +719,29 @@ pub fn table_args<'a>(
             }
             continue;
         }
+        // `sa.Index(...).ddl_if(dialect="postgresql")`: only created on that dialect
+        let item = match ddl_if(item) {
+            Some((inner, Some(dialects))) => {
+                if !dialects
+                    .iter()
+                    .any(|d| crate::dialect::Dialect::parse(d) == Some(scope.dialect))
+                {
+                    continue;
+                }
+                inner
+            }
+            // `ddl_if(callable_=...)`: decided at run time
+            Some((_, None)) => {
+                note(
+                    notes,
+                    format!("dynamic-ddl-if:{owner}"),
+                    format!("an entry of `__table_args__` on `{owner}` is created only when a function says so; it is not checked"),
+                    scope.location(item.range()),
+                );
+                continue;
+            }
+            None => item,
+        };
         if !table_constraint(scope, owner, item, extras, notes) {
             note(
                 notes,

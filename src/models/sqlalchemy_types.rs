@@ -33,7 +33,12 @@ pub trait TypeLookup {
     /// A project-defined type class (`class GUID(TypeDecorator): impl = CHAR(36)`):
     /// `Some(Ok(..))` its underlying type, `Some(Err(..))` defined but not
     /// understood, `None` not a project class.
-    fn custom_type(&self, _expr: &Expr) -> Option<Result<SqlType, String>> {
+    /// `call` is the call when the type is instantiated (`MyType(timezone=True)`).
+    fn custom_type(
+        &self,
+        _expr: &Expr,
+        _call: Option<&ruff_python_ast::ExprCall>,
+    ) -> Option<Result<SqlType, String>> {
         None
     }
     fn dialect(&self) -> Dialect {
@@ -56,6 +61,31 @@ pub trait TypeLookup {
     fn constant_strings(&self, _expr: &Expr) -> Option<Vec<String>> {
         None
     }
+    /// The dotted import path a name stands for (`SAUUID` after
+    /// `from sqlalchemy.dialects.postgresql import UUID as SAUUID` is
+    /// `sqlalchemy.dialects.postgresql.UUID`), when it is imported from outside the parsed files.
+    fn import_path(&self, _expr: &Expr) -> Option<String> {
+        None
+    }
+}
+
+/// The name a type expression is known by: its import path when it is an
+/// alias of a SQLAlchemy (or SQLModel) type, else its spelling.
+fn type_name(expr: &Expr, lookup: &dyn TypeLookup) -> Option<String> {
+    let spelled = dotted(expr)?;
+    Some(
+        lookup
+            .import_path(expr)
+            .filter(|p| {
+                // only for real aliases: messages keep the name as written
+                let last = |s: &str| s.rsplit('.').next().map(str::to_string);
+                matches!(
+                    p.split('.').next(),
+                    Some("sqlalchemy" | "sqlmodel" | "sqlalchemy_utils")
+                ) && (last(p) != last(&spelled) || p.starts_with("sqlalchemy_utils."))
+            })
+            .unwrap_or(spelled),
+    )
 }
 
 /// A lookup that knows nothing beyond the expression itself.
@@ -110,22 +140,38 @@ fn sa_type_depth(expr: &Expr, lookup: &dyn TypeLookup, depth: usize) -> Result<S
                     _ => {}
                 }
             }
-            if let Some(custom) = lookup.custom_type(&call.func) {
+            if let Some(custom) = lookup.custom_type(&call.func, Some(call)) {
                 return custom;
             }
-            let name = dotted(&call.func)
+            let name = type_name(&call.func, lookup)
                 .ok_or_else(|| "the column type is computed by an expression".to_string())?;
             type_from_name(&name, Some(call), lookup, depth)
         }
         Expr::Name(_) | Expr::Attribute(_) => {
-            if let Some(custom) = lookup.custom_type(expr) {
+            if let Some(custom) = lookup.custom_type(expr, None) {
                 return custom;
             }
-            let name = dotted(expr).unwrap_or_default();
+            let name = type_name(expr, lookup).unwrap_or_default();
             type_from_name(&name, None, lookup, depth)
         }
         _ => Err("the column type is not a type name or call".into()),
     }
+}
+
+/// A `TypeDecorator`'s `impl = TIMESTAMP` instantiated with the decorator's
+/// own arguments: `TIMESTAMPAware(timezone=True)` is `TIMESTAMP(timezone=True)`,
+/// as `TypeDecorator.__init__` passes them on.
+pub fn impl_with_args(
+    imp: &Expr,
+    call: &ruff_python_ast::ExprCall,
+    lookup: &dyn TypeLookup,
+) -> Option<Result<SqlType, String>> {
+    if !matches!(imp, Expr::Name(_) | Expr::Attribute(_)) || lookup.custom_type(imp, None).is_some()
+    {
+        return None;
+    }
+    let name = type_name(imp, lookup)?;
+    Some(type_from_name(&name, Some(call), lookup, 1))
 }
 
 fn collect_strings(expr: &Expr, out: &mut Vec<String>) {
@@ -157,6 +203,54 @@ fn type_from_name(
         }
     };
     let flag = |i: usize, k: &str| kw(k).or_else(|| pos(i)).and_then(bool_lit);
+    if name.starts_with("sqlalchemy_utils.") {
+        // sqlalchemy_utils' TypeDecorators, by their `impl` and
+        // `load_dialect_impl` (checked against the DDL SQLAlchemy emits)
+        let dialect = lookup.dialect();
+        return Ok(match seg {
+            "TSVectorType" => SqlType::Other("tsvector".into()),
+            "JSONType" if dialect == Dialect::Postgresql => SqlType::Json { binary: false },
+            "JSONType" | "URLType" | "ScalarListType" => SqlType::Text,
+            "UUIDType" => {
+                let binary = kw("binary").and_then(bool_lit).unwrap_or(true);
+                let native = kw("native").and_then(bool_lit).unwrap_or(true);
+                if native && dialect == Dialect::Postgresql {
+                    SqlType::Uuid
+                } else if binary {
+                    SqlType::Binary { len: Some(16) }
+                } else {
+                    SqlType::String {
+                        len: Some(32),
+                        fixed: true,
+                    }
+                }
+            }
+            "EmailType" => SqlType::String {
+                len: int_arg(0, "length")?.or(Some(255)),
+                fixed: false,
+            },
+            "IPAddressType" => SqlType::String {
+                len: int_arg(0, "max_length")?.or(Some(50)),
+                fixed: false,
+            },
+            "StringEncryptedType" | "EncryptedType" => SqlType::String {
+                len: int_arg(usize::MAX, "length")?,
+                fixed: false,
+            },
+            "ChoiceType" => match kw("impl").or_else(|| pos(1)) {
+                Some(i) => sa_type_depth(i, lookup, depth + 1)?,
+                None => SqlType::String {
+                    len: Some(255),
+                    fixed: false,
+                },
+            },
+            _ => {
+                return Err(format!(
+                    "`{seg}` from sqlalchemy_utils is not a type migraguard knows"
+                ))
+            }
+        });
+    }
     Ok(match seg {
         "Integer" | "INTEGER" | "INT" | "MEDIUMINT" => SqlType::Integer { bytes: 4 },
         "SmallInteger" | "SMALLINT" => SqlType::Integer { bytes: 2 },
@@ -507,7 +601,9 @@ fn py_type_depth(expr: &Expr, lookup: &dyn TypeLookup, depth: usize) -> PyAnnota
                     precision: None,
                     scale: None,
                 },
-                "datetime" => SqlType::Timestamp { tz: false },
+                // pydantic's variants (SQLModel): naive unless the SQLModel
+                // frontend knows its version makes them aware
+                "datetime" | "NaiveDatetime" | "AwareDatetime" => SqlType::Timestamp { tz: false },
                 "date" => SqlType::Date,
                 "time" => SqlType::Time { tz: false },
                 "timedelta" => SqlType::Interval,
@@ -577,6 +673,21 @@ mod tests {
             fixed: false,
         };
         assert_eq!(ty("sa.String(50)"), Ok(s50.clone()));
+        // bunkerweb: integer arithmetic on literals
+        assert_eq!(
+            ty("LargeBinary(length=(2**32) - 1)"),
+            Ok(SqlType::Binary {
+                len: Some(u32::MAX)
+            })
+        );
+        assert_eq!(
+            ty("String(2 * 128 + 1)").ok(),
+            Some(SqlType::String {
+                len: Some(257),
+                fixed: false
+            })
+        );
+        assert!(ty("String(2**40)").is_err());
         assert_eq!(ty("String(length=50)"), Ok(s50.clone()));
         assert_eq!(ty("db.String(50)"), Ok(s50));
         assert_eq!(

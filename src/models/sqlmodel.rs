@@ -63,7 +63,21 @@ pub fn field<'a>(
             Ok(t) => col.ty = Some(t),
             Err(why) => col.ty_unresolved = Some(why),
         },
-        (None, Ok(t)) => col.ty = Some(t.clone()),
+        (None, Ok(t)) => {
+            col.ty = Some(match t {
+                // SQLModel >= 0.0.45 stores `datetime` as UTCDateTime, a
+                // DateTime(timezone=True); `NaiveDatetime` stays naive
+                SqlType::Timestamp { tz: false }
+                    if scope.prog.sqlmodel_aware_datetimes
+                        && annotation_names(annotation)
+                            .iter()
+                            .any(|n| matches!(*n, "datetime" | "AwareDatetime")) =>
+                {
+                    SqlType::Timestamp { tz: true }
+                }
+                other => other.clone(),
+            })
+        }
         (None, Err(why)) => {
             if pa.forward_ref || refers_to_model {
                 // a relationship written without Relationship(): SQLModel
@@ -149,6 +163,32 @@ pub fn field<'a>(
     Some(col)
 }
 
+/// The names in an annotation: `Optional[datetime]` -> ["Optional", "datetime"].
+fn annotation_names(expr: &Expr) -> Vec<&str> {
+    fn walk<'e>(e: &'e Expr, out: &mut Vec<&'e str>, depth: usize) {
+        if depth > 16 {
+            return;
+        }
+        match e {
+            Expr::Name(n) => out.push(n.id.as_str()),
+            Expr::Attribute(a) => out.push(a.attr.as_str()),
+            Expr::Subscript(s) => {
+                walk(&s.value, out, depth + 1);
+                walk(&s.slice, out, depth + 1);
+            }
+            Expr::Tuple(t) => t.elts.iter().for_each(|x| walk(x, out, depth + 1)),
+            Expr::BinOp(b) => {
+                walk(&b.left, out, depth + 1);
+                walk(&b.right, out, depth + 1);
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(expr, &mut out, 0);
+    out
+}
+
 /// `sa_column_kwargs={"server_default": text("0"), ...}`: the same keywords as `Column(...)`.
 fn apply_kwargs<'a>(
     scope: &Scope<'_, 'a>,
@@ -159,7 +199,7 @@ fn apply_kwargs<'a>(
 ) {
     for (k, v) in kwargs {
         match *k {
-            "server_default" => match super::sqlalchemy::server_default(v) {
+            "server_default" => match super::sqlalchemy::server_default_in(scope, v) {
                 Ok(d) => col.default = d,
                 Err(why) => notes.push(Note {
                     table: None,

@@ -1467,3 +1467,458 @@ class Solves(Submissions):
     assert_eq!(id, Some(SqlType::Integer { bytes: 4 }));
     assert!(m.findings.is_empty(), "{:?}", notes(&m));
 }
+
+#[test]
+fn computed_tablename_inherited_from_a_base_in_another_file() {
+    // Netflix/dispatch: `Base.__tablename__` calls a helper; every model inherits it
+    let m = build(&[
+        (
+            "app/database.py",
+            "import re\nfrom sqlalchemy.orm import DeclarativeBase, declared_attr\n\ndef snake(n):\n    return '_'.join(x.lower() for x in re.split('(?=[A-Z])', n) if x)\n\nclass Base(DeclarativeBase):\n    @declared_attr.directive\n    def __tablename__(cls):\n        return snake(cls.__name__)\n",
+        ),
+        (
+            "app/models.py",
+            "from sqlalchemy import Column, Integer\nfrom app.database import Base\n\n\nclass PluginEvent(Base):\n    id = Column(Integer, primary_key=True)\n\nclass Named(Base):\n    __tablename__ = 'named'\n    id = Column(Integer, primary_key=True)\n",
+        ),
+    ]);
+    assert_eq!(m.unnamed_tables, 1);
+    assert!(m.schema.tables.contains_key("named"));
+    let notes: Vec<_> = m
+        .findings
+        .iter()
+        .filter(|f| f.message.contains("table name of `PluginEvent`"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{:?}", m.findings);
+    // at the class, in its own file, not at the base's line in the wrong file
+    let l = notes[0].location.as_ref().unwrap();
+    assert_eq!((l.path.as_ref(), l.start.line), ("app/models.py", 5));
+}
+
+#[test]
+fn sqlalchemy_type_imported_under_an_alias() {
+    // Netflix/dispatch: `from sqlalchemy.dialects.postgresql import UUID as SQLAlchemyUUID`
+    let m = build(&[(
+        "app/models.py",
+        "from uuid import UUID\nfrom sqlalchemy import Column, Integer, Text as LongText\nfrom sqlalchemy.dialects.postgresql import UUID as SQLAlchemyUUID\nfrom sqlalchemy.orm import declarative_base\nBase = declarative_base()\n\nclass Event(Base):\n    __tablename__ = 'event'\n    id = Column(Integer, primary_key=True)\n    uuid = Column(SQLAlchemyUUID(as_uuid=True), nullable=False)\n    body = Column(LongText)\n",
+    )]);
+    let t = table(&m, "event");
+    assert_eq!(col(t, "uuid").ty, SqlType::Uuid);
+    assert_eq!(col(t, "body").ty, SqlType::Text);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+}
+
+#[test]
+fn custom_type_choosing_its_type_per_dialect() {
+    // mealie (and SQLAlchemy's documented GUID recipe): UUID on PostgreSQL, CHAR(32) elsewhere
+    let src = "import uuid\nfrom sqlalchemy import CHAR, Column, Integer, TypeDecorator\nfrom sqlalchemy.dialects.postgresql import UUID\nfrom sqlalchemy.orm import declarative_base\nBase = declarative_base()\n\nclass GUID(TypeDecorator):\n    \"\"\"Platform-independent GUID type.\"\"\"\n    impl = CHAR\n    cache_ok = True\n\n    def load_dialect_impl(self, dialect):\n        if dialect.name == \"postgresql\":\n            return dialect.type_descriptor(UUID())\n        else:\n            return dialect.type_descriptor(CHAR(32))\n\nclass Odd(TypeDecorator):\n    impl = CHAR\n    def load_dialect_impl(self, dialect):\n        return pick(dialect)\n\nclass User(Base):\n    __tablename__ = 'users'\n    id = Column(GUID, primary_key=True)\n    other = Column(Odd)\n";
+    let sources = vec![SourceFile::new("app/models.py", src)];
+    let pg = from_files(
+        parse_sources(sources.clone()),
+        Dialect::Postgresql,
+        Vec::new(),
+    );
+    assert_eq!(col(table(&pg, "users"), "id").ty, SqlType::Uuid);
+    let lite = from_files(parse_sources(sources), Dialect::Sqlite, Vec::new());
+    assert_eq!(
+        col(table(&lite, "users"), "id").ty,
+        SqlType::String {
+            len: Some(32),
+            fixed: true
+        }
+    );
+    // a body we cannot follow is a note, not a guess from `impl`
+    assert!(matches!(
+        col(table(&pg, "users"), "other").ty,
+        SqlType::Other(_)
+    ));
+    assert!(
+        pg.findings
+            .iter()
+            .any(|f| f.message.contains("custom type `Odd`")),
+        "{:?}",
+        pg.findings
+    );
+}
+
+#[test]
+fn name_used_before_a_later_class_of_that_name_is_the_import() {
+    // Netflix/dispatch signal/models.py: `ForeignKey(Service.id)` in a model,
+    // then a pydantic `class Service(DispatchBase)` further down the module
+    let m = build(&[
+        (
+            "app/base.py",
+            "from sqlalchemy.orm import declarative_base\nBase = declarative_base()\n",
+        ),
+        (
+            "app/service.py",
+            "from sqlalchemy import Column, Integer\nfrom app.base import Base\n\nclass Service(Base):\n    __tablename__ = 'service'\n    id = Column(Integer, primary_key=True)\n",
+        ),
+        (
+            "app/signal.py",
+            "from sqlalchemy import Column, ForeignKey, Integer\nfrom app.base import Base\nfrom app.service import Service\n\nclass Signal(Base):\n    __tablename__ = 'signal'\n    id = Column(Integer, primary_key=True)\n    service_id = Column(Integer, ForeignKey(Service.id))\n\nclass Service:\n    name: str\n",
+        ),
+    ]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    let fks = &table(&m, "signal").foreign_keys;
+    assert_eq!(fks.len(), 1, "{fks:?}");
+    assert_eq!(fks[0].ref_table, "service");
+}
+
+#[test]
+fn server_default_naming_a_constant_or_a_str_enum_member() {
+    // Netflix/dispatch: `server_default=ReportTypes.tactical_report` with `class ReportTypes(DispatchEnum)`
+    let m = build(&[
+        (
+            "app/enums.py",
+            "from enum import Enum\n\nclass ReportTypes(str, Enum):\n    tactical_report = \"Tactical Report\"\n    executive_report = \"Executive Report\"\n\nDEFAULT_KIND = 'plain'\n",
+        ),
+        (
+            "app/models.py",
+            "from sqlalchemy import Column, Integer, String\nfrom sqlalchemy.orm import declarative_base\nfrom app.enums import ReportTypes, DEFAULT_KIND\nBase = declarative_base()\n\nclass Report(Base):\n    __tablename__ = 'report'\n    id = Column(Integer, primary_key=True)\n    type = Column(String, nullable=False, server_default=ReportTypes.tactical_report)\n    kind = Column(String, server_default=DEFAULT_KIND)\n",
+        ),
+    ]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    let t = table(&m, "report");
+    let d = |c: &str| col(t, c).default.as_ref().map(|d| d.raw.clone());
+    assert_eq!(d("type").as_deref(), Some("'Tactical Report'"));
+    assert_eq!(d("kind").as_deref(), Some("'plain'"));
+}
+
+#[test]
+fn sqlalchemy_utils_types_by_their_impl() {
+    // Netflix/dispatch: TSVectorType, JSONType, UUIDType from sqlalchemy_utils
+    let src = "import sqlalchemy_utils as su\nfrom sqlalchemy import Column, Integer\nfrom sqlalchemy.orm import declarative_base\nfrom sqlalchemy_utils import JSONType, TSVectorType, UUIDType\nBase = declarative_base()\n\nclass Doc(Base):\n    __tablename__ = 'doc'\n    id = Column(Integer, primary_key=True)\n    search_vector = Column(TSVectorType('title'))\n    details = Column(JSONType)\n    key = Column(UUIDType(binary=False))\n    email = Column(su.EmailType)\n";
+    let sources = vec![SourceFile::new("app/models.py", src)];
+    let pg = from_files(
+        parse_sources(sources.clone()),
+        Dialect::Postgresql,
+        Vec::new(),
+    );
+    assert!(pg.findings.is_empty(), "{:?}", pg.findings);
+    let t = table(&pg, "doc");
+    assert_eq!(
+        col(t, "search_vector").ty,
+        SqlType::Other("tsvector".into())
+    );
+    assert_eq!(col(t, "details").ty, SqlType::Json { binary: false });
+    assert_eq!(col(t, "key").ty, SqlType::Uuid);
+    let email = SqlType::String {
+        len: Some(255),
+        fixed: false,
+    };
+    assert_eq!(col(t, "email").ty, email);
+    let lite = from_files(parse_sources(sources), Dialect::Sqlite, Vec::new());
+    let t = table(&lite, "doc");
+    assert_eq!(col(t, "details").ty, SqlType::Text);
+    let char32 = SqlType::String {
+        len: Some(32),
+        fixed: true,
+    };
+    assert_eq!(col(t, "key").ty, char32);
+}
+
+#[test]
+fn declared_attr_tablename_snake_case_regex_and_literal_return() {
+    // PrefectHQ/prefect orm_models.py
+    let m = build(&[
+        (
+            "app/utils.py",
+            "import re\nCAMEL_TO_SNAKE = re.compile(r\"(?<!^)(?=[A-Z])\")\n",
+        ),
+        (
+            "app/models.py",
+            "import re\nimport sqlalchemy as sa\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column\nfrom app.utils import CAMEL_TO_SNAKE\n\nclass Base(DeclarativeBase):\n    @declared_attr.directive\n    def __tablename__(cls) -> str:\n        \"\"\"Snake case of the class name.\"\"\"\n        return CAMEL_TO_SNAKE.sub(\"_\", cls.__name__).lower()\n\n    id: Mapped[int] = mapped_column(primary_key=True)\n\nclass TaskRunStateCache(Base):\n    key: Mapped[str]\n\nclass HTTPLog(Base):\n    url: Mapped[str]\n\nclass Event(Base):\n    @declared_attr.directive\n    def __tablename__(cls) -> str:\n        return \"events\"\n\n    occurred: Mapped[str]\n\nclass Other(DeclarativeBase):\n    @declared_attr.directive\n    def __tablename__(cls) -> str:\n        return re.sub(r\"(?<!^)(?=[A-Z])\", \"_\", cls.__name__).lower()\n\n    id: Mapped[int] = mapped_column(primary_key=True)\n\nclass BlockSchema(Other):\n    name: Mapped[str]\n",
+        ),
+    ]);
+    let mut names: Vec<&String> = m.schema.tables.keys().collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "block_schema",
+            "events",
+            "h_t_t_p_log",
+            "task_run_state_cache"
+        ],
+        "{:?}",
+        m.findings
+    );
+    assert_eq!(m.unnamed_tables, 0);
+}
+
+#[test]
+fn generic_type_decorator_with_project_impl_and_registry_type_map() {
+    // PrefectHQ/prefect: `class JSON(TypeDecorator[Any])`, `class Pydantic(TypeDecorator[T]): impl = JSON`,
+    // `registry: ClassVar[...] = registry(type_annotation_map={DateTime: Timestamp})`,
+    // `sa_JSON = postgresql.JSON().with_variant(sa.JSON(), "sqlite")`
+    let src = "from typing import Any, ClassVar, TypeVar\nimport datetime\nimport sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql, sqlite\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry\nfrom sqlalchemy.types import TypeDecorator\nT = TypeVar('T')\nDateTime = datetime.datetime\n\nclass JSON(TypeDecorator[Any]):\n    impl = postgresql.JSONB\n    def load_dialect_impl(self, dialect):\n        if dialect.name == 'postgresql':\n            return dialect.type_descriptor(postgresql.JSONB(none_as_null=True))\n        elif dialect.name == 'sqlite':\n            return dialect.type_descriptor(sqlite.JSON(none_as_null=True))\n        else:\n            return dialect.type_descriptor(sa.JSON(none_as_null=True))\n\nclass Pydantic(TypeDecorator[T]):\n    impl = JSON\n\nclass Timestamp(TypeDecorator[datetime.datetime]):\n    impl = sa.TIMESTAMP(timezone=True)\n\nsa_JSON = postgresql.JSON().with_variant(sa.JSON(), 'sqlite')\n\nclass Base(DeclarativeBase):\n    registry: ClassVar[registry] = registry(type_annotation_map={DateTime: Timestamp})\n\nclass Run(Base):\n    __tablename__ = 'run'\n    id: Mapped[int] = mapped_column(primary_key=True)\n    policy: Mapped[dict] = mapped_column(Pydantic(dict))\n    started: Mapped[DateTime]\n    data: Mapped[Any] = mapped_column(sa_JSON)\n";
+    let m = build(&[("app/models.py", src)]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    let t = table(&m, "run");
+    assert_eq!(col(t, "policy").ty, SqlType::Json { binary: true });
+    assert_eq!(col(t, "started").ty, SqlType::Timestamp { tz: true });
+    assert_eq!(col(t, "data").ty, SqlType::Json { binary: false });
+}
+
+#[test]
+fn server_default_of_a_function_the_project_compiles_itself() {
+    // PrefectHQ/prefect: `@compiles(functions.now, "sqlite")` makes `sa.func.now()`
+    // a strftime(...) expression on SQLite only
+    let src = "import sqlalchemy as sa\nfrom sqlalchemy.ext.compiler import compiles\nfrom sqlalchemy.sql import functions\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n@compiles(functions.now, 'sqlite')\ndef now_sqlite(element, compiler, **kw):\n    return \"strftime('%Y-%m-%d %H:%M:%f000', 'now')\"\n\nclass Base(DeclarativeBase):\n    pass\n\nclass Flow(Base):\n    __tablename__ = 'flow'\n    id: Mapped[int] = mapped_column(primary_key=True)\n    created: Mapped[str] = mapped_column(sa.String, server_default=sa.func.now())\n";
+    let sources = vec![SourceFile::new("app/models.py", src)];
+    let lite = from_files(parse_sources(sources.clone()), Dialect::Sqlite, Vec::new());
+    assert!(lite.findings.is_empty(), "{:?}", lite.findings);
+    assert_eq!(col(table(&lite, "flow"), "created").default, None);
+    let pg = from_files(parse_sources(sources), Dialect::Postgresql, Vec::new());
+    assert!(col(table(&pg, "flow"), "created").default.is_some());
+}
+
+#[test]
+fn table_args_entry_created_only_on_one_dialect() {
+    // PrefectHQ/prefect: a trigram GIN index only on PostgreSQL
+    let src = "import sqlalchemy as sa\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\nclass Base(DeclarativeBase):\n    pass\n\nclass Flow(Base):\n    __tablename__ = 'flow'\n    id: Mapped[int] = mapped_column(primary_key=True)\n    name: Mapped[str]\n    __table_args__ = (\n        sa.UniqueConstraint('name'),\n        sa.Index('trgm_ix_flow_name', 'name', postgresql_using='gin').ddl_if(dialect='postgresql'),\n        sa.Index('ix_flow_odd', 'name').ddl_if(callable_=lambda *a, **k: True),\n    )\n";
+    let sources = vec![SourceFile::new("app/models.py", src)];
+    let pg = from_files(
+        parse_sources(sources.clone()),
+        Dialect::Postgresql,
+        Vec::new(),
+    );
+    let names = |m: &ModelSchema| -> Vec<String> {
+        table(m, "flow")
+            .indexes
+            .iter()
+            .filter_map(|i| i.name.clone())
+            .collect()
+    };
+    assert!(
+        names(&pg).contains(&"trgm_ix_flow_name".to_string()),
+        "{:?}",
+        names(&pg)
+    );
+    assert_eq!(pg.findings.len(), 1, "{:?}", pg.findings);
+    assert!(pg.findings[0]
+        .message
+        .contains("only when a function says so"));
+    let lite = from_files(parse_sources(sources), Dialect::Sqlite, Vec::new());
+    assert!(!names(&lite).contains(&"trgm_ix_flow_name".to_string()));
+}
+
+#[test]
+fn enum_in_a_lazily_loaded_submodule_of_an_imported_package() {
+    // PrefectHQ/prefect: `import prefect.server.schemas as schemas`, whose
+    // `__init__` imports `states` only under TYPE_CHECKING, then
+    // `sa.Enum(schemas.states.StateType, name="state_type")`
+    let snap = MemSnapshot::new(&[
+        (
+            "src/app/models.py",
+            b"import sqlalchemy as sa\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\nimport app.schemas as schemas\n\nclass Base(DeclarativeBase):\n    pass\n\nclass Run(Base):\n    __tablename__ = 'run'\n    id: Mapped[int] = mapped_column(primary_key=True)\n    state: Mapped[str] = mapped_column(sa.Enum(schemas.states.StateType, name='state_type'))\n",
+        ),
+        (
+            "src/app/schemas/__init__.py",
+            b"from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from app.schemas import states\n\ndef __getattr__(name):\n    import importlib\n    return importlib.import_module(f'{__name__}.{name}')\n",
+        ),
+        (
+            "src/app/schemas/states.py",
+            b"from enum import Enum\nclass StateType(str, Enum):\n    PENDING = 'PENDING'\n    RUNNING = 'RUNNING'\n",
+        ),
+    ]);
+    let m = load(&snap, &input(&["src/app/models.py"]), Dialect::Postgresql);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    assert_eq!(
+        col(table(&m, "run"), "state").ty,
+        SqlType::Enum {
+            name: Some("state_type".into()),
+            values: vec!["PENDING".into(), "RUNNING".into()]
+        }
+    );
+}
+
+#[test]
+fn init_subclass_rewriting_tablenames_makes_them_computed() {
+    // fief-dev/fief: `Base.__init_subclass__` prefixes every `__tablename__` from settings
+    let m = build(&[
+        (
+            "app/base.py",
+            "from sqlalchemy.orm import DeclarativeBase\nfrom app.settings import settings\n\nclass Base(DeclarativeBase):\n    def __init_subclass__(cls) -> None:\n        cls.__tablename__ = f'{settings.prefix}{cls.__tablename__}'\n        super().__init_subclass__()\n",
+        ),
+        (
+            "app/models.py",
+            "from sqlalchemy.orm import Mapped, mapped_column\nfrom app.base import Base\n\nclass Client(Base):\n    __tablename__ = 'clients'\n    id: Mapped[int] = mapped_column(primary_key=True)\n",
+        ),
+    ]);
+    assert!(m.schema.tables.is_empty(), "{:?}", m.schema.tables.keys());
+    assert_eq!(m.unnamed_tables, 1);
+    let l = m.findings[0].location.as_ref().unwrap();
+    assert_eq!((l.path.as_ref(), l.start.line), ("app/models.py", 4));
+}
+
+#[test]
+fn type_decorator_arguments_go_to_its_impl() {
+    // fief-dev/fief: `TIMESTAMPAware(timezone=True)` with `impl = TIMESTAMP`;
+    // `class StringEncryptedType(sqlalchemy_utils' StringEncryptedType): impl = Text`
+    let src = "from sqlalchemy import TIMESTAMP, Integer, String, Text\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\nfrom sqlalchemy.types import TypeDecorator\nfrom sqlalchemy_utils.types.encrypted.encrypted_type import StringEncryptedType as Base_\n\nclass TIMESTAMPAware(TypeDecorator):\n    impl = TIMESTAMP\n    cache_ok = True\n\nclass OwnInit(TypeDecorator):\n    impl = TIMESTAMP\n    def __init__(self, flavour):\n        super().__init__()\n\nclass StringEncryptedType(Base_):\n    impl = String\n\nclass Base(DeclarativeBase):\n    pass\n\nclass Token(Base):\n    __tablename__ = 'tokens'\n    id: Mapped[int] = mapped_column(Integer, primary_key=True)\n    created_at: Mapped[str] = mapped_column(TIMESTAMPAware(timezone=True))\n    plain: Mapped[str] = mapped_column(TIMESTAMPAware)\n    other: Mapped[str] = mapped_column(OwnInit(True))\n    secret: Mapped[str] = mapped_column(StringEncryptedType(Text, 'key'))\n";
+    let m = build(&[("app/models.py", src)]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    let t = table(&m, "tokens");
+    assert_eq!(col(t, "created_at").ty, SqlType::Timestamp { tz: true });
+    assert_eq!(col(t, "plain").ty, SqlType::Timestamp { tz: false });
+    assert_eq!(col(t, "other").ty, SqlType::Timestamp { tz: false });
+    // the library base takes `(Text, 'key')` itself: not a length for `impl = String`
+    assert_eq!(
+        col(t, "secret").ty,
+        SqlType::String {
+            len: None,
+            fixed: false
+        }
+    );
+}
+
+#[test]
+fn expression_index_note_names_the_index() {
+    // ckan/ckan: `Index('idx_pkg_lname', sa.func.lower(sa.text("name::text")))`
+    let src = "import sqlalchemy as sa\nfrom sqlalchemy import Column, Index, Integer, Table, UnicodeText, MetaData\nmetadata = MetaData()\npackage = Table('package', metadata,\n    Column('id', Integer, primary_key=True),\n    Column('name', UnicodeText),\n    Index('idx_pkg_lname', sa.func.lower(sa.text('name::text'))),\n    Index(None, sa.func.upper(sa.text('name::text'))),\n)\n";
+    let m = build(&[("app/models.py", src)]);
+    let msgs: Vec<&str> = m.findings.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        msgs,
+        [
+            "Index `idx_pkg_lname` on `package` uses expressions migraguard cannot read; it is not checked",
+            "An index on `package` uses expressions migraguard cannot read; it is not checked"
+        ]
+    );
+}
+
+#[test]
+fn unknown_type_messages_keep_the_name_as_written() {
+    let src = "from sqlalchemy import Column, Integer, Frobnicate\nfrom sqlalchemy.orm import declarative_base\nBase = declarative_base()\nclass A(Base):\n    __tablename__ = 'a'\n    id = Column(Integer, primary_key=True)\n    x = Column(Frobnicate)\n";
+    let m = build(&[("app/models.py", src)]);
+    assert_eq!(m.findings.len(), 1, "{:?}", m.findings);
+    assert!(
+        m.findings[0].message.contains("(`Frobnicate` is not"),
+        "{}",
+        m.findings[0].message
+    );
+}
+
+#[test]
+fn type_value_rebound_from_itself_and_lengths_from_a_dict_literal() {
+    // privacyidea/privacyidea models/audit.py
+    let src = "from sqlalchemy import BigInteger, Column, Unicode\nfrom sqlalchemy.dialects import sqlite\nfrom sqlalchemy.orm import declarative_base\nBase = declarative_base()\n\nBigIntegerType = BigInteger()\nBigIntegerType = BigIntegerType.with_variant(sqlite.INTEGER(), 'sqlite')\n\naudit_column_length = {'signature': 1100, 'user': 100}\n\nclass Audit(Base):\n    __tablename__ = 'pidea_audit'\n    id = Column(BigIntegerType, primary_key=True)\n    signature = Column(Unicode(audit_column_length.get('signature')))\n    user = Column(Unicode(audit_column_length['user']))\n";
+    let sources = vec![SourceFile::new("app/models.py", src)];
+    let pg = from_files(
+        parse_sources(sources.clone()),
+        Dialect::Postgresql,
+        Vec::new(),
+    );
+    assert!(pg.findings.is_empty(), "{:?}", pg.findings);
+    let t = table(&pg, "pidea_audit");
+    assert_eq!(col(t, "id").ty, SqlType::Integer { bytes: 8 });
+    let s = |n| SqlType::String {
+        len: Some(n),
+        fixed: false,
+    };
+    assert_eq!(col(t, "signature").ty, s(1100));
+    assert_eq!(col(t, "user").ty, s(100));
+    let lite = from_files(parse_sources(sources), Dialect::Sqlite, Vec::new());
+    assert_eq!(
+        col(table(&lite, "pidea_audit"), "id").ty,
+        SqlType::Integer { bytes: 4 }
+    );
+}
+
+#[test]
+fn index_columns_with_a_sort_order_are_plain_columns() {
+    // Skyvern-AI/skyvern: `Index("ix", "organization_id", desc("created_at"))`
+    let src = "import sqlalchemy as sa\nfrom sqlalchemy import Column, DateTime, Index, String, desc\nfrom sqlalchemy.orm import declarative_base\nBase = declarative_base()\n\nclass Action(Base):\n    __tablename__ = 'actions'\n    __table_args__ = (\n        Index('ix_a', 'organization_id', desc('created_at')),\n        Index('ix_b', sa.asc('organization_id')),\n    )\n    id = Column(String, primary_key=True)\n    organization_id = Column(String)\n    created_at = Column(DateTime)\n\nIndex('ix_c', Action.created_at.desc())\n";
+    let m = build(&[("app/models.py", src)]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    let t = table(&m, "actions");
+    let ix = |n: &str| {
+        t.indexes
+            .iter()
+            .find(|i| i.name.as_deref() == Some(n))
+            .map(|i| i.columns.clone())
+    };
+    assert_eq!(
+        ix("ix_a"),
+        Some(vec![
+            "organization_id".to_string(),
+            "created_at".to_string()
+        ])
+    );
+    assert_eq!(ix("ix_b"), Some(vec!["organization_id".to_string()]));
+}
+
+#[test]
+fn sqlmodel_datetime_follows_the_pinned_sqlmodel_version() {
+    // SQLModel 0.0.45 made plain `datetime` fields UTCDateTime (timezone=True)
+    let src = "from datetime import datetime\nfrom typing import Optional\nfrom pydantic import NaiveDatetime\nfrom sqlmodel import Field, SQLModel\n\nclass Job(SQLModel, table=True):\n    id: Optional[int] = Field(default=None, primary_key=True)\n    created_at: datetime = Field(default_factory=datetime.now)\n    seen_at: Optional[datetime] = None\n    naive_at: NaiveDatetime\n";
+    let ty = |aware: bool, c: &str| {
+        let sources = vec![SourceFile::new("app/models.py", src)];
+        let m = from_files_with(
+            parse_sources(sources),
+            Dialect::Postgresql,
+            Vec::new(),
+            aware,
+        );
+        col(table(&m, "job"), c).ty.clone()
+    };
+    let tz = |tz| SqlType::Timestamp { tz };
+    assert_eq!(ty(true, "created_at"), tz(true));
+    assert_eq!(ty(true, "seen_at"), tz(true));
+    assert_eq!(ty(true, "naive_at"), tz(false));
+    assert_eq!(ty(false, "created_at"), tz(false));
+
+    assert_eq!(
+        pinned_version(
+            "[[package]]\nname = \"sqlmodel\"\nversion = \"0.0.22\"\n",
+            "sqlmodel"
+        ),
+        Some((0, 0, 22))
+    );
+    assert_eq!(
+        pinned_version(
+            "fastapi==0.1\nsqlmodel[x]==0.0.44 ; python_version>'3'\n",
+            "sqlmodel"
+        ),
+        Some((0, 0, 44))
+    );
+    assert_eq!(
+        pinned_version("dependencies = [\n  \"sqlmodel==0.0.8\",\n]\n", "sqlmodel"),
+        Some((0, 0, 8))
+    );
+    assert_eq!(
+        pinned_version(
+            "[tool.poetry.dependencies]\nsqlmodel = \"^0.0.14\"\n",
+            "sqlmodel"
+        ),
+        Some((0, 0, 14))
+    );
+    assert_eq!(
+        pinned_version(
+            "\"sqlmodel\": {\n  \"hashes\": [],\n  \"version\": \"==0.0.16\"\n},\n",
+            "sqlmodel"
+        ),
+        Some((0, 0, 16))
+    );
+    // lower bounds install the newest release: not a pin
+    assert_eq!(
+        pinned_version("dependencies = [\"sqlmodel>=0.0.21,<1\"]\n", "sqlmodel"),
+        None
+    );
+    assert_eq!(pinned_version("sqlmodel-crud==1.0\n", "sqlmodel"), None);
+
+    let snap = MemSnapshot::new(&[
+        (
+            "backend/uv.lock",
+            b"[[package]]\nname = \"sqlmodel\"\nversion = \"0.0.24\"\n",
+        ),
+        ("backend/app/models.py", src.as_bytes()),
+    ]);
+    let m = load(
+        &snap,
+        &input(&["backend/app/models.py"]),
+        Dialect::Postgresql,
+    );
+    assert_eq!(col(table(&m, "job"), "created_at").ty, tz(false));
+}
