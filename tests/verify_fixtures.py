@@ -47,12 +47,12 @@ for fixture in sorted(p for p in ROOT.iterdir() if p.is_dir()):
         db = sqlite3.connect(":memory:")
         for rel in expect.get("sqlite_migrations", []):
             try:
-                db.executescript((fixture / rel).read_text())
+                db.executescript((fixture / rel).read_text(errors="replace"))
             except Exception as e:  # noqa: BLE001 - report and go on
                 failures.append(f"{fixture.name}: {rel}: {e}")
         for rel in expect.get("real_run_fails", []):
             try:
-                db.executescript((fixture / rel).read_text())
+                db.executescript((fixture / rel).read_text(errors="replace"))
                 failures.append(f"{fixture.name}: {rel} should fail on SQLite")
             except Exception:  # noqa: BLE001 - failing is the point
                 pass
@@ -93,7 +93,7 @@ if os.environ.get("PGHOST"):
         must_fail = set(expect.get("real_run_fails", []))
         for rel in pg_migrations(fixture, expect):
             try:
-                sql = up_part((fixture / rel).read_text())
+                sql = up_part((fixture / rel).read_text(errors="replace"))
             except UnicodeDecodeError:
                 sql = None
             ok = sql is not None and psql(db, stdin=sql).returncode == 0

@@ -44,7 +44,7 @@ impl<'a> PythonFiles<'a> {
             self.paths
                 .par_iter()
                 .filter_map(|p| {
-                    let f = self.snapshot.read(p).ok()?;
+                    let f = self.snapshot.read_lossy(p).ok()?;
                     Some(((*p).clone(), f.text))
                 })
                 .collect()

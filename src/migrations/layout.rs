@@ -51,7 +51,7 @@ pub fn load(snapshot: &dyn Snapshot, input: &MigrationInput) -> History {
 
     let read: Vec<_> = entries
         .par_iter()
-        .map(|e| snapshot.read(&e.path).map_err(|err| err.to_string()))
+        .map(|e| snapshot.read_lossy(&e.path).map_err(|err| err.to_string()))
         .collect();
     let mut units = Vec::with_capacity(entries.len());
     for (e, file) in entries.into_iter().zip(read) {
@@ -560,7 +560,11 @@ mod tests {
     fn unreadable_files_are_mg002_and_loading_continues() {
         let s = MemorySnapshot::new(vec![
             ("m/1_a.sql", &b"\0\x01binary"[..]),
-            ("m/2_b.sql", &b"\xff\xfe not utf8"[..]),
+            // invalid UTF-8 throughout: not a legacy-encoded text file
+            (
+                "m/2_b.sql",
+                &[0xffu8, 0xfe, 0xfa, 0xfb, 0xfc, 0xfd, 0xc0, 0xc1, 0xf8, 0xf9][..],
+            ),
             ("m/3_c.sql", &b"CREATE TABLE c (id int);"[..]),
         ]);
         let h = load(&s, &input("m", Layout::Numbered));

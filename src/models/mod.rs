@@ -245,7 +245,7 @@ fn read_and_parse(
 ) -> Vec<PyFile> {
     let results: Vec<Result<PyFile, Box<Finding>>> = paths
         .par_iter()
-        .map(|p| match snapshot.read(p) {
+        .map(|p| match snapshot.read_lossy(p) {
             Ok(src) => Ok(python::parse_file(src)),
             Err(e) => Err(Box::new(
                 Finding::new(

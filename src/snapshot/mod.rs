@@ -50,6 +50,36 @@ pub trait Snapshot: Sync {
         Ok(SourceFile::new(path, text))
     }
 
+    /// Reads a text file that may not be UTF-8 throughout: a Python file with
+    /// `# -*- coding: latin-1 -*-`, a SQL dump written by a Windows tool. Sparse
+    /// invalid sequences become U+FFFD; in such files they sit in comments and
+    /// string data, not in the identifiers we compare, and they take one column
+    /// each as the original single-byte characters did. NUL bytes, or more than
+    /// a few invalid sequences making over one per hundred characters, still
+    /// mean binary.
+    fn read_lossy(&self, path: &str) -> Result<SourceFile, ReadError> {
+        let bytes = self.read_bytes(path)?;
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+        if bytes.contains(&0) {
+            return Err(ReadError::Binary);
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Ok(SourceFile::new(path, text)),
+            Err(_) => {
+                let text = String::from_utf8_lossy(bytes);
+                let chars = text.chars().count();
+                let bad = text
+                    .chars()
+                    .filter(|&c| c == char::REPLACEMENT_CHARACTER)
+                    .count();
+                if bad > 8 && bad * 100 > chars {
+                    return Err(ReadError::Binary);
+                }
+                Ok(SourceFile::new(path, text.as_ref()))
+            }
+        }
+    }
+
     fn exists(&self, path: &str) -> bool {
         self.files()
             .binary_search_by(|p| p.as_str().cmp(path))
@@ -90,3 +120,28 @@ pub const SKIPPED_DIRS: &[&str] = &[
     ".idea",
     ".vscode",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lossy_reads_accept_sparse_legacy_bytes_but_not_binary() {
+        let latin1: &[u8] = b"# caf\xe9\nclass U:\n    pass\n";
+        let mostly_invalid: Vec<u8> = (0..64u8).map(|i| 0x80 | i).collect();
+        let snap = MemorySnapshot::new(vec![
+            ("latin.py", latin1),
+            ("nul.sql", b"CREATE\0TABLE".as_slice()),
+            ("noise.sql", mostly_invalid.as_slice()),
+        ]);
+        assert!(matches!(snap.read("latin.py"), Err(ReadError::Binary)));
+        let f = snap.read_lossy("latin.py").map_err(|e| e.to_string());
+        let text = f.map(|f| f.text.to_string()).unwrap_or_default();
+        assert_eq!(text, "# caf\u{fffd}\nclass U:\n    pass\n");
+        assert!(matches!(snap.read_lossy("nul.sql"), Err(ReadError::Binary)));
+        assert!(matches!(
+            snap.read_lossy("noise.sql"),
+            Err(ReadError::Binary)
+        ));
+    }
+}

@@ -241,7 +241,7 @@ pub fn location_file(dir: &Path, location: &Value) -> Option<PathBuf> {
 pub fn line_at(dir: &Path, location: &Value) -> Option<String> {
     let file = location_file(dir, location)?;
     let line = location.get("line")?.as_u64()?;
-    let text = std::fs::read_to_string(file).ok()?;
+    let text = String::from_utf8_lossy(&std::fs::read(file).ok()?).into_owned();
     text.lines()
         .nth((line as usize).checked_sub(1)?)
         .map(str::to_owned)
