@@ -13,7 +13,7 @@ use crate::scope::{baseline_path, Baseline, KnownSet, Scope};
 use crate::snapshot::{Snapshot, WorktreeSnapshot};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 #[derive(Parser, Debug)]
@@ -212,12 +212,25 @@ pub fn main() -> i32 {
     run(std::env::args_os().collect())
 }
 
+/// Writes to stderr without panicking when it is closed (`2>&-`), which
+/// `eprint!` would; under `cargo test` it is `eprint!`, the only stderr the
+/// test harness captures, so unit tests of `run` stay quiet.
+fn write_stderr(text: &str) {
+    #[cfg(test)]
+    eprint!("{text}");
+    #[cfg(not(test))]
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), text.as_bytes());
+}
+
 /// Runs the CLI with `args` (program name first) and returns the exit code.
 pub fn run(args: Vec<OsString>) -> i32 {
     let cli = match Cli::try_parse_from(with_default_command(args)) {
         Ok(cli) => cli,
         Err(e) => {
+            #[cfg(not(test))]
             let _ = e.print();
+            #[cfg(test)]
+            write_stderr(&e.render().to_string());
             // help and version go to stdout and succeed; usage errors are exit 2
             return if e.use_stderr() { 2 } else { 0 };
         }
@@ -226,7 +239,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Ok(code) => code,
         Err(fatal) => {
             let text = report::human::render_error(&fatal, &stderr_options());
-            let _ = std::io::stderr().write_all(text.as_bytes());
+            write_stderr(&text);
             2
         }
     }
@@ -256,7 +269,7 @@ fn load_config(
             .iter()
             .map(|w| format!("warning: {w}\n"))
             .collect();
-        let _ = std::io::stderr().write_all(text.as_bytes());
+        write_stderr(&text);
     }
     Ok(config)
 }
@@ -298,7 +311,17 @@ fn open_root(path: &Path) -> Result<WorktreeSnapshot, Fatal> {
 }
 
 /// Writes to stdout; a closed pipe (`migraguard | head`) is not an error.
+/// Under `cargo test`, `print!`, which the harness captures (see `write_stderr`).
+#[cfg(test)]
 fn print(text: &str) -> Result<(), Fatal> {
+    print!("{text}");
+    Ok(())
+}
+
+/// Writes to stdout; a closed pipe (`migraguard | head`) is not an error.
+#[cfg(not(test))]
+fn print(text: &str) -> Result<(), Fatal> {
+    use std::io::Write;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
@@ -404,7 +427,7 @@ fn schema(args: &SchemaArgs) -> Result<i32, Fatal> {
         err.push_str(&format!("note: {n}\n"));
     }
     err.push_str(&report::short::render(&findings));
-    let _ = std::io::stderr().write_all(err.as_bytes());
+    write_stderr(&err);
     Ok(0)
 }
 
