@@ -423,13 +423,35 @@ impl Replay {
             }
             self.lost_columns.insert((to_key.clone(), ck.1), l);
         }
-        let orig = self.renamed_from.remove(&k).unwrap_or(k);
+        let orig = self.renamed_from.remove(&k).unwrap_or_else(|| k.clone());
         if orig != to_key {
             self.renamed_from.insert(to_key.clone(), orig);
         }
         self.reported_tables.remove(&to_key);
         self.defined(&to_key, &table);
         self.schema.tables.insert(to_key, table);
+        self.retarget_foreign_keys(&k, to);
+    }
+
+    /// PostgreSQL and MySQL keep foreign keys attached to the renamed table
+    /// itself, so the keys of other tables now name its new name. SQLite is
+    /// left alone: whether it rewrites them depends on `legacy_alter_table`,
+    /// and its rebuild idiom renames tables that are dropped right after.
+    fn retarget_foreign_keys(&mut self, from_key: &str, to: &TableRef) {
+        if self.dialect == Dialect::Sqlite {
+            return;
+        }
+        for t in self.schema.tables.values_mut() {
+            for fk in &mut t.foreign_keys {
+                let ref_key = table_key(fk.ref_schema.as_deref(), &fk.ref_table);
+                if ref_key == from_key {
+                    fk.ref_table = to.name.clone();
+                    if to.schema.is_some() {
+                        fk.ref_schema = to.schema.clone();
+                    }
+                }
+            }
+        }
     }
 
     pub fn add_column(&mut self, t: &TableRef, column: Column, if_not_exists: bool, at: &Location) {
@@ -452,6 +474,35 @@ impl Replay {
         table.columns.push(column);
         self.lost_columns.remove(&ck);
         self.lost_defs.remove(&ck);
+    }
+
+    /// MySQL's `FIRST` / `AFTER x` on ADD, CHANGE and MODIFY COLUMN: moves the
+    /// column so the replayed order is the server's (`after` None = first).
+    /// An unknown `after` column leaves the order as it is.
+    pub fn place_column(&mut self, t: &TableRef, column: &str, after: Option<&str>) {
+        let Some(table) = self.schema.tables.get_mut(&t.key()) else {
+            return;
+        };
+        let ck = key(column);
+        let Some(from) = table.columns.iter().position(|c| key(&c.name) == ck) else {
+            return;
+        };
+        let to = match after {
+            None => 0,
+            Some(a) => {
+                let ak = key(a);
+                if ak == ck {
+                    return;
+                }
+                match table.columns.iter().position(|c| key(&c.name) == ak) {
+                    Some(i) if i < from => i + 1,
+                    Some(i) => i,
+                    None => return,
+                }
+            }
+        };
+        let col = table.columns.remove(from);
+        table.columns.insert(to, col);
     }
 
     /// Primary key columns are NOT NULL in every database that matters here.

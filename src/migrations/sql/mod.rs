@@ -119,6 +119,35 @@ mod tests {
     const AGENTS_0029: &str = "INSERT INTO agents (name, metadata)\nVALUES ('system', '{}');\n";
 
     #[test]
+    fn mysql_first_and_after_place_columns_as_the_server_does() {
+        let m = run(
+            Dialect::Mysql,
+            &[(
+                "m/0001.sql",
+                "CREATE TABLE t (a int, b int, c int);\nALTER TABLE t ADD COLUMN x int AFTER a;\nALTER TABLE t ADD COLUMN y int FIRST;\nALTER TABLE t MODIFY COLUMN c bigint AFTER y;\nALTER TABLE t CHANGE COLUMN b bb int AFTER nowhere;\nALTER TABLE t CHANGE COLUMN a aa int AFTER x;",
+            )],
+        );
+        assert_eq!(columns(&m, "t"), ["y", "c", "x", "aa", "bb"]);
+    }
+
+    #[test]
+    fn mysql_rename_table_retargets_foreign_keys_of_other_tables() {
+        let m = run(
+            Dialect::Mysql,
+            &[(
+                "m/0001.sql",
+                "CREATE TABLE `products` (`id` int unsigned NOT NULL, PRIMARY KEY (`id`)) ENGINE=InnoDB;\nCREATE TABLE `lines` (`id` int NOT NULL, `product_id` int unsigned NOT NULL, CONSTRAINT `fk` FOREIGN KEY (`product_id`) REFERENCES `products` (`id`)) ENGINE=InnoDB;\nRENAME TABLE `products` TO `catalog_products`;",
+            )],
+        );
+        let refs: Vec<String> = m.schema.tables["lines"]
+            .foreign_keys
+            .iter()
+            .map(|f| f.ref_table.clone())
+            .collect();
+        assert_eq!(refs, ["catalog_products"]);
+    }
+
+    #[test]
     fn seed_001_insert_names_a_column_lost_in_a_rebuild() {
         let m = run(
             Dialect::Sqlite,

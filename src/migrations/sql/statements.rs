@@ -17,8 +17,8 @@ use crate::source::{LineIndex, Location, Pos, SourceFile};
 use sqlparser::ast::{
     AlterColumnOperation, AlterTableOperation, AlterTypeAddValuePosition, AlterTypeOperation,
     ColumnDef, ColumnOption, CreateIndex, CreateTable, DataType, EnumMember, Expr, Ident,
-    IndexColumn, ObjectName, ObjectType, RenameTableNameKind, Statement, TableConstraint,
-    UserDefinedTypeRepresentation,
+    IndexColumn, MySQLColumnPosition, ObjectName, ObjectType, RenameTableNameKind, Statement,
+    TableConstraint, UserDefinedTypeRepresentation,
 };
 use sqlparser::dialect::{
     Dialect as SqlDialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
@@ -1496,12 +1496,14 @@ fn alter_op(
         AlterTableOperation::AddColumn {
             if_not_exists,
             column_def,
+            column_position,
             ..
         } => {
             let parts = column_from_def(state, file, &column_def, at);
             let name = parts.column.name.clone();
             let loc = parts.column.location.clone();
             state.add_column(t, parts.column, if_not_exists, &loc);
+            place(state, t, &name, column_position.as_ref());
             if parts.primary_key {
                 state.set_primary_key(t, vec![name], at);
             }
@@ -1559,21 +1561,23 @@ fn alter_op(
             new_name,
             data_type,
             options,
-            ..
+            column_position,
         } => {
             let opts: Vec<&ColumnOption> = options.iter().collect();
             let parts = build_column(state, file, &new_name, &data_type, &opts, at);
             state.alter_column(t, &old_name.value, ColumnChange::Replace(parts.column), at);
+            place(state, t, &new_name.value, column_position.as_ref());
         }
         AlterTableOperation::ModifyColumn {
             col_name,
             data_type,
             options,
-            ..
+            column_position,
         } => {
             let opts: Vec<&ColumnOption> = options.iter().collect();
             let parts = build_column(state, file, &col_name, &data_type, &opts, at);
             state.alter_column(t, &col_name.value, ColumnChange::Replace(parts.column), at);
+            place(state, t, &col_name.value, column_position.as_ref());
         }
         AlterTableOperation::AddConstraint { constraint, .. } => match constraint {
             TableConstraint::PrimaryKey(pk) => {
@@ -1650,5 +1654,14 @@ fn alter_op(
             state.drop_index(Some(t), &name.value, false, at)
         }
         _ => {}
+    }
+}
+
+/// Applies MySQL's `FIRST` / `AFTER x` once the column is in place.
+fn place(state: &mut Replay, t: &TableRef, column: &str, pos: Option<&MySQLColumnPosition>) {
+    match pos {
+        Some(MySQLColumnPosition::First) => state.place_column(t, column, None),
+        Some(MySQLColumnPosition::After(a)) => state.place_column(t, column, Some(&a.value)),
+        None => {}
     }
 }
