@@ -131,6 +131,30 @@ mod tests {
     }
 
     #[test]
+    fn mariadb_json_is_longtext_checked_by_json_valid() {
+        let m = run(
+            Dialect::Mysql,
+            &[(
+                "m/0001.sql",
+                "CREATE TABLE `t` (\n  `meta` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT NULL CHECK (json_valid(`meta`)),\n  `other` longtext CHECK (json_valid(`meta`)),\n  `plain` longtext\n) ENGINE=InnoDB;",
+            )],
+        );
+        let types: Vec<SqlType> = m.schema.tables["t"]
+            .columns
+            .iter()
+            .map(|c| c.ty.clone())
+            .collect();
+        assert_eq!(
+            types,
+            [
+                SqlType::Json { binary: false },
+                SqlType::Text,
+                SqlType::Text
+            ]
+        );
+    }
+
+    #[test]
     fn mysql_rename_table_retargets_foreign_keys_of_other_tables() {
         let m = run(
             Dialect::Mysql,

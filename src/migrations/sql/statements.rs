@@ -1208,11 +1208,21 @@ fn build_column(
                     });
                 }
             }
-            ColumnOption::Check(ch) => parts.checks.push(Check {
-                name: ch.name.as_ref().map(|n| n.value.clone()),
-                sql: ch.expr.to_string(),
-                location: loc.clone(),
-            }),
+            ColumnOption::Check(ch) => {
+                if state.dialect == Dialect::Mysql
+                    && c.ty == SqlType::Text
+                    && is_json_valid_of(&ch.expr, &name.value)
+                {
+                    // MariaDB's JSON is LONGTEXT CHECK (json_valid(col)), and
+                    // that is how its dumps spell a JSON column
+                    c.ty = SqlType::Json { binary: false };
+                }
+                parts.checks.push(Check {
+                    name: ch.name.as_ref().map(|n| n.value.clone()),
+                    sql: ch.expr.to_string(),
+                    location: loc.clone(),
+                })
+            }
             ColumnOption::Generated {
                 generation_expr, ..
             } => {
@@ -1233,6 +1243,17 @@ fn build_column(
         }
     }
     parts
+}
+
+/// `json_valid(column)`, compared on the printed expression (quotes, case and
+/// spacing aside).
+fn is_json_valid_of(expr: &Expr, column: &str) -> bool {
+    let printed: String = expr
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '`' | '"'))
+        .collect();
+    printed.to_ascii_lowercase() == format!("json_valid({})", key(column))
 }
 
 fn is_autoincrement(t: &Token) -> bool {
