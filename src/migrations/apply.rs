@@ -326,6 +326,39 @@ impl Replay {
         }
     }
 
+    /// MySQL's `CREATE TABLE t LIKE src`: src's columns, primary key and
+    /// indexes, not its foreign keys. A source whose columns are unknown
+    /// (missing or opaque) makes an opaque table.
+    pub fn create_table_like(
+        &mut self,
+        t: &TableRef,
+        src: &TableRef,
+        if_not_exists: bool,
+        temporary: bool,
+        at: &Location,
+    ) {
+        let sk = src.key();
+        let source = match self.schema.tables.get(&sk) {
+            Some(s) if !self.opaque.contains(&sk) => s,
+            _ => {
+                self.create_opaque_table(t, if_not_exists, temporary, at);
+                return;
+            }
+        };
+        let mut table = Table::new(t.name.clone(), t.schema.clone(), at.clone());
+        table.columns = source.columns.clone();
+        for c in &mut table.columns {
+            c.location = at.clone();
+        }
+        table.primary_key = source.primary_key.clone();
+        table.indexes = source.indexes.clone();
+        for i in &mut table.indexes {
+            i.location = at.clone();
+        }
+        table.checks = source.checks.clone();
+        self.create_table(table, if_not_exists, temporary);
+    }
+
     /// A table appears under key `k` (create or rename): when a table of that
     /// name was dropped earlier, the columns it had and this one lacks are lost.
     fn defined(&mut self, k: &str, table: &Table) {

@@ -155,6 +155,24 @@ mod tests {
     }
 
     #[test]
+    fn mysql_create_table_like_copies_columns_but_not_foreign_keys() {
+        let m = run(
+            Dialect::Mysql,
+            &[(
+                "m/0001.sql",
+                "CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE `a` (`id` int NOT NULL AUTO_INCREMENT, `p_id` int, PRIMARY KEY (`id`), KEY `ix` (`p_id`), FOREIGN KEY (`p_id`) REFERENCES p (id));\nCREATE TABLE `a_archive` LIKE `a`;\nCREATE TABLE b LIKE missing;",
+            )],
+        );
+        assert_eq!(columns(&m, "a_archive"), ["id", "p_id"]);
+        let t = &m.schema.tables["a_archive"];
+        assert_eq!(t.primary_key, ["id"]);
+        assert_eq!(t.indexes.len(), 1);
+        assert!(t.foreign_keys.is_empty());
+        assert!(columns(&m, "b").is_empty());
+        assert!(!rules_of(&m).contains(&"MG201"), "{:?}", rules_of(&m));
+    }
+
+    #[test]
     fn mysql_rename_table_retargets_foreign_keys_of_other_tables() {
         let m = run(
             Dialect::Mysql,

@@ -16,9 +16,9 @@ use crate::schema::{key, Check, Column, DefaultValue, ForeignKey, Index, SqlType
 use crate::source::{LineIndex, Location, Pos, SourceFile};
 use sqlparser::ast::{
     AlterColumnOperation, AlterTableOperation, AlterTypeAddValuePosition, AlterTypeOperation,
-    ColumnDef, ColumnOption, CreateIndex, CreateTable, DataType, EnumMember, Expr, Ident,
-    IndexColumn, MySQLColumnPosition, ObjectName, ObjectType, RenameTableNameKind, Statement,
-    TableConstraint, UserDefinedTypeRepresentation,
+    ColumnDef, ColumnOption, CreateIndex, CreateTable, CreateTableLikeKind, DataType, EnumMember,
+    Expr, Ident, IndexColumn, MySQLColumnPosition, ObjectName, ObjectType, RenameTableNameKind,
+    Statement, TableConstraint, UserDefinedTypeRepresentation,
 };
 use sqlparser::dialect::{
     Dialect as SqlDialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
@@ -1386,6 +1386,14 @@ fn create_table(state: &mut Replay, file: &SourceFile, ct: CreateTable, at: &Loc
     let copied =
         ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() || ct.partition_of.is_some();
     if ct.columns.is_empty() && copied {
+        if let (Dialect::Mysql, Some(CreateTableLikeKind::Plain(like))) = (state.dialect, &ct.like)
+        {
+            // MySQL's `CREATE TABLE x LIKE y` copies y's columns and indexes
+            if let Some(src) = table_ref(&like.name) {
+                state.create_table_like(&t, &src, ct.if_not_exists, ct.temporary, at);
+                return;
+            }
+        }
         state.create_opaque_table(&t, ct.if_not_exists, ct.temporary, at);
         return;
     }
