@@ -173,6 +173,19 @@ mod tests {
     }
 
     #[test]
+    fn mysql_add_column_list_in_parentheses_adds_each_column() {
+        let m = run(
+            Dialect::Mysql,
+            &[(
+                "m/0001.sql",
+                "CREATE TABLE a (id int);\nALTER TABLE a ADD COLUMN (r int, s varchar(5) NOT NULL DEFAULT 'x,y'), ADD (t decimal(10, 2));",
+            )],
+        );
+        assert_eq!(columns(&m, "a"), ["id", "r", "s", "t"]);
+        assert!(m.findings.is_empty(), "{:?}", rules_of(&m));
+    }
+
+    #[test]
     fn mysql_rename_table_retargets_foreign_keys_of_other_tables() {
         let m = run(
             Dialect::Mysql,

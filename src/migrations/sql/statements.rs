@@ -391,6 +391,56 @@ fn is_create_as(tokens: &[TokenWithSpan]) -> bool {
     sig.get(i).is_some_and(|t| is_kw(t, "AS"))
 }
 
+/// MySQL's `ADD [COLUMN] (a INT, b TEXT)`, which sqlparser does not read:
+/// one `ADD [COLUMN] a INT` operation per definition, tokens (and so
+/// locations) kept. None for any other operation.
+fn split_add_columns(op: &[TokenWithSpan]) -> Option<Vec<Vec<TokenWithSpan>>> {
+    let sig: Vec<usize> = op
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| split::is_significant(&t.token))
+        .map(|(i, _)| i)
+        .collect();
+    let kw = |k: usize, w: &str| {
+        sig.get(k)
+            .and_then(|&i| op.get(i))
+            .is_some_and(|t| is_kw(&t.token, w))
+    };
+    if !kw(0, "ADD") {
+        return None;
+    }
+    let open_k = if kw(1, "COLUMN") { 2 } else { 1 };
+    let open = *sig.get(open_k)?;
+    let close = *sig.last()?;
+    if op.get(open)?.token != Token::LParen || op.get(close)?.token != Token::RParen {
+        return None;
+    }
+    let prefix = op.get(..open)?;
+    let mut defs = Vec::new();
+    let mut depth = 0i32;
+    let mut start = open + 1;
+    for (i, t) in op.iter().enumerate().take(close).skip(open + 1) {
+        match t.token {
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            Token::Comma if depth == 0 => {
+                defs.push(op.get(start..i)?);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return None;
+    }
+    defs.push(op.get(start..close)?);
+    Some(
+        defs.into_iter()
+            .map(|d| prefix.iter().chain(d.iter()).cloned().collect())
+            .collect(),
+    )
+}
+
 fn is_create_like(tokens: &[TokenWithSpan]) -> bool {
     let mut sig = tokens.iter().filter(|t| split::is_significant(&t.token));
     if !sig.next().is_some_and(|t| is_kw(&t.token, "CREATE")) {
@@ -463,8 +513,13 @@ fn alter_by_operation(
         }
     }
     ops.push(tokens.get(start..)?);
+    let ops: Vec<Vec<TokenWithSpan>> = ops
+        .into_iter()
+        .flat_map(|op| split_add_columns(op).unwrap_or_else(|| vec![op.to_vec()]))
+        .collect();
     let mut out = Vec::new();
-    for op in ops {
+    for op in &ops {
+        let op = op.as_slice();
         let mut stmt: Vec<TokenWithSpan> = head.to_vec();
         stmt.push(TokenWithSpan::wrap(Token::Whitespace(
             sqlparser::tokenizer::Whitespace::Space,
