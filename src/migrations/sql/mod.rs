@@ -186,6 +186,37 @@ mod tests {
     }
 
     #[test]
+    fn mysql_8_dump_table_options_partitions_and_index_options_are_read() {
+        let m = run(
+            Dialect::Mysql,
+            &[(
+                "m/0001.sql",
+                "CREATE TABLE `a` (\n  `id` int NOT NULL AUTO_INCREMENT,\n  `z` int(5) unsigned zerofill DEFAULT NULL,\n  `body` text,\n  PRIMARY KEY (`id`),\n  KEY `k` (`z`) KEY_BLOCK_SIZE=8,\n  FULLTEXT KEY `ft` (`body`) /*!50100 WITH PARSER `ngram` */ \n) ENGINE=InnoDB AUTO_INCREMENT=5 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci /*!80016 DEFAULT ENCRYPTION='N' */\n/*!50100 PARTITION BY HASH (`id`)\nPARTITIONS 4 */;\nCREATE TABLE b (id int) ENGINE=InnoDB PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (10), PARTITION p1 VALUES LESS THAN MAXVALUE);",
+            )],
+        );
+        assert!(m.findings.is_empty(), "{:?}", rules_of(&m));
+        assert_eq!(columns(&m, "a"), ["id", "z", "body"]);
+        assert!(m.schema.tables["a"]
+            .indexes
+            .iter()
+            .any(|i| i.name.as_deref() == Some("k")));
+        assert_eq!(columns(&m, "b"), ["id"]);
+    }
+
+    #[test]
+    fn mysql_drop_key_drops_the_index() {
+        let m = run(
+            Dialect::Mysql,
+            &[(
+                "m/0001.sql",
+                "CREATE TABLE b (id int, a_id int, KEY `ix_a` (a_id), KEY ix_id (id));\nALTER TABLE b DROP KEY `ix_a`, ALGORITHM=INPLACE;\nALTER TABLE `b` DROP KEY ix_id;",
+            )],
+        );
+        assert!(m.findings.is_empty(), "{:?}", rules_of(&m));
+        assert!(m.schema.tables["b"].indexes.is_empty());
+    }
+
+    #[test]
     fn mysql_rename_table_retargets_foreign_keys_of_other_tables() {
         let m = run(
             Dialect::Mysql,

@@ -235,6 +235,16 @@ fn parse_piece(
             }
         }
     }
+    if dialect == Dialect::Mysql {
+        // table options and partitioning sqlparser does not know (MySQL 8
+        // dumps: `/*!80016 DEFAULT ENCRYPTION='N' */`, `/*!50100 PARTITION BY
+        // ... */`): they say nothing about columns, keys or indexes
+        if let Some(tokens) = without_table_options(prepare(p.tokens.clone())) {
+            if let Ok(s) = parse_tokens(tokens, d) {
+                return vec![Parsed::Stmt(Box::new(s), at)];
+            }
+        }
+    }
     if words.starts_with(&["ALTER".to_string(), "TABLE".to_string()]) {
         if let Some(parsed) = alter_by_operation(file, p, dialect, d, &at) {
             return parsed;
@@ -439,6 +449,41 @@ fn split_add_columns(op: &[TokenWithSpan]) -> Option<Vec<Vec<TokenWithSpan>>> {
             .map(|d| prefix.iter().chain(d.iter()).cloned().collect())
             .collect(),
     )
+}
+
+/// `CREATE TABLE t (...) <options>` cut after the definition list; None
+/// for other statements and for tables filled by a query (`... AS SELECT`,
+/// `... SELECT`), whose columns come after the options.
+fn without_table_options(mut tokens: Vec<TokenWithSpan>) -> Option<Vec<TokenWithSpan>> {
+    let words = split::lead_words(&tokens, 4);
+    if words.first().map(String::as_str) != Some("CREATE") || !words.iter().any(|w| w == "TABLE") {
+        return None;
+    }
+    let mut depth = 0i32;
+    let mut close = None;
+    for (i, t) in tokens.iter().enumerate() {
+        match t.token {
+            Token::LParen => depth += 1,
+            Token::RParen => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(i);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let close = close?;
+    let query_follows = tokens
+        .iter()
+        .skip(close + 1)
+        .any(|t| ["AS", "SELECT"].iter().any(|k| is_kw(&t.token, k)));
+    if query_follows {
+        return None;
+    }
+    tokens.truncate(close + 1);
+    Some(tokens)
 }
 
 fn is_create_like(tokens: &[TokenWithSpan]) -> bool {
@@ -790,6 +835,60 @@ fn prepare(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             to_string.extend(sig.get(k));
         }
     }
+    // MySQL `INT(5) UNSIGNED ZEROFILL` (display padding) and the index
+    // options `WITH PARSER ngram`, `KEY_BLOCK_SIZE = 8`: no schema meaning,
+    // and sqlparser reads none of them
+    for k in 1..sig.len() {
+        if tok(k).is_some_and(|t| is_kw(t, "ZEROFILL"))
+            && tok(k - 1).is_some_and(|t| {
+                *t == Token::RParen
+                    || [
+                        "UNSIGNED",
+                        "SIGNED",
+                        "INT",
+                        "INTEGER",
+                        "TINYINT",
+                        "SMALLINT",
+                        "MEDIUMINT",
+                        "BIGINT",
+                        "DECIMAL",
+                        "NUMERIC",
+                        "FLOAT",
+                        "DOUBLE",
+                        "REAL",
+                    ]
+                    .iter()
+                    .any(|w| is_kw(t, w))
+            })
+        {
+            remove.extend(sig.get(k));
+        }
+        if tok(k - 1) == Some(&Token::RParen)
+            && tok(k).is_some_and(|t| is_kw(t, "WITH"))
+            && tok(k + 1).is_some_and(|t| is_kw(t, "PARSER"))
+            && matches!(tok(k + 2), Some(Token::Word(_)))
+        {
+            remove.extend(sig.get(k..k + 3).unwrap_or(&[]));
+        }
+        if tok(k - 1) == Some(&Token::RParen)
+            && tok(k).is_some_and(|t| is_kw(t, "KEY_BLOCK_SIZE"))
+            && tok(k + 1).is_some_and(|t| matches!(t, Token::Eq | Token::Number(..)))
+        {
+            let n = if tok(k + 1) == Some(&Token::Eq) { 3 } else { 2 };
+            remove.extend(sig.get(k..k + n).unwrap_or(&[]));
+        }
+    }
+    // MySQL `ALTER TABLE t DROP KEY k`: DROP INDEX by its other name
+    let mut to_index: Vec<usize> = Vec::new();
+    if w.starts_with(&["ALTER", "TABLE"]) {
+        for k in 1..sig.len() {
+            if tok(k - 1).is_some_and(|t| is_kw(t, "DROP"))
+                && tok(k).is_some_and(|t| is_kw(t, "KEY"))
+            {
+                to_index.extend(sig.get(k));
+            }
+        }
+    }
     // MySQL `VARCHAR(255) BINARY` (a binary collation): not a type change
     for k in 1..sig.len() {
         if tok(k).is_some_and(|t| is_kw(t, "BINARY"))
@@ -872,6 +971,11 @@ fn prepare(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             }
         }
         _ => {}
+    }
+    for &i in &to_index {
+        if let Some(t) = tokens.get_mut(i) {
+            t.token = Token::make_keyword("INDEX");
+        }
     }
     for &i in &to_string {
         if let Some(t) = tokens.get_mut(i) {
