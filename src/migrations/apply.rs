@@ -99,6 +99,33 @@ impl Default for Replay {
     }
 }
 
+/// MySQL names an unnamed index after its first column, with `_2`, `_3`, ...
+/// when that name is taken; `DROP INDEX` and the help texts need the name.
+fn mysql_index_names(table: &mut Table) {
+    for i in 0..table.indexes.len() {
+        let first = match table.indexes.get(i) {
+            Some(ix) if ix.name.is_none() => match ix.columns.first() {
+                Some(c) => c.clone(),
+                None => continue,
+            },
+            _ => continue,
+        };
+        let taken = |n: &str, ixs: &[Index]| {
+            ixs.iter()
+                .any(|x| x.name.as_deref().is_some_and(|m| key(m) == key(n)))
+        };
+        let mut name = first.clone();
+        let mut n = 2;
+        while taken(&name, &table.indexes) {
+            name = format!("{first}_{n}");
+            n += 1;
+        }
+        if let Some(ix) = table.indexes.get_mut(i) {
+            ix.name = Some(name);
+        }
+    }
+}
+
 fn col_key(t: &str, c: &str) -> (String, String) {
     (t.to_string(), key(c))
 }
@@ -296,6 +323,9 @@ impl Replay {
             if table.primary_key.iter().any(|p| key(p) == key(&c.name)) {
                 c.nullable = false;
             }
+        }
+        if self.dialect == Dialect::Mysql {
+            mysql_index_names(&mut table);
         }
         if let Some(s) = &table.schema {
             self.known_schemas.insert(key(s));
@@ -755,6 +785,9 @@ impl Replay {
             }
         }
         table.indexes.push(index);
+        if self.dialect == Dialect::Mysql {
+            mysql_index_names(table);
+        }
     }
 
     /// DROP INDEX by name. `t` is known in MySQL (`DROP INDEX ix ON t`);

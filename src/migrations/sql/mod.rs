@@ -217,6 +217,23 @@ mod tests {
     }
 
     #[test]
+    fn mysql_unnamed_indexes_take_their_first_column_name() {
+        let m = run(
+            Dialect::Mysql,
+            &[(
+                "m/0001.sql",
+                "CREATE TABLE b (id int, a_id int, x int, index (a_id), KEY (a_id, x), UNIQUE KEY (x));\nALTER TABLE b ADD INDEX (x);\nALTER TABLE b DROP KEY a_id;",
+            )],
+        );
+        let names: Vec<_> = m.schema.tables["b"]
+            .indexes
+            .iter()
+            .map(|i| i.name.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(names, ["a_id_2", "x", "x_2"]);
+    }
+
+    #[test]
     fn mysql_rename_table_retargets_foreign_keys_of_other_tables() {
         let m = run(
             Dialect::Mysql,
