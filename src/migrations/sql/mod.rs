@@ -209,11 +209,12 @@ mod tests {
             Dialect::Mysql,
             &[(
                 "m/0001.sql",
-                "CREATE TABLE b (id int, a_id int, KEY `ix_a` (a_id), KEY ix_id (id));\nALTER TABLE b DROP KEY `ix_a`, ALGORITHM=INPLACE;\nALTER TABLE `b` DROP KEY ix_id;",
+                "CREATE TABLE b (id int, a_id int, KEY `ix_a` (a_id), KEY ix_id (id), CONSTRAINT chk CHECK (id > 0));\nALTER TABLE b DROP KEY `ix_a`, ALGORITHM=INPLACE;\nALTER TABLE `b` DROP KEY ix_id;\nALTER TABLE b DROP CHECK chk;",
             )],
         );
         assert!(m.findings.is_empty(), "{:?}", rules_of(&m));
         assert!(m.schema.tables["b"].indexes.is_empty());
+        assert!(m.schema.tables["b"].checks.is_empty());
     }
 
     #[test]

@@ -878,14 +878,19 @@ fn prepare(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             remove.extend(sig.get(k..k + n).unwrap_or(&[]));
         }
     }
-    // MySQL `ALTER TABLE t DROP KEY k`: DROP INDEX by its other name
+    // MySQL `ALTER TABLE t DROP KEY k` and `DROP CHECK c` (MySQL 8): DROP
+    // INDEX and DROP CONSTRAINT by their other names
     let mut to_index: Vec<usize> = Vec::new();
+    let mut to_constraint: Vec<usize> = Vec::new();
     if w.starts_with(&["ALTER", "TABLE"]) {
         for k in 1..sig.len() {
-            if tok(k - 1).is_some_and(|t| is_kw(t, "DROP"))
-                && tok(k).is_some_and(|t| is_kw(t, "KEY"))
-            {
-                to_index.extend(sig.get(k));
+            if tok(k - 1).is_some_and(|t| is_kw(t, "DROP")) {
+                if tok(k).is_some_and(|t| is_kw(t, "KEY")) {
+                    to_index.extend(sig.get(k));
+                }
+                if tok(k).is_some_and(|t| is_kw(t, "CHECK")) {
+                    to_constraint.extend(sig.get(k));
+                }
             }
         }
     }
@@ -975,6 +980,11 @@ fn prepare(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     for &i in &to_index {
         if let Some(t) = tokens.get_mut(i) {
             t.token = Token::make_keyword("INDEX");
+        }
+    }
+    for &i in &to_constraint {
+        if let Some(t) = tokens.get_mut(i) {
+            t.token = Token::make_keyword("CONSTRAINT");
         }
     }
     for &i in &to_string {
