@@ -9,6 +9,14 @@ drifted ones must print exactly what their expect.toml lists.
     python3 -m venv /tmp/mgvenv
     /tmp/mgvenv/bin/pip install sqlalchemy sqlmodel flask-sqlalchemy psycopg2-binary
     PGHOST=/tmp/mgpg PGPORT=55432 PGUSER=postgres /tmp/mgvenv/bin/python tests/orm_crosscheck.py [fixture...]
+
+MySQL fixtures need a throwaway MySQL or MariaDB on a unix socket only, and
+pymysql in the venv (MySQL fixtures are skipped, with a note, without it):
+
+    /tmp/mgvenv/bin/pip install pymysql
+    mariadb-install-db --user=root --datadir=/tmp/mgmy/data
+    mariadbd --user=root --datadir=/tmp/mgmy/data --skip-networking --socket=/tmp/mysql.sock &
+    MYSQL_SOCKET=/tmp/mysql.sock /tmp/mgvenv/bin/python tests/orm_crosscheck.py mysql-clean
 """
 
 import importlib
@@ -55,6 +63,10 @@ def child(fixture: Path, dialect: str, target: str):
                 metadatas[id(md)] = md
     if dialect == "sqlite":
         engine = sa.create_engine(f"sqlite:///{target}")
+    elif dialect == "mysql":
+        sock = os.environ["MYSQL_SOCKET"]
+        user = os.environ.get("MYSQL_USER", "root")
+        engine = sa.create_engine(f"mysql+pymysql://{user}@localhost/{target}?unix_socket={sock}&charset=utf8mb4")
     else:
         engine = sa.create_engine(f"postgresql+psycopg2:///{target}?host={os.environ['PGHOST']}&port={os.environ['PGPORT']}&user={os.environ['PGUSER']}")
     with engine.begin() as conn:
@@ -127,6 +139,40 @@ def pg_schema(db):
     return out
 
 
+def mysql_schema(db):
+    from verify_fixtures_lib import mysql_client
+
+    out = {}
+    res = mysql_client(None, f"""SELECT c.table_name, c.column_name, c.column_type, c.is_nullable = 'NO',
+            coalesce(c.column_default, '<none>')
+        FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name)
+        WHERE c.table_schema = '{db}' AND t.table_type = 'BASE TABLE'""")
+    for line in res.stdout.splitlines():
+        t, c, ty, nn, d = line.split("\t")
+        out.setdefault(t.lower(), {})[c.lower()] = {
+            "type": ty, "notnull": nn == "1", "default": None if d in ("<none>", "NULL") else d,
+        }
+    res = mysql_client(None, f"""SELECT table_name, concat(if(non_unique = 0, 'unique ', ''), 'index (',
+            group_concat(column_name ORDER BY seq_in_index), ')')
+        FROM information_schema.statistics WHERE table_schema = '{db}' AND index_name <> 'PRIMARY'
+        GROUP BY table_name, index_name
+        UNION ALL
+        SELECT k.table_name, concat('fk (', group_concat(k.column_name ORDER BY k.ordinal_position), ') -> ',
+            k.referenced_table_name, '(', group_concat(k.referenced_column_name ORDER BY k.ordinal_position),
+            ') on delete ', r.delete_rule)
+        FROM information_schema.key_column_usage k JOIN information_schema.referential_constraints r
+            ON r.constraint_schema = k.table_schema AND r.constraint_name = k.constraint_name
+        WHERE k.table_schema = '{db}' AND k.referenced_table_name IS NOT NULL
+        GROUP BY k.table_name, k.constraint_name, k.referenced_table_name, r.delete_rule""")
+    for line in res.stdout.splitlines():
+        t, d = line.split("\t")
+        out.setdefault(t.lower(), {}).setdefault("<constraints>", {"set": []})["set"].append(d)
+    for t in out.values():
+        if "<constraints>" in t:
+            t["<constraints>"]["set"].sort()
+    return out
+
+
 def compare(a, b):
     """a: from models, b: from migrations."""
     diffs = []
@@ -188,6 +234,24 @@ def main():
                     continue
                 subprocess.run(["psql", "-X", "-q", "-d", gdb], input=up_part((fixture / rel).read_text()), capture_output=True, text=True)
             diffs = compare(pg_schema(mdb), pg_schema(gdb))
+        elif dialect == "mysql" and os.environ.get("MYSQL_SOCKET"):
+            from verify_fixtures_lib import mysql_client
+
+            base = "x_" + name.replace("-", "_")
+            mdb, gdb = base + "_m", base + "_g"
+            for d in (mdb, gdb):
+                mysql_client(None, f"DROP DATABASE IF EXISTS {d}; CREATE DATABASE {d}")
+            subprocess.run([sys.executable, __file__, "--child", str(fixture), dialect, mdb])
+            for rel in pg_migrations(fixture, expect):
+                if rel in expect.get("real_run_fails", []):
+                    continue
+                res = mysql_client(gdb, up_part((fixture / rel).read_text()))
+                if res.returncode:
+                    print(f"{name}: {rel}: {res.stderr.strip()}", file=sys.stderr)
+            diffs = compare(mysql_schema(mdb), mysql_schema(gdb))
+        elif dialect == "mysql":
+            print(f"== {name}: skipped, set MYSQL_SOCKET to compare on a real MySQL/MariaDB")
+            continue
         else:
             continue
         print(f"== {name} (expects {expect.get('findings')})")

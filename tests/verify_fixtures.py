@@ -9,6 +9,13 @@ Run: python3 tests/verify_fixtures.py
   e.g. PGHOST=/tmp/mgpg PGPORT=55432 PGUSER=postgres), the up parts of the
   migrations run in version order in a fresh database; files listed in
   `real_run_fails` must fail (the incident they reproduce), the others pass.
+- for MySQL fixtures, when a MySQL or MariaDB server is reachable on the unix
+  socket MYSQL_SOCKET (user MYSQL_USER, default root), the same, with the
+  `mariadb`/`mysql` client; then the tables, columns and nullability the
+  server reports in information_schema.columns must equal what
+  `migraguard schema --from migrations --format json` computes (the binary
+  is target/debug/migraguard, or MIGRAGUARD). Without MYSQL_SOCKET the MySQL
+  fixtures are skipped, and the output says so.
 """
 
 import py_compile
@@ -113,6 +120,42 @@ if os.environ.get("PGHOST"):
             for line in out.splitlines():
                 print(f"{fixture.name}: {line}")
         psql("postgres", "-c", f"DROP DATABASE IF EXISTS {db}")
+
+from verify_fixtures_lib import mysql_client, mysql_columns, migraguard_columns  # noqa: E402
+
+mysql_fixtures = []
+for fixture in sorted(p for p in ROOT.iterdir() if p.is_dir()):
+    expect_path = fixture / "expect.toml"
+    if expect_path.exists() and tomllib.loads(expect_path.read_text()).get("dialect") == "mysql":
+        mysql_fixtures.append(fixture)
+
+if mysql_fixtures and not os.environ.get("MYSQL_SOCKET"):
+    print(f"SKIPPED {len(mysql_fixtures)} MySQL fixture(s): set MYSQL_SOCKET to run them on a real server")
+for fixture in mysql_fixtures if os.environ.get("MYSQL_SOCKET") else []:
+    expect = tomllib.loads((fixture / "expect.toml").read_text())
+    db = "fx_" + fixture.name.replace("-", "_")
+    mysql_client(None, f"DROP DATABASE IF EXISTS {db}; CREATE DATABASE {db}")
+    must_fail = set(expect.get("real_run_fails", []))
+    for rel in pg_migrations(fixture, expect):
+        res = mysql_client(db, up_part((fixture / rel).read_text()))
+        ok = res.returncode == 0
+        if ok and rel in must_fail:
+            failures.append(f"{fixture.name}: {rel} should fail on MySQL")
+        if not ok and rel not in must_fail:
+            failures.append(f"{fixture.name}: {rel}: {res.stderr.strip()}")
+    real = mysql_columns(db)
+    ours = migraguard_columns(fixture)
+    for t in sorted(set(real) | set(ours)):
+        if t not in ours:
+            failures.append(f"{fixture.name}: table {t} exists on MySQL, not in migraguard's replay")
+        elif t not in real:
+            failures.append(f"{fixture.name}: table {t} is in migraguard's replay, not on MySQL")
+        elif real[t] != ours[t]:
+            failures.append(f"{fixture.name}: {t}: MySQL {real[t]} != migraguard {ours[t]}")
+    if verbose:
+        for t, cols in sorted(real.items()):
+            print(f"{fixture.name}: {t}({', '.join(c + (' NN' if nn else '') for c, nn in cols)})")
+    mysql_client(None, f"DROP DATABASE IF EXISTS {db}")
 
 for f in failures:
     print("FAIL", f)

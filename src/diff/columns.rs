@@ -56,6 +56,27 @@ fn missing_column(ctx: &Ctx, pair: &Pair, mc: &Column) -> Finding {
             pair.db.name
         ));
     }
+    // The model's index and foreign key on this column alone come with it;
+    // otherwise MG109/MG110 would only ask for them on the next run.
+    let only_this = |cols: &[String]| matches!(cols, [c] if key(c) == key(&mc.name));
+    for ix in pair
+        .model
+        .indexes
+        .iter()
+        .filter(|i| !i.unique && only_this(&i.columns))
+    {
+        help.push(render::create_index(pair.db, ix, d));
+    }
+    if d != Dialect::Sqlite {
+        for fk in pair
+            .model
+            .foreign_keys
+            .iter()
+            .filter(|f| only_this(&f.columns))
+        {
+            help.push(super::keys::add_fk_sql(pair, fk, d));
+        }
+    }
     let (loc, msg) = pair.created_here();
     let mut f = Finding::new(
         &rules::MG102,
@@ -328,6 +349,31 @@ mod tests {
             .pk("id")
             .col("name", "varchar(100)", false)
             .col("description", "varchar", true)
+    }
+
+    #[test]
+    fn mg102_help_brings_the_columns_own_index_and_foreign_key() {
+        let model = || {
+            T::model("orders")
+                .pk("id")
+                .col("customer_id", "integer", true)
+                .index(Some("ix_orders_customer_id"), &["customer_id"], false)
+                .index(Some("ix_orders_other"), &["customer_id", "id"], false)
+                .fk(&["customer_id"], "customers", &["id"])
+        };
+        let db = || T::db("orders").pk("id");
+        let f = run(vec![model()], vec![db()], Mysql);
+        assert_eq!(ids(&f), ["MG102:orders.customer_id:missing"]);
+        assert_eq!(
+            f[0].help.as_deref(),
+            Some("ALTER TABLE orders ADD COLUMN customer_id INTEGER;\nCREATE INDEX ix_orders_customer_id ON orders (customer_id);\nALTER TABLE orders ADD CONSTRAINT fk_orders_customer_id_customers FOREIGN KEY (customer_id) REFERENCES customers (id);")
+        );
+        // SQLite adds foreign keys only in CREATE TABLE: the index alone
+        let f = run(vec![model()], vec![db()], Sqlite);
+        assert_eq!(
+            f[0].help.as_deref(),
+            Some("ALTER TABLE orders ADD COLUMN customer_id INTEGER;\nCREATE INDEX ix_orders_customer_id ON orders (customer_id);")
+        );
     }
 
     #[test]

@@ -146,9 +146,18 @@ fn check_column(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Find
         }
         _ => set.iter().any(|s| s == v),
     };
+    // Accepted only case-insensitively: MySQL stores its own spelling, and
+    // SQLAlchemy's Enum cannot read that back (LookupError).
+    let mut respelled: Vec<&String> = Vec::new();
     let (rejected, what, help): (Vec<&String>, String, String) = match &accepts {
         Some(Accepts::Enum { name, values }) => {
             let rejected: Vec<&String> = wanted.iter().filter(|v| !accepted(values, v)).collect();
+            if d == Dialect::Mysql {
+                respelled = wanted
+                    .iter()
+                    .filter(|v| accepted(values, v) && !values.contains(v))
+                    .collect();
+            }
             let what = match (d, name) {
                 (Dialect::Postgresql, Some(n)) => format!("the database enum `{n}`"),
                 _ => "the database ENUM".to_string(),
@@ -166,7 +175,15 @@ fn check_column(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Find
                     .collect::<Vec<_>>()
                     .join("\n"),
                 _ => {
-                    let mut all = values.clone();
+                    let mut all: Vec<String> = values
+                        .iter()
+                        .map(|v| {
+                            respelled
+                                .iter()
+                                .find(|r| r.eq_ignore_ascii_case(v))
+                                .map_or_else(|| v.clone(), |r| r.to_string())
+                        })
+                        .collect();
                     all.extend(rejected.iter().map(|v| v.to_string()));
                     let mut target = dc.clone();
                     target.ty = SqlType::Enum {
@@ -230,6 +247,39 @@ fn check_column(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Find
             (rejected, format!("the database column VARCHAR({n})"), help)
         }
     };
+    if rejected.is_empty() && !respelled.is_empty() {
+        let stored: Vec<String> = match &accepts {
+            Some(Accepts::Enum { values, .. }) => respelled
+                .iter()
+                .filter_map(|r| values.iter().find(|v| v.eq_ignore_ascii_case(r)))
+                .map(|v| format!("'{v}'"))
+                .collect(),
+            _ => Vec::new(),
+        };
+        return Some(
+            Finding::new(
+                &rules::MG111,
+                Some(&pair.name()),
+                Some(&mc.name),
+                "enum",
+                format!(
+                    "column `{q}` writes {} but the database ENUM stores {}: the model cannot read {} back",
+                    list(&respelled),
+                    stored.join(", "),
+                    if respelled.len() == 1 { "it" } else { "them" }
+                ),
+            )
+            .at(mc.location.clone())
+            .label(format!("reading {} fails", stored.join(", ")))
+            .related(
+                dc.location.clone(),
+                "the database column is declared here".to_string(),
+            )
+            .help(format!(
+                "spell the values as the model does in a new migration:\n{help}\nor, if the model's enum class has member names that differ from the database's values, pass values_callable=lambda e: [m.value for m in e] to Enum(...)"
+            )),
+        );
+    }
     if rejected.is_empty() {
         return None;
     }
@@ -346,7 +396,29 @@ mod tests {
             .help
             .as_deref()
             .unwrap()
-            .ends_with("MODIFY COLUMN status ENUM('QUEUED', 'running', 'paused');"));
+            .ends_with("MODIFY COLUMN status ENUM('queued', 'running', 'paused');"));
+        // accepted on write only case-insensitively: SQLAlchemy cannot read
+        // the database's spelling back (checked on MariaDB)
+        let f = run(
+            vec![model()],
+            vec![T::db("jobs").pk("id").with(enum_col(
+                "status",
+                None,
+                &["QUEUED", "running", "paused"],
+                false,
+            ))],
+            Mysql,
+        );
+        assert_eq!(ids(&f), ["MG111:jobs.status:enum"]);
+        assert_eq!(
+            f[0].message,
+            "column `jobs.status` writes 'queued' but the database ENUM stores 'QUEUED': the model cannot read it back"
+        );
+        assert!(f[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("MODIFY COLUMN status ENUM('queued', 'running', 'paused');"));
 
         let db = |check: &str| {
             T::db("jobs")

@@ -413,6 +413,16 @@ fn add_fk_help(pair: &Pair, fk: &ForeignKey, d: Dialect, replace: bool) -> Strin
             pair.db.name
         );
     }
+    let add = add_fk_sql(pair, fk, d);
+    if replace {
+        format!("drop the database's foreign key on these columns and add the model's in a new migration:\n{add}\nor change the model to match the database")
+    } else {
+        format!("add it in a new migration (fix orphaned rows first):\n{add}")
+    }
+}
+
+/// `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY`, for PostgreSQL and MySQL.
+pub(super) fn add_fk_sql(pair: &Pair, fk: &ForeignKey, d: Dialect) -> String {
     let name = fk.name.clone().unwrap_or_else(|| {
         format!(
             "fk_{}_{}_{}",
@@ -445,7 +455,7 @@ fn add_fk_help(pair: &Pair, fk: &ForeignKey, d: Dialect, replace: bool) -> Strin
         ),
         None => render::quote_ident(&fk.ref_table, d),
     };
-    let add = format!(
+    format!(
         "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {ref_table}{refs};",
         render::table_name(pair.db, d),
         render::quote_ident(&name, d),
@@ -454,12 +464,7 @@ fn add_fk_help(pair: &Pair, fk: &ForeignKey, d: Dialect, replace: bool) -> Strin
             .map(|c| render::quote_ident(c, d))
             .collect::<Vec<_>>()
             .join(", ")
-    );
-    if replace {
-        format!("drop the database's foreign key on these columns and add the model's in a new migration:\n{add}\nor change the model to match the database")
-    } else {
-        format!("add it in a new migration (fix orphaned rows first):\n{add}")
-    }
+    )
 }
 
 #[cfg(test)]

@@ -99,6 +99,33 @@ impl Default for Replay {
     }
 }
 
+/// MySQL names an unnamed index after its first column, with `_2`, `_3`, ...
+/// when that name is taken; `DROP INDEX` and the help texts need the name.
+fn mysql_index_names(table: &mut Table) {
+    for i in 0..table.indexes.len() {
+        let first = match table.indexes.get(i) {
+            Some(ix) if ix.name.is_none() => match ix.columns.first() {
+                Some(c) => c.clone(),
+                None => continue,
+            },
+            _ => continue,
+        };
+        let taken = |n: &str, ixs: &[Index]| {
+            ixs.iter()
+                .any(|x| x.name.as_deref().is_some_and(|m| key(m) == key(n)))
+        };
+        let mut name = first.clone();
+        let mut n = 2;
+        while taken(&name, &table.indexes) {
+            name = format!("{first}_{n}");
+            n += 1;
+        }
+        if let Some(ix) = table.indexes.get_mut(i) {
+            ix.name = Some(name);
+        }
+    }
+}
+
 fn col_key(t: &str, c: &str) -> (String, String) {
     (t.to_string(), key(c))
 }
@@ -297,6 +324,9 @@ impl Replay {
                 c.nullable = false;
             }
         }
+        if self.dialect == Dialect::Mysql {
+            mysql_index_names(&mut table);
+        }
         if let Some(s) = &table.schema {
             self.known_schemas.insert(key(s));
         }
@@ -324,6 +354,39 @@ impl Replay {
         if !existed {
             self.opaque.insert(k);
         }
+    }
+
+    /// MySQL's `CREATE TABLE t LIKE src`: src's columns, primary key and
+    /// indexes, not its foreign keys. A source whose columns are unknown
+    /// (missing or opaque) makes an opaque table.
+    pub fn create_table_like(
+        &mut self,
+        t: &TableRef,
+        src: &TableRef,
+        if_not_exists: bool,
+        temporary: bool,
+        at: &Location,
+    ) {
+        let sk = src.key();
+        let source = match self.schema.tables.get(&sk) {
+            Some(s) if !self.opaque.contains(&sk) => s,
+            _ => {
+                self.create_opaque_table(t, if_not_exists, temporary, at);
+                return;
+            }
+        };
+        let mut table = Table::new(t.name.clone(), t.schema.clone(), at.clone());
+        table.columns = source.columns.clone();
+        for c in &mut table.columns {
+            c.location = at.clone();
+        }
+        table.primary_key = source.primary_key.clone();
+        table.indexes = source.indexes.clone();
+        for i in &mut table.indexes {
+            i.location = at.clone();
+        }
+        table.checks = source.checks.clone();
+        self.create_table(table, if_not_exists, temporary);
     }
 
     /// A table appears under key `k` (create or rename): when a table of that
@@ -423,13 +486,35 @@ impl Replay {
             }
             self.lost_columns.insert((to_key.clone(), ck.1), l);
         }
-        let orig = self.renamed_from.remove(&k).unwrap_or(k);
+        let orig = self.renamed_from.remove(&k).unwrap_or_else(|| k.clone());
         if orig != to_key {
             self.renamed_from.insert(to_key.clone(), orig);
         }
         self.reported_tables.remove(&to_key);
         self.defined(&to_key, &table);
         self.schema.tables.insert(to_key, table);
+        self.retarget_foreign_keys(&k, to);
+    }
+
+    /// PostgreSQL and MySQL keep foreign keys attached to the renamed table
+    /// itself, so the keys of other tables now name its new name. SQLite is
+    /// left alone: whether it rewrites them depends on `legacy_alter_table`,
+    /// and its rebuild idiom renames tables that are dropped right after.
+    fn retarget_foreign_keys(&mut self, from_key: &str, to: &TableRef) {
+        if self.dialect == Dialect::Sqlite {
+            return;
+        }
+        for t in self.schema.tables.values_mut() {
+            for fk in &mut t.foreign_keys {
+                let ref_key = table_key(fk.ref_schema.as_deref(), &fk.ref_table);
+                if ref_key == from_key {
+                    fk.ref_table = to.name.clone();
+                    if to.schema.is_some() {
+                        fk.ref_schema = to.schema.clone();
+                    }
+                }
+            }
+        }
     }
 
     pub fn add_column(&mut self, t: &TableRef, column: Column, if_not_exists: bool, at: &Location) {
@@ -452,6 +537,35 @@ impl Replay {
         table.columns.push(column);
         self.lost_columns.remove(&ck);
         self.lost_defs.remove(&ck);
+    }
+
+    /// MySQL's `FIRST` / `AFTER x` on ADD, CHANGE and MODIFY COLUMN: moves the
+    /// column so the replayed order is the server's (`after` None = first).
+    /// An unknown `after` column leaves the order as it is.
+    pub fn place_column(&mut self, t: &TableRef, column: &str, after: Option<&str>) {
+        let Some(table) = self.schema.tables.get_mut(&t.key()) else {
+            return;
+        };
+        let ck = key(column);
+        let Some(from) = table.columns.iter().position(|c| key(&c.name) == ck) else {
+            return;
+        };
+        let to = match after {
+            None => 0,
+            Some(a) => {
+                let ak = key(a);
+                if ak == ck {
+                    return;
+                }
+                match table.columns.iter().position(|c| key(&c.name) == ak) {
+                    Some(i) if i < from => i + 1,
+                    Some(i) => i,
+                    None => return,
+                }
+            }
+        };
+        let col = table.columns.remove(from);
+        table.columns.insert(to, col);
     }
 
     /// Primary key columns are NOT NULL in every database that matters here.
@@ -671,6 +785,9 @@ impl Replay {
             }
         }
         table.indexes.push(index);
+        if self.dialect == Dialect::Mysql {
+            mysql_index_names(table);
+        }
     }
 
     /// DROP INDEX by name. `t` is known in MySQL (`DROP INDEX ix ON t`);

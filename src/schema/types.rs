@@ -232,9 +232,31 @@ impl SqlType {
             ),
             SqlType::Enum { .. } => "VARCHAR".into(),
             SqlType::Array(inner) => format!("{}[]", inner.to_sql(dialect)),
-            SqlType::Other(raw) => raw.to_uppercase(),
+            SqlType::Other(raw) => upper_outside_quotes(raw),
         }
     }
+}
+
+/// Upper-cases a type as written but not its quoted parts: the values of
+/// MySQL's `SET('a','b')` and collation or charset names in quotes keep
+/// their spelling.
+fn upper_outside_quotes(raw: &str) -> String {
+    let mut quote: Option<char> = None;
+    raw.chars()
+        .map(|c| match quote {
+            Some(q) => {
+                if c == q {
+                    quote = None;
+                }
+                c
+            }
+            None if c == '\'' || c == '"' || c == '`' => {
+                quote = Some(c);
+                c
+            }
+            None => c.to_ascii_uppercase(),
+        })
+        .collect()
 }
 
 /// Folds a server default into a comparable form: outer parentheses, casts
@@ -315,6 +337,12 @@ fn find_cast(s: &str) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn other_types_keep_quoted_values_as_written() {
+        let t = super::SqlType::Other("set('x','Y''s')".into());
+        assert_eq!(t.to_sql(crate::dialect::Dialect::Mysql), "SET('x','Y''s')");
+    }
+
     use super::*;
 
     #[test]

@@ -119,6 +119,139 @@ mod tests {
     const AGENTS_0029: &str = "INSERT INTO agents (name, metadata)\nVALUES ('system', '{}');\n";
 
     #[test]
+    fn mysql_first_and_after_place_columns_as_the_server_does() {
+        let m = run(
+            Dialect::Mysql,
+            &[(
+                "m/0001.sql",
+                "CREATE TABLE t (a int, b int, c int);\nALTER TABLE t ADD COLUMN x int AFTER a;\nALTER TABLE t ADD COLUMN y int FIRST;\nALTER TABLE t MODIFY COLUMN c bigint AFTER y;\nALTER TABLE t CHANGE COLUMN b bb int AFTER nowhere;\nALTER TABLE t CHANGE COLUMN a aa int AFTER x;",
+            )],
+        );
+        assert_eq!(columns(&m, "t"), ["y", "c", "x", "aa", "bb"]);
+    }
+
+    #[test]
+    fn mariadb_json_is_longtext_checked_by_json_valid() {
+        let m = run(
+            Dialect::Mysql,
+            &[(
+                "m/0001.sql",
+                "CREATE TABLE `t` (\n  `meta` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT NULL CHECK (json_valid(`meta`)),\n  `other` longtext CHECK (json_valid(`meta`)),\n  `plain` longtext\n) ENGINE=InnoDB;",
+            )],
+        );
+        let types: Vec<SqlType> = m.schema.tables["t"]
+            .columns
+            .iter()
+            .map(|c| c.ty.clone())
+            .collect();
+        assert_eq!(
+            types,
+            [
+                SqlType::Json { binary: false },
+                SqlType::Text,
+                SqlType::Text
+            ]
+        );
+    }
+
+    #[test]
+    fn mysql_create_table_like_copies_columns_but_not_foreign_keys() {
+        let m = run(
+            Dialect::Mysql,
+            &[(
+                "m/0001.sql",
+                "CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE `a` (`id` int NOT NULL AUTO_INCREMENT, `p_id` int, PRIMARY KEY (`id`), KEY `ix` (`p_id`), FOREIGN KEY (`p_id`) REFERENCES p (id));\nCREATE TABLE `a_archive` LIKE `a`;\nCREATE TABLE b LIKE missing;",
+            )],
+        );
+        assert_eq!(columns(&m, "a_archive"), ["id", "p_id"]);
+        let t = &m.schema.tables["a_archive"];
+        assert_eq!(t.primary_key, ["id"]);
+        assert_eq!(t.indexes.len(), 1);
+        assert!(t.foreign_keys.is_empty());
+        assert!(columns(&m, "b").is_empty());
+        assert!(!rules_of(&m).contains(&"MG201"), "{:?}", rules_of(&m));
+    }
+
+    #[test]
+    fn mysql_add_column_list_in_parentheses_adds_each_column() {
+        let m = run(
+            Dialect::Mysql,
+            &[(
+                "m/0001.sql",
+                "CREATE TABLE a (id int);\nALTER TABLE a ADD COLUMN (r int, s varchar(5) NOT NULL DEFAULT 'x,y'), ADD (t decimal(10, 2));",
+            )],
+        );
+        assert_eq!(columns(&m, "a"), ["id", "r", "s", "t"]);
+        assert!(m.findings.is_empty(), "{:?}", rules_of(&m));
+    }
+
+    #[test]
+    fn mysql_8_dump_table_options_partitions_and_index_options_are_read() {
+        let m = run(
+            Dialect::Mysql,
+            &[(
+                "m/0001.sql",
+                "CREATE TABLE `a` (\n  `id` int NOT NULL AUTO_INCREMENT,\n  `z` int(5) unsigned zerofill DEFAULT NULL,\n  `body` text,\n  PRIMARY KEY (`id`),\n  KEY `k` (`z`) KEY_BLOCK_SIZE=8,\n  FULLTEXT KEY `ft` (`body`) /*!50100 WITH PARSER `ngram` */ \n) ENGINE=InnoDB AUTO_INCREMENT=5 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci /*!80016 DEFAULT ENCRYPTION='N' */\n/*!50100 PARTITION BY HASH (`id`)\nPARTITIONS 4 */;\nCREATE TABLE b (id int) ENGINE=InnoDB PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (10), PARTITION p1 VALUES LESS THAN MAXVALUE);",
+            )],
+        );
+        assert!(m.findings.is_empty(), "{:?}", rules_of(&m));
+        assert_eq!(columns(&m, "a"), ["id", "z", "body"]);
+        assert!(m.schema.tables["a"]
+            .indexes
+            .iter()
+            .any(|i| i.name.as_deref() == Some("k")));
+        assert_eq!(columns(&m, "b"), ["id"]);
+    }
+
+    #[test]
+    fn mysql_drop_key_drops_the_index() {
+        let m = run(
+            Dialect::Mysql,
+            &[(
+                "m/0001.sql",
+                "CREATE TABLE b (id int, a_id int, KEY `ix_a` (a_id), KEY ix_id (id), CONSTRAINT chk CHECK (id > 0));\nALTER TABLE b DROP KEY `ix_a`, ALGORITHM=INPLACE;\nALTER TABLE `b` DROP KEY ix_id;\nALTER TABLE b DROP CHECK chk;",
+            )],
+        );
+        assert!(m.findings.is_empty(), "{:?}", rules_of(&m));
+        assert!(m.schema.tables["b"].indexes.is_empty());
+        assert!(m.schema.tables["b"].checks.is_empty());
+    }
+
+    #[test]
+    fn mysql_unnamed_indexes_take_their_first_column_name() {
+        let m = run(
+            Dialect::Mysql,
+            &[(
+                "m/0001.sql",
+                "CREATE TABLE b (id int, a_id int, x int, index (a_id), KEY (a_id, x), UNIQUE KEY (x));\nALTER TABLE b ADD INDEX (x);\nALTER TABLE b DROP KEY a_id;",
+            )],
+        );
+        let names: Vec<_> = m.schema.tables["b"]
+            .indexes
+            .iter()
+            .map(|i| i.name.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(names, ["a_id_2", "x", "x_2"]);
+    }
+
+    #[test]
+    fn mysql_rename_table_retargets_foreign_keys_of_other_tables() {
+        let m = run(
+            Dialect::Mysql,
+            &[(
+                "m/0001.sql",
+                "CREATE TABLE `products` (`id` int unsigned NOT NULL, PRIMARY KEY (`id`)) ENGINE=InnoDB;\nCREATE TABLE `lines` (`id` int NOT NULL, `product_id` int unsigned NOT NULL, CONSTRAINT `fk` FOREIGN KEY (`product_id`) REFERENCES `products` (`id`)) ENGINE=InnoDB;\nRENAME TABLE `products` TO `catalog_products`;",
+            )],
+        );
+        let refs: Vec<String> = m.schema.tables["lines"]
+            .foreign_keys
+            .iter()
+            .map(|f| f.ref_table.clone())
+            .collect();
+        assert_eq!(refs, ["catalog_products"]);
+    }
+
+    #[test]
     fn seed_001_insert_names_a_column_lost_in_a_rebuild() {
         let m = run(
             Dialect::Sqlite,

@@ -16,9 +16,9 @@ use crate::schema::{key, Check, Column, DefaultValue, ForeignKey, Index, SqlType
 use crate::source::{LineIndex, Location, Pos, SourceFile};
 use sqlparser::ast::{
     AlterColumnOperation, AlterTableOperation, AlterTypeAddValuePosition, AlterTypeOperation,
-    ColumnDef, ColumnOption, CreateIndex, CreateTable, DataType, EnumMember, Expr, Ident,
-    IndexColumn, ObjectName, ObjectType, RenameTableNameKind, Statement, TableConstraint,
-    UserDefinedTypeRepresentation,
+    ColumnDef, ColumnOption, CreateIndex, CreateTable, CreateTableLikeKind, DataType, EnumMember,
+    Expr, Ident, IndexColumn, MySQLColumnPosition, ObjectName, ObjectType, RenameTableNameKind,
+    Statement, TableConstraint, UserDefinedTypeRepresentation,
 };
 use sqlparser::dialect::{
     Dialect as SqlDialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
@@ -235,6 +235,16 @@ fn parse_piece(
             }
         }
     }
+    if dialect == Dialect::Mysql {
+        // table options and partitioning sqlparser does not know (MySQL 8
+        // dumps: `/*!80016 DEFAULT ENCRYPTION='N' */`, `/*!50100 PARTITION BY
+        // ... */`): they say nothing about columns, keys or indexes
+        if let Some(tokens) = without_table_options(prepare(p.tokens.clone())) {
+            if let Ok(s) = parse_tokens(tokens, d) {
+                return vec![Parsed::Stmt(Box::new(s), at)];
+            }
+        }
+    }
     if words.starts_with(&["ALTER".to_string(), "TABLE".to_string()]) {
         if let Some(parsed) = alter_by_operation(file, p, dialect, d, &at) {
             return parsed;
@@ -391,6 +401,91 @@ fn is_create_as(tokens: &[TokenWithSpan]) -> bool {
     sig.get(i).is_some_and(|t| is_kw(t, "AS"))
 }
 
+/// MySQL's `ADD [COLUMN] (a INT, b TEXT)`, which sqlparser does not read:
+/// one `ADD [COLUMN] a INT` operation per definition, tokens (and so
+/// locations) kept. None for any other operation.
+fn split_add_columns(op: &[TokenWithSpan]) -> Option<Vec<Vec<TokenWithSpan>>> {
+    let sig: Vec<usize> = op
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| split::is_significant(&t.token))
+        .map(|(i, _)| i)
+        .collect();
+    let kw = |k: usize, w: &str| {
+        sig.get(k)
+            .and_then(|&i| op.get(i))
+            .is_some_and(|t| is_kw(&t.token, w))
+    };
+    if !kw(0, "ADD") {
+        return None;
+    }
+    let open_k = if kw(1, "COLUMN") { 2 } else { 1 };
+    let open = *sig.get(open_k)?;
+    let close = *sig.last()?;
+    if op.get(open)?.token != Token::LParen || op.get(close)?.token != Token::RParen {
+        return None;
+    }
+    let prefix = op.get(..open)?;
+    let mut defs = Vec::new();
+    let mut depth = 0i32;
+    let mut start = open + 1;
+    for (i, t) in op.iter().enumerate().take(close).skip(open + 1) {
+        match t.token {
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            Token::Comma if depth == 0 => {
+                defs.push(op.get(start..i)?);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return None;
+    }
+    defs.push(op.get(start..close)?);
+    Some(
+        defs.into_iter()
+            .map(|d| prefix.iter().chain(d.iter()).cloned().collect())
+            .collect(),
+    )
+}
+
+/// `CREATE TABLE t (...) <options>` cut after the definition list; None
+/// for other statements and for tables filled by a query (`... AS SELECT`,
+/// `... SELECT`), whose columns come after the options.
+fn without_table_options(mut tokens: Vec<TokenWithSpan>) -> Option<Vec<TokenWithSpan>> {
+    let words = split::lead_words(&tokens, 4);
+    if words.first().map(String::as_str) != Some("CREATE") || !words.iter().any(|w| w == "TABLE") {
+        return None;
+    }
+    let mut depth = 0i32;
+    let mut close = None;
+    for (i, t) in tokens.iter().enumerate() {
+        match t.token {
+            Token::LParen => depth += 1,
+            Token::RParen => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(i);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let close = close?;
+    let query_follows = tokens
+        .iter()
+        .skip(close + 1)
+        .any(|t| ["AS", "SELECT"].iter().any(|k| is_kw(&t.token, k)));
+    if query_follows {
+        return None;
+    }
+    tokens.truncate(close + 1);
+    Some(tokens)
+}
+
 fn is_create_like(tokens: &[TokenWithSpan]) -> bool {
     let mut sig = tokens.iter().filter(|t| split::is_significant(&t.token));
     if !sig.next().is_some_and(|t| is_kw(&t.token, "CREATE")) {
@@ -463,8 +558,13 @@ fn alter_by_operation(
         }
     }
     ops.push(tokens.get(start..)?);
+    let ops: Vec<Vec<TokenWithSpan>> = ops
+        .into_iter()
+        .flat_map(|op| split_add_columns(op).unwrap_or_else(|| vec![op.to_vec()]))
+        .collect();
     let mut out = Vec::new();
-    for op in ops {
+    for op in &ops {
+        let op = op.as_slice();
         let mut stmt: Vec<TokenWithSpan> = head.to_vec();
         stmt.push(TokenWithSpan::wrap(Token::Whitespace(
             sqlparser::tokenizer::Whitespace::Space,
@@ -735,6 +835,65 @@ fn prepare(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             to_string.extend(sig.get(k));
         }
     }
+    // MySQL `INT(5) UNSIGNED ZEROFILL` (display padding) and the index
+    // options `WITH PARSER ngram`, `KEY_BLOCK_SIZE = 8`: no schema meaning,
+    // and sqlparser reads none of them
+    for k in 1..sig.len() {
+        if tok(k).is_some_and(|t| is_kw(t, "ZEROFILL"))
+            && tok(k - 1).is_some_and(|t| {
+                *t == Token::RParen
+                    || [
+                        "UNSIGNED",
+                        "SIGNED",
+                        "INT",
+                        "INTEGER",
+                        "TINYINT",
+                        "SMALLINT",
+                        "MEDIUMINT",
+                        "BIGINT",
+                        "DECIMAL",
+                        "NUMERIC",
+                        "FLOAT",
+                        "DOUBLE",
+                        "REAL",
+                    ]
+                    .iter()
+                    .any(|w| is_kw(t, w))
+            })
+        {
+            remove.extend(sig.get(k));
+        }
+        if tok(k - 1) == Some(&Token::RParen)
+            && tok(k).is_some_and(|t| is_kw(t, "WITH"))
+            && tok(k + 1).is_some_and(|t| is_kw(t, "PARSER"))
+            && matches!(tok(k + 2), Some(Token::Word(_)))
+        {
+            remove.extend(sig.get(k..k + 3).unwrap_or(&[]));
+        }
+        if tok(k - 1) == Some(&Token::RParen)
+            && tok(k).is_some_and(|t| is_kw(t, "KEY_BLOCK_SIZE"))
+            && tok(k + 1).is_some_and(|t| matches!(t, Token::Eq | Token::Number(..)))
+        {
+            let n = if tok(k + 1) == Some(&Token::Eq) { 3 } else { 2 };
+            remove.extend(sig.get(k..k + n).unwrap_or(&[]));
+        }
+    }
+    // MySQL `ALTER TABLE t DROP KEY k` and `DROP CHECK c` (MySQL 8): DROP
+    // INDEX and DROP CONSTRAINT by their other names
+    let mut to_index: Vec<usize> = Vec::new();
+    let mut to_constraint: Vec<usize> = Vec::new();
+    if w.starts_with(&["ALTER", "TABLE"]) {
+        for k in 1..sig.len() {
+            if tok(k - 1).is_some_and(|t| is_kw(t, "DROP")) {
+                if tok(k).is_some_and(|t| is_kw(t, "KEY")) {
+                    to_index.extend(sig.get(k));
+                }
+                if tok(k).is_some_and(|t| is_kw(t, "CHECK")) {
+                    to_constraint.extend(sig.get(k));
+                }
+            }
+        }
+    }
     // MySQL `VARCHAR(255) BINARY` (a binary collation): not a type change
     for k in 1..sig.len() {
         if tok(k).is_some_and(|t| is_kw(t, "BINARY"))
@@ -817,6 +976,16 @@ fn prepare(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             }
         }
         _ => {}
+    }
+    for &i in &to_index {
+        if let Some(t) = tokens.get_mut(i) {
+            t.token = Token::make_keyword("INDEX");
+        }
+    }
+    for &i in &to_constraint {
+        if let Some(t) = tokens.get_mut(i) {
+            t.token = Token::make_keyword("CONSTRAINT");
+        }
     }
     for &i in &to_string {
         if let Some(t) = tokens.get_mut(i) {
@@ -1208,11 +1377,21 @@ fn build_column(
                     });
                 }
             }
-            ColumnOption::Check(ch) => parts.checks.push(Check {
-                name: ch.name.as_ref().map(|n| n.value.clone()),
-                sql: ch.expr.to_string(),
-                location: loc.clone(),
-            }),
+            ColumnOption::Check(ch) => {
+                if state.dialect == Dialect::Mysql
+                    && c.ty == SqlType::Text
+                    && is_json_valid_of(&ch.expr, &name.value)
+                {
+                    // MariaDB's JSON is LONGTEXT CHECK (json_valid(col)), and
+                    // that is how its dumps spell a JSON column
+                    c.ty = SqlType::Json { binary: false };
+                }
+                parts.checks.push(Check {
+                    name: ch.name.as_ref().map(|n| n.value.clone()),
+                    sql: ch.expr.to_string(),
+                    location: loc.clone(),
+                })
+            }
             ColumnOption::Generated {
                 generation_expr, ..
             } => {
@@ -1233,6 +1412,17 @@ fn build_column(
         }
     }
     parts
+}
+
+/// `json_valid(column)`, compared on the printed expression (quotes, case and
+/// spacing aside).
+fn is_json_valid_of(expr: &Expr, column: &str) -> bool {
+    let printed: String = expr
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '`' | '"'))
+        .collect();
+    printed.to_ascii_lowercase() == format!("json_valid({})", key(column))
 }
 
 fn is_autoincrement(t: &Token) -> bool {
@@ -1365,6 +1555,14 @@ fn create_table(state: &mut Replay, file: &SourceFile, ct: CreateTable, at: &Loc
     let copied =
         ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() || ct.partition_of.is_some();
     if ct.columns.is_empty() && copied {
+        if let (Dialect::Mysql, Some(CreateTableLikeKind::Plain(like))) = (state.dialect, &ct.like)
+        {
+            // MySQL's `CREATE TABLE x LIKE y` copies y's columns and indexes
+            if let Some(src) = table_ref(&like.name) {
+                state.create_table_like(&t, &src, ct.if_not_exists, ct.temporary, at);
+                return;
+            }
+        }
         state.create_opaque_table(&t, ct.if_not_exists, ct.temporary, at);
         return;
     }
@@ -1496,12 +1694,14 @@ fn alter_op(
         AlterTableOperation::AddColumn {
             if_not_exists,
             column_def,
+            column_position,
             ..
         } => {
             let parts = column_from_def(state, file, &column_def, at);
             let name = parts.column.name.clone();
             let loc = parts.column.location.clone();
             state.add_column(t, parts.column, if_not_exists, &loc);
+            place(state, t, &name, column_position.as_ref());
             if parts.primary_key {
                 state.set_primary_key(t, vec![name], at);
             }
@@ -1559,21 +1759,23 @@ fn alter_op(
             new_name,
             data_type,
             options,
-            ..
+            column_position,
         } => {
             let opts: Vec<&ColumnOption> = options.iter().collect();
             let parts = build_column(state, file, &new_name, &data_type, &opts, at);
             state.alter_column(t, &old_name.value, ColumnChange::Replace(parts.column), at);
+            place(state, t, &new_name.value, column_position.as_ref());
         }
         AlterTableOperation::ModifyColumn {
             col_name,
             data_type,
             options,
-            ..
+            column_position,
         } => {
             let opts: Vec<&ColumnOption> = options.iter().collect();
             let parts = build_column(state, file, &col_name, &data_type, &opts, at);
             state.alter_column(t, &col_name.value, ColumnChange::Replace(parts.column), at);
+            place(state, t, &col_name.value, column_position.as_ref());
         }
         AlterTableOperation::AddConstraint { constraint, .. } => match constraint {
             TableConstraint::PrimaryKey(pk) => {
@@ -1650,5 +1852,14 @@ fn alter_op(
             state.drop_index(Some(t), &name.value, false, at)
         }
         _ => {}
+    }
+}
+
+/// Applies MySQL's `FIRST` / `AFTER x` once the column is in place.
+fn place(state: &mut Replay, t: &TableRef, column: &str, pos: Option<&MySQLColumnPosition>) {
+    match pos {
+        Some(MySQLColumnPosition::First) => state.place_column(t, column, None),
+        Some(MySQLColumnPosition::After(a)) => state.place_column(t, column, Some(&a.value)),
+        None => {}
     }
 }
