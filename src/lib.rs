@@ -19,3 +19,13 @@ pub mod schema;
 pub mod scope;
 pub mod snapshot;
 pub mod source;
+
+/// Property-test case count: the suite's default, or `PROPTEST_CASES` for a
+/// deeper run (`PROPTEST_CASES=5000 cargo test --release never_panic`).
+#[cfg(test)]
+pub(crate) fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

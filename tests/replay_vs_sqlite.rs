@@ -332,7 +332,7 @@ fn migrations_for(ops: &[Op]) -> Vec<String> {
 }
 
 proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64)))]
     #[test]
     fn random_alter_sequences_match_sqlite(ops in proptest::collection::vec(op_strategy(), 0..25)) {
         let files = migrations_for(&ops);

@@ -840,7 +840,7 @@ mod tests {
         }
 
         proptest! {
-            #![proptest_config(ProptestConfig::with_cases(300))]
+            #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(300)))]
             #[test]
             fn never_panics_and_sqlite_accepts_the_rendering(
                 m in proptest::collection::vec(table(true), 0..3),

@@ -1212,7 +1212,7 @@ mod tests {
         ];
 
         proptest! {
-            #![proptest_config(ProptestConfig::with_cases(200))]
+            #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(200)))]
             #[test]
             fn discover_and_load_never_panic(
                 files in proptest::collection::vec(

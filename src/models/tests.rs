@@ -1053,7 +1053,7 @@ mod fuzz {
     use proptest::prelude::*;
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(300))]
+        #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(300)))]
         #[test]
         fn random_text_never_panics(text in ".{0,400}") {
             let _ = build(&[("m.py", text.as_str())]);
