@@ -456,14 +456,15 @@ pub(super) fn add_fk_sql(pair: &Pair, fk: &ForeignKey, d: Dialect) -> String {
         None => render::quote_ident(&fk.ref_table, d),
     };
     format!(
-        "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {ref_table}{refs};",
+        "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {ref_table}{refs}{};",
         render::table_name(pair.db, d),
         render::quote_ident(&name, d),
         fk.columns
             .iter()
             .map(|c| render::quote_ident(c, d))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", "),
+        render::fk_actions(fk)
     )
 }
 

@@ -493,6 +493,8 @@ pub(crate) mod testutil {
                 ref_schema: None,
                 ref_table: ref_table.into(),
                 ref_columns: ref_cols.iter().map(|c| c.to_string()).collect(),
+                on_delete: None,
+                on_update: None,
                 location: l,
             });
             self
@@ -828,6 +830,8 @@ mod tests {
                         ref_schema: None,
                         ref_table: NAMES[tn].into(),
                         ref_columns: vec![],
+                        on_delete: None,
+                        on_update: None,
                         location: dloc(9),
                     });
                     t.checks.push(Check {

@@ -1404,6 +1404,8 @@ impl<'p, 'a> Builder<'p, 'a> {
                             ref_schema: s.clone(),
                             ref_table: t.clone(),
                             ref_columns: vec![c.clone()],
+                            on_delete: fk.on_delete,
+                            on_update: fk.on_update,
                             location: fk.location.clone(),
                         }),
                         None => notes.push(Note {
@@ -1458,6 +1460,8 @@ impl<'p, 'a> Builder<'p, 'a> {
                         ref_schema: s,
                         ref_table: t,
                         ref_columns: fk.ref_columns.clone(),
+                        on_delete: fk.spec.on_delete,
+                        on_update: fk.spec.on_update,
                         location: fk.spec.location.clone(),
                     });
                 }

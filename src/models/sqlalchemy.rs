@@ -8,7 +8,7 @@ use super::python::{
     as_call, bool_lit, call_name, has_splat, is_none, kwarg, last_name, literal_sql, str_lit, Scope,
 };
 use super::sqlalchemy_types::{py_type_from_annotation, sa_type_from_expr, PyAnnotation};
-use crate::schema::{Check, DefaultValue, SqlType};
+use crate::schema::{Check, DefaultValue, FkAction, SqlType};
 use crate::source::Location;
 use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
@@ -37,6 +37,8 @@ pub enum FkTarget<'a> {
 pub struct FkSpec<'a> {
     pub target: FkTarget<'a>,
     pub name: Option<String>,
+    pub on_delete: Option<FkAction>,
+    pub on_update: Option<FkAction>,
     pub location: Location,
 }
 
@@ -294,11 +296,21 @@ pub fn foreign_key<'a>(scope: &Scope<'_, 'a>, call: &'a ExprCall) -> Option<FkSp
             expr: target,
         },
     };
+    let (on_delete, on_update) = fk_actions(call);
     Some(FkSpec {
         target,
         name,
+        on_delete,
+        on_update,
         location: scope.location(call.range()),
     })
+}
+
+/// `ondelete=` / `onupdate=` of a `ForeignKey`, `ForeignKeyConstraint` or
+/// SQLModel `Field`; a value that is not a literal action reads as not stated.
+pub fn fk_actions(call: &ExprCall) -> (Option<FkAction>, Option<FkAction>) {
+    let action = |k: &str| kwarg(call, k).and_then(str_lit).and_then(FkAction::parse);
+    (action("ondelete"), action("onupdate"))
 }
 
 /// Splits `"schema.table.column"` into (schema, table, column).
@@ -593,6 +605,7 @@ pub fn table_constraint<'a>(
                 return true;
             };
             let targets: Vec<&str> = refs.iter().filter_map(str_lit).collect();
+            let (on_delete, on_update) = fk_actions(call);
             if targets.len() != refs.len() || targets.is_empty() {
                 // ForeignKeyConstraint([...], [Other.id]): resolve the first by expression
                 if let Some(first) = refs.first() {
@@ -604,6 +617,8 @@ pub fn table_constraint<'a>(
                                 expr: first,
                             },
                             name,
+                            on_delete,
+                            on_update,
                             location: loc,
                         },
                         ref_columns: refs
@@ -623,6 +638,8 @@ pub fn table_constraint<'a>(
                 spec: FkSpec {
                     target: FkTarget::Dotted(targets[0].to_string()),
                     name,
+                    on_delete,
+                    on_update,
                     location: loc,
                 },
                 ref_columns,

@@ -6,7 +6,7 @@
 use super::python::{
     as_call, bool_lit, call_name, is_none, kwarg, last_name, str_lit, u32_lit, Scope,
 };
-use super::sqlalchemy::{column_from_calls, ColumnDef, FkSpec, FkTarget, Note};
+use super::sqlalchemy::{column_from_calls, fk_actions, ColumnDef, FkSpec, FkTarget, Note};
 use super::sqlalchemy_types::{py_type_from_annotation, sa_type_from_expr};
 use crate::schema::SqlType;
 use crate::source::Location;
@@ -104,10 +104,14 @@ pub fn field<'a>(
         col.index = b("index").unwrap_or(false);
         col.nullable = b("nullable");
         if let Some(fk) = kwarg(f, "foreign_key") {
+            // SQLModel >= 0.0.21: `Field(foreign_key="t.id", ondelete="CASCADE")`
+            let (on_delete, on_update) = fk_actions(f);
             match str_lit(fk) {
                 Some(t) => col.fks.push(FkSpec {
                     target: FkTarget::Dotted(t.to_string()),
                     name: None,
+                    on_delete,
+                    on_update,
                     location: scope.location(fk.range()),
                 }),
                 None => col.fks.push(FkSpec {
@@ -116,6 +120,8 @@ pub fn field<'a>(
                         expr: fk,
                     },
                     name: None,
+                    on_delete,
+                    on_update,
                     location: scope.location(fk.range()),
                 }),
             }

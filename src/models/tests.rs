@@ -2,7 +2,7 @@
 //! findings out.
 use super::*;
 use crate::dialect::Dialect;
-use crate::schema::{Column, SqlType, Table};
+use crate::schema::{Column, FkAction, SqlType, Table};
 use crate::snapshot::ReadError;
 use std::collections::HashMap;
 
@@ -182,6 +182,10 @@ class JobExecutionBranch(Base):
         ("jobs", "id")
     );
     assert_eq!(fk.columns, vec!["job_id"]);
+    assert_eq!(
+        (fk.on_delete, fk.on_update),
+        (Some(FkAction::Cascade), None)
+    );
     assert!(!col(ex, "job_id").autoincrement);
     let br = table(&m, "job_execution_branches");
     // a ForeignKey without a type takes the target column's type
@@ -1338,6 +1342,7 @@ class Message(SQLModel):
     assert_eq!(col(i, "owner_id").ty, SqlType::Uuid);
     assert!(!col(i, "owner_id").nullable);
     assert_eq!(i.foreign_keys[0].ref_table, "user");
+    assert_eq!(i.foreign_keys[0].on_delete, Some(FkAction::Cascade));
     assert!(m.findings.is_empty(), "{:?}", notes(&m));
 }
 
@@ -1921,4 +1926,50 @@ fn sqlmodel_datetime_follows_the_pinned_sqlmodel_version() {
         Dialect::Postgresql,
     );
     assert_eq!(col(table(&m, "job"), "created_at").ty, tz(false));
+}
+
+#[test]
+fn foreign_key_actions_from_foreign_key_and_constraint() {
+    let m = build(&[(
+        "app/models.py",
+        r#"import sqlalchemy as sa
+from sqlalchemy import Column, Integer, ForeignKey, ForeignKeyConstraint
+from sqlalchemy.orm import declarative_base
+Base = declarative_base()
+MODE = "CASCADE"
+
+class Parent(Base):
+    __tablename__ = "parent"
+    a = Column(Integer, primary_key=True)
+    b = Column(Integer, primary_key=True)
+
+class Child(Base):
+    __tablename__ = "child"
+    __table_args__ = (
+        ForeignKeyConstraint(["pa", "pb"], ["parent.a", "parent.b"], ondelete="set null", onupdate="Cascade"),
+    )
+    id = Column(Integer, primary_key=True)
+    pa = Column(Integer)
+    pb = Column(Integer)
+    up = Column(Integer, sa.ForeignKey("parent.a", onupdate="NO ACTION", ondelete="restrict"))
+    odd = Column(Integer, ForeignKey("parent.a", ondelete=MODE))
+"#,
+    )]);
+    let c = table(&m, "child");
+    let actions = |cols: &[&str]| {
+        let Some(fk) = c.foreign_keys.iter().find(|f| f.columns == cols) else {
+            panic!("no fk on {cols:?}: {:?}", c.foreign_keys);
+        };
+        (fk.on_delete, fk.on_update)
+    };
+    assert_eq!(
+        actions(&["pa", "pb"]),
+        (Some(FkAction::SetNull), Some(FkAction::Cascade))
+    );
+    assert_eq!(
+        actions(&["up"]),
+        (Some(FkAction::Restrict), Some(FkAction::NoAction))
+    );
+    // not a literal: not stated, so the diff stays silent about it
+    assert_eq!(actions(&["odd"]), (None, None));
 }

@@ -177,7 +177,49 @@ pub struct ForeignKey {
     pub ref_schema: Option<String>,
     pub ref_table: String,
     pub ref_columns: Vec<String>,
+    /// None: not stated, which every database takes as NO ACTION.
+    pub on_delete: Option<FkAction>,
+    pub on_update: Option<FkAction>,
     pub location: Location,
+}
+
+/// A referential action (`ON DELETE CASCADE`, `ondelete="SET NULL"`).
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FkAction {
+    Cascade,
+    SetNull,
+    SetDefault,
+    Restrict,
+    NoAction,
+}
+
+impl FkAction {
+    /// Reads the SQL / SQLAlchemy spelling (`"CASCADE"`, `"set null"`,
+    /// `"NO  ACTION"`); None for anything else, which the diff then ignores.
+    pub fn parse(s: &str) -> Option<FkAction> {
+        let words: Vec<String> = s.split_whitespace().map(str::to_ascii_uppercase).collect();
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        match words.as_slice() {
+            ["CASCADE"] => Some(FkAction::Cascade),
+            ["SET", "NULL"] => Some(FkAction::SetNull),
+            ["SET", "DEFAULT"] => Some(FkAction::SetDefault),
+            ["RESTRICT"] => Some(FkAction::Restrict),
+            ["NO", "ACTION"] => Some(FkAction::NoAction),
+            _ => None,
+        }
+    }
+
+    /// The SQL spelling, as it follows `ON DELETE` / `ON UPDATE`.
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::NoAction => "NO ACTION",
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -192,4 +234,27 @@ pub struct EnumType {
     pub name: String,
     pub values: Vec<String>,
     pub location: Location,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FkAction;
+
+    #[test]
+    fn fk_actions_parse_sql_and_sqlalchemy_spellings() {
+        assert_eq!(FkAction::parse("CASCADE"), Some(FkAction::Cascade));
+        assert_eq!(FkAction::parse("set null"), Some(FkAction::SetNull));
+        assert_eq!(
+            FkAction::parse(" Set  Default "),
+            Some(FkAction::SetDefault)
+        );
+        assert_eq!(FkAction::parse("restrict"), Some(FkAction::Restrict));
+        assert_eq!(FkAction::parse("NO ACTION"), Some(FkAction::NoAction));
+        assert_eq!(FkAction::parse("SETNULL"), None);
+        assert_eq!(FkAction::parse(""), None);
+        assert_eq!(
+            serde_json::to_string(&FkAction::SetNull).ok().as_deref(),
+            Some("\"set_null\"")
+        );
+    }
 }

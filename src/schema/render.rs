@@ -480,6 +480,20 @@ fn foreign_key_clause(fk: &ForeignKey, dialect: Dialect) -> String {
     if !fk.ref_columns.is_empty() {
         out.push_str(&format!(" ({})", column_list(&fk.ref_columns, dialect)));
     }
+    out.push_str(&fk_actions(fk));
+    out
+}
+
+/// ` ON DELETE ... ON UPDATE ...` for the actions a foreign key states; the
+/// same spelling is valid in PostgreSQL, MySQL and SQLite.
+pub fn fk_actions(fk: &ForeignKey) -> String {
+    let mut out = String::new();
+    if let Some(a) = fk.on_delete {
+        out.push_str(&format!(" ON DELETE {}", a.sql()));
+    }
+    if let Some(a) = fk.on_update {
+        out.push_str(&format!(" ON UPDATE {}", a.sql()));
+    }
     out
 }
 
@@ -758,7 +772,7 @@ pub fn schema_sql(schema: &Schema, dialect: Dialect) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::DefaultValue;
+    use crate::schema::{DefaultValue, FkAction};
     use crate::source::Location;
 
     fn loc() -> Location {
@@ -818,6 +832,8 @@ mod tests {
             ref_schema: None,
             ref_table: "users".into(),
             ref_columns: vec!["id".into()],
+            on_delete: Some(FkAction::Cascade),
+            on_update: None,
             location: loc(),
         });
         memberships.indexes.push(Index {
@@ -996,6 +1012,35 @@ mod tests {
             )
             .unwrap();
         assert_eq!(idx, 1);
+        // the foreign key's ON DELETE CASCADE reached the database
+        let on_delete: String = db
+            .query_row(
+                "SELECT on_delete FROM pragma_foreign_key_list('memberships')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(on_delete, "CASCADE");
+    }
+
+    #[test]
+    fn foreign_key_actions_render_in_every_dialect() {
+        let schema = sample();
+        let Some(memberships) = schema.tables.values().find(|t| t.name == "memberships") else {
+            panic!("sample has memberships");
+        };
+        for d in [Dialect::Postgresql, Dialect::Mysql, Dialect::Sqlite] {
+            let sql = create_table(memberships, &schema, d);
+            assert!(
+                sql.contains("REFERENCES users (id) ON DELETE CASCADE"),
+                "{sql}"
+            );
+            assert!(!sql.contains("ON UPDATE"), "{sql}");
+        }
+        let mut fk = memberships.foreign_keys[0].clone();
+        fk.on_delete = None;
+        fk.on_update = Some(FkAction::SetNull);
+        assert_eq!(fk_actions(&fk), " ON UPDATE SET NULL");
     }
 
     #[test]

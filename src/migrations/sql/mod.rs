@@ -119,6 +119,40 @@ mod tests {
     const AGENTS_0029: &str = "INSERT INTO agents (name, metadata)\nVALUES ('system', '{}');\n";
 
     #[test]
+    fn foreign_key_actions_are_read_from_each_form() {
+        use crate::schema::FkAction::*;
+        let sql = "CREATE TABLE p (id int PRIMARY KEY, k int UNIQUE);\nCREATE TABLE c (\n  id int PRIMARY KEY,\n  a int REFERENCES p (id) ON DELETE CASCADE,\n  b int,\n  k int REFERENCES p (k),\n  FOREIGN KEY (b) REFERENCES p (id) ON UPDATE SET NULL ON DELETE set default\n);\nCREATE TABLE d (id int PRIMARY KEY, e int);\nALTER TABLE d ADD CONSTRAINT fk_d_e FOREIGN KEY (e) REFERENCES p (id) ON DELETE RESTRICT ON UPDATE NO ACTION;\n";
+        for dialect in [Dialect::Postgresql, Dialect::Mysql, Dialect::Sqlite] {
+            let m = run(dialect, &[("m/0001.sql", sql)]);
+            assert!(m.findings.is_empty(), "{dialect:?}: {:?}", rules_of(&m));
+            let actions = |t: &str, col: &str| {
+                m.schema.tables.get(t).and_then(|t| {
+                    t.foreign_keys
+                        .iter()
+                        .find(|f| f.columns == [col])
+                        .map(|f| (f.on_delete, f.on_update))
+                })
+            };
+            assert_eq!(
+                actions("c", "a"),
+                Some((Some(Cascade), None)),
+                "{dialect:?}"
+            );
+            assert_eq!(actions("c", "k"), Some((None, None)), "{dialect:?}");
+            assert_eq!(
+                actions("c", "b"),
+                Some((Some(SetDefault), Some(SetNull))),
+                "{dialect:?}"
+            );
+            assert_eq!(
+                actions("d", "e"),
+                Some((Some(Restrict), Some(NoAction))),
+                "{dialect:?}"
+            );
+        }
+    }
+
+    #[test]
     fn mysql_first_and_after_place_columns_as_the_server_does() {
         let m = run(
             Dialect::Mysql,

@@ -12,13 +12,15 @@ use crate::dialect::Dialect;
 use crate::findings::Finding;
 use crate::migrations::apply::{ColumnChange, Replay, TableRef};
 use crate::rules;
-use crate::schema::{key, Check, Column, DefaultValue, ForeignKey, Index, SqlType, Table};
+use crate::schema::{
+    key, Check, Column, DefaultValue, FkAction, ForeignKey, Index, SqlType, Table,
+};
 use crate::source::{LineIndex, Location, Pos, SourceFile};
 use sqlparser::ast::{
     AlterColumnOperation, AlterTableOperation, AlterTypeAddValuePosition, AlterTypeOperation,
     ColumnDef, ColumnOption, CreateIndex, CreateTable, CreateTableLikeKind, DataType, EnumMember,
-    Expr, Ident, IndexColumn, MySQLColumnPosition, ObjectName, ObjectType, RenameTableNameKind,
-    Statement, TableConstraint, UserDefinedTypeRepresentation,
+    Expr, Ident, IndexColumn, MySQLColumnPosition, ObjectName, ObjectType, ReferentialAction,
+    RenameTableNameKind, Statement, TableConstraint, UserDefinedTypeRepresentation,
 };
 use sqlparser::dialect::{
     Dialect as SqlDialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
@@ -1373,6 +1375,8 @@ fn build_column(
                             .iter()
                             .map(|i| i.value.clone())
                             .collect(),
+                        on_delete: fk.on_delete.map(fk_action),
+                        on_update: fk.on_update.map(fk_action),
                         location: loc.clone(),
                     });
                 }
@@ -1638,6 +1642,8 @@ fn create_table(state: &mut Replay, file: &SourceFile, ct: CreateTable, at: &Loc
                             .iter()
                             .map(|i| i.value.clone())
                             .collect(),
+                        on_delete: fk.on_delete.map(fk_action),
+                        on_update: fk.on_update.map(fk_action),
                         location: at.clone(),
                     });
                 }
@@ -1825,6 +1831,8 @@ fn alter_op(
                             .iter()
                             .map(|i| i.value.clone())
                             .collect(),
+                        on_delete: fk.on_delete.map(fk_action),
+                        on_update: fk.on_update.map(fk_action),
                         location: at.clone(),
                     };
                     state.add_foreign_key(t, fk, at);
@@ -1861,5 +1869,15 @@ fn place(state: &mut Replay, t: &TableRef, column: &str, pos: Option<&MySQLColum
         Some(MySQLColumnPosition::First) => state.place_column(t, column, None),
         Some(MySQLColumnPosition::After(a)) => state.place_column(t, column, Some(&a.value)),
         None => {}
+    }
+}
+
+fn fk_action(a: ReferentialAction) -> FkAction {
+    match a {
+        ReferentialAction::Cascade => FkAction::Cascade,
+        ReferentialAction::SetNull => FkAction::SetNull,
+        ReferentialAction::SetDefault => FkAction::SetDefault,
+        ReferentialAction::Restrict => FkAction::Restrict,
+        ReferentialAction::NoAction => FkAction::NoAction,
     }
 }
