@@ -360,13 +360,14 @@ mod tests {
                 .index(Some("ix_orders_customer_id"), &["customer_id"], false)
                 .index(Some("ix_orders_other"), &["customer_id", "id"], false)
                 .fk(&["customer_id"], "customers", &["id"])
+                .fk_as(None, Some(crate::schema::FkAction::Cascade), None)
         };
         let db = || T::db("orders").pk("id");
         let f = run(vec![model()], vec![db()], Mysql);
         assert_eq!(ids(&f), ["MG102:orders.customer_id:missing"]);
         assert_eq!(
             f[0].help.as_deref(),
-            Some("ALTER TABLE orders ADD COLUMN customer_id INTEGER;\nCREATE INDEX ix_orders_customer_id ON orders (customer_id);\nALTER TABLE orders ADD CONSTRAINT fk_orders_customer_id_customers FOREIGN KEY (customer_id) REFERENCES customers (id);")
+            Some("ALTER TABLE orders ADD COLUMN customer_id INTEGER;\nCREATE INDEX ix_orders_customer_id ON orders (customer_id);\nALTER TABLE orders ADD CONSTRAINT fk_orders_customer_id_customers FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE CASCADE;")
         );
         // SQLite adds foreign keys only in CREATE TABLE: the index alone
         let f = run(vec![model()], vec![db()], Sqlite);

@@ -6,7 +6,7 @@ use crate::dialect::Dialect;
 use crate::findings::Finding;
 use crate::rules;
 use crate::schema::render;
-use crate::schema::{key, table_key, ForeignKey, Index, Table};
+use crate::schema::{key, table_key, FkAction, ForeignKey, Index, Table};
 use crate::source::Location;
 use std::collections::BTreeSet;
 
@@ -295,7 +295,8 @@ fn foreign_keys(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
             .iter()
             .filter(|f| set(&f.columns) == s)
             .collect();
-        if on_same_cols.iter().any(|f| same_target(mfk, f)) {
+        if let Some(dfk) = on_same_cols.iter().find(|f| same_target(mfk, f)) {
+            fk_actions(pair, mfk, dfk, d, out);
             continue;
         }
         let (col, _) = subject(&mfk.columns, "");
@@ -401,6 +402,107 @@ fn foreign_keys(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
             )
             .at(dfk.location.clone())
             .label("writes through the model may violate this reference")
+            .help(help),
+        );
+    }
+}
+
+/// Whether two actions behave alike on a delete or update: an unstated
+/// action is NO ACTION, and RESTRICT differs from it only in when PostgreSQL
+/// checks (never in what it allows), which is not worth a warning.
+fn same_action(a: Option<FkAction>, b: Option<FkAction>) -> bool {
+    let norm = |a: Option<FkAction>| match a {
+        None | Some(FkAction::Restrict) => FkAction::NoAction,
+        Some(a) => a,
+    };
+    norm(a) == norm(b)
+}
+
+/// ON DELETE / ON UPDATE of a foreign key both sides have; only an action the
+/// model states is compared, since a model that states none says nothing.
+fn fk_actions(pair: &Pair, mfk: &ForeignKey, dfk: &ForeignKey, d: Dialect, out: &mut Vec<Finding>) {
+    let sides = [
+        (
+            "ON DELETE",
+            "fk-on-delete",
+            "ondelete",
+            mfk.on_delete,
+            dfk.on_delete,
+        ),
+        (
+            "ON UPDATE",
+            "fk-on-update",
+            "onupdate",
+            mfk.on_update,
+            dfk.on_update,
+        ),
+    ];
+    for (clause, kind, kwarg, model, db) in sides {
+        let Some(model) = model else { continue };
+        if same_action(Some(model), db) {
+            continue;
+        }
+        let db_sql = db.map_or("NO ACTION (not stated)", FkAction::sql);
+        let (col, kind) = subject(&mfk.columns, kind);
+        // recreate with the model's actions, keeping what the model leaves unstated
+        let wanted = ForeignKey {
+            name: dfk.name.clone().or_else(|| mfk.name.clone()),
+            ref_columns: if mfk.ref_columns.is_empty() {
+                dfk.ref_columns.clone()
+            } else {
+                mfk.ref_columns.clone()
+            },
+            on_delete: mfk.on_delete.or(dfk.on_delete),
+            on_update: mfk.on_update.or(dfk.on_update),
+            ..mfk.clone()
+        };
+        let fix_model = format!(
+            "or change the model to match the database: `{kwarg}=\"{}\"`",
+            db.unwrap_or(FkAction::NoAction).sql()
+        );
+        let help = if d == Dialect::Sqlite {
+            format!(
+                "SQLite cannot alter a constraint: rebuild `{}` in a new migration with `{clause} {}` on this foreign key (Alembic: `with op.batch_alter_table(\"{}\", recreate=\"always\")`)\n{fix_model}",
+                pair.db.name,
+                model.sql(),
+                pair.db.name
+            )
+        } else {
+            let add = add_fk_sql(pair, &wanted, d);
+            let drop = match (&dfk.name, d) {
+                (Some(n), Dialect::Mysql) => format!(
+                    "ALTER TABLE {} DROP FOREIGN KEY {};",
+                    render::table_name(pair.db, d),
+                    render::quote_ident(n, d)
+                ),
+                (Some(n), _) => format!(
+                    "ALTER TABLE {} DROP CONSTRAINT {};",
+                    render::table_name(pair.db, d),
+                    render::quote_ident(n, d)
+                ),
+                (None, _) => "-- drop the database's foreign key on these columns (its name is not in the migrations)".to_string(),
+            };
+            format!("recreate the foreign key in a new migration:\n{drop}\n{add}\n{fix_model}")
+        };
+        out.push(
+            Finding::new(
+                &rules::MG110,
+                Some(&pair.name()),
+                col.as_deref(),
+                &kind,
+                format!(
+                    "foreign key {} -> `{}` is {clause} {} in the model but {clause} {db_sql} in the database",
+                    on(pair, &mfk.columns),
+                    target(mfk),
+                    model.sql()
+                ),
+            )
+            .at(mfk.location.clone())
+            .label(format!("the model expects {clause} {}", model.sql()))
+            .related(
+                dfk.location.clone(),
+                format!("the database's foreign key is {clause} {db_sql} here"),
+            )
             .help(help),
         );
     }
@@ -670,5 +772,86 @@ mod tests {
             f[0].location.as_ref().unwrap().path.as_ref(),
             "migrations/0001_init.sql"
         );
+    }
+
+    #[test]
+    fn mg110_on_delete_differences() {
+        use crate::schema::FkAction::{self, *};
+        let model = |del: Option<FkAction>, upd: Option<FkAction>| {
+            T::model("orders")
+                .pk("id")
+                .col("user_id", "integer", false)
+                .fk(&["user_id"], "users", &["id"])
+                .fk_as(None, del, upd)
+        };
+        let db = |name: Option<&str>, del: Option<FkAction>| {
+            T::db("orders")
+                .pk("id")
+                .col("user_id", "integer", false)
+                .fk(&["user_id"], "users", &["id"])
+                .fk_as(name, del, None)
+        };
+        let f = run(
+            vec![model(Some(Cascade), None)],
+            vec![db(Some("orders_user_id_fkey"), None)],
+            Postgresql,
+        );
+        assert_eq!(ids(&f), ["MG110:orders.user_id:fk-on-delete"]);
+        assert_eq!(f[0].severity, Severity::Warning);
+        assert_eq!(
+            f[0].message,
+            "foreign key `orders.user_id` -> `users(id)` is ON DELETE CASCADE in the model but ON DELETE NO ACTION (not stated) in the database"
+        );
+        assert_eq!(
+            f[0].help.as_deref(),
+            Some("recreate the foreign key in a new migration:\nALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey;\nALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE;\nor change the model to match the database: `ondelete=\"NO ACTION\"`")
+        );
+        // MySQL drops a foreign key by name with its own syntax
+        let f = run(
+            vec![model(Some(SetNull), None)],
+            vec![db(Some("fk_u"), Some(Cascade))],
+            Mysql,
+        );
+        assert_eq!(ids(&f), ["MG110:orders.user_id:fk-on-delete"]);
+        assert!(f[0]
+            .message
+            .contains("ON DELETE SET NULL in the model but ON DELETE CASCADE"));
+        assert!(f[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("ALTER TABLE orders DROP FOREIGN KEY fk_u;\nALTER TABLE orders ADD CONSTRAINT fk_u FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE SET NULL;\n"));
+        // SQLite cannot alter constraints: the help says to rebuild
+        let f = run(
+            vec![model(Some(Cascade), None)],
+            vec![db(None, None)],
+            Sqlite,
+        );
+        assert_eq!(ids(&f), ["MG110:orders.user_id:fk-on-delete"]);
+        assert!(f[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .starts_with("SQLite cannot alter a constraint: rebuild `orders`"));
+        // ON UPDATE is compared the same way
+        let f = run(
+            vec![model(None, Some(Cascade))],
+            vec![db(None, None)],
+            Postgresql,
+        );
+        assert_eq!(ids(&f), ["MG110:orders.user_id:fk-on-update"]);
+        // silent: the model states nothing, the same action, or an equivalent one
+        for (m, d) in [
+            (None, Some(Cascade)),
+            (Some(Cascade), Some(Cascade)),
+            (Some(NoAction), None),
+            (Some(Restrict), None),
+            (Some(NoAction), Some(Restrict)),
+        ] {
+            for dialect in [Postgresql, Mysql, Sqlite] {
+                let f = run(vec![model(m, None)], vec![db(None, d)], dialect);
+                assert!(f.is_empty(), "{m:?} {d:?} {dialect:?}: {:?}", ids(&f));
+            }
+        }
     }
 }

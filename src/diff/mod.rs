@@ -409,7 +409,7 @@ pub(crate) mod testutil {
     //! Small hand-built schemas for the rule tests.
 
     use super::*;
-    use crate::schema::{DefaultValue, ForeignKey, Index};
+    use crate::schema::{DefaultValue, FkAction, ForeignKey, Index};
     use crate::source::{Location, Pos};
 
     pub fn mloc(line: u32) -> Location {
@@ -497,6 +497,20 @@ pub(crate) mod testutil {
                 on_update: None,
                 location: l,
             });
+            self
+        }
+        /// Actions and name of the foreign key added last.
+        pub fn fk_as(
+            mut self,
+            name: Option<&str>,
+            on_delete: Option<FkAction>,
+            on_update: Option<FkAction>,
+        ) -> T {
+            if let Some(fk) = self.0.foreign_keys.last_mut() {
+                fk.name = name.map(str::to_string);
+                fk.on_delete = on_delete;
+                fk.on_update = on_update;
+            }
             self
         }
         pub fn check(mut self, sql: &str) -> T {
