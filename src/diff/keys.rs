@@ -407,6 +407,18 @@ fn foreign_keys(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
     }
 }
 
+const UNNAMED_DROP: &str =
+    "-- drop the database's foreign key on these columns (its name is not in the migrations)";
+
+/// `<table>_<columns>_fkey`, the name PostgreSQL gives an unnamed foreign key;
+/// None when it would be truncated, where PostgreSQL's shortening is not
+/// worth guessing.
+fn pg_default_fk_name(table: &Table, fk: &ForeignKey) -> Option<String> {
+    let cols: Vec<String> = fk.columns.iter().map(|c| key(c)).collect();
+    let name = format!("{}_{}_fkey", key(&table.name), cols.join("_"));
+    (name.len() <= 63).then_some(name)
+}
+
 /// Whether two actions behave alike on a delete or update: an unstated
 /// action is NO ACTION, and RESTRICT differs from it only in when PostgreSQL
 /// checks (never in what it allows), which is not worth a warning.
@@ -456,10 +468,13 @@ fn fk_actions(pair: &Pair, mfk: &ForeignKey, dfk: &ForeignKey, d: Dialect, out: 
             on_update: mfk.on_update.or(dfk.on_update),
             ..mfk.clone()
         };
-        let fix_model = format!(
-            "or change the model to match the database: `{kwarg}=\"{}\"`",
-            db.unwrap_or(FkAction::NoAction).sql()
-        );
+        let fix_model = match db {
+            Some(a) => format!(
+                "or change the model to match the database: `{kwarg}=\"{}\"`",
+                a.sql()
+            ),
+            None => format!("or change the model to match the database: remove `{kwarg}=`"),
+        };
         let help = if d == Dialect::Sqlite {
             format!(
                 "SQLite cannot alter a constraint: rebuild `{}` in a new migration with `{clause} {}` on this foreign key (Alembic: `with op.batch_alter_table(\"{}\", recreate=\"always\")`)\n{fix_model}",
@@ -480,7 +495,15 @@ fn fk_actions(pair: &Pair, mfk: &ForeignKey, dfk: &ForeignKey, d: Dialect, out: 
                     render::table_name(pair.db, d),
                     render::quote_ident(n, d)
                 ),
-                (None, _) => "-- drop the database's foreign key on these columns (its name is not in the migrations)".to_string(),
+                (None, Dialect::Postgresql) => match pg_default_fk_name(pair.db, dfk) {
+                    Some(n) => format!(
+                        "ALTER TABLE {} DROP CONSTRAINT {}; -- the name PostgreSQL gives an unnamed key",
+                        render::table_name(pair.db, d),
+                        render::quote_ident(&n, d)
+                    ),
+                    None => UNNAMED_DROP.to_string(),
+                },
+                (None, _) => UNNAMED_DROP.to_string(),
             };
             format!("recreate the foreign key in a new migration:\n{drop}\n{add}\n{fix_model}")
         };
@@ -804,7 +827,17 @@ mod tests {
         );
         assert_eq!(
             f[0].help.as_deref(),
-            Some("recreate the foreign key in a new migration:\nALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey;\nALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE;\nor change the model to match the database: `ondelete=\"NO ACTION\"`")
+            Some("recreate the foreign key in a new migration:\nALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey;\nALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE;\nor change the model to match the database: remove `ondelete=`")
+        );
+        // unnamed in PostgreSQL: the name it gives such a key
+        let f = run(
+            vec![model(Some(Cascade), None)],
+            vec![db(None, Some(SetNull))],
+            Postgresql,
+        );
+        assert_eq!(
+            f[0].help.as_deref(),
+            Some("recreate the foreign key in a new migration:\nALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey; -- the name PostgreSQL gives an unnamed key\nALTER TABLE orders ADD CONSTRAINT fk_orders_user_id_users FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE;\nor change the model to match the database: `ondelete=\"SET NULL\"`")
         );
         // MySQL drops a foreign key by name with its own syntax
         let f = run(
@@ -840,6 +873,25 @@ mod tests {
             Postgresql,
         );
         assert_eq!(ids(&f), ["MG110:orders.user_id:fk-on-update"]);
+        // a composite key names its columns in the kind
+        let two = |del: Option<FkAction>, model: bool| {
+            let t = if model {
+                T::model("line")
+            } else {
+                T::db("line")
+            };
+            t.pk("id")
+                .col("a", "integer", false)
+                .col("b", "integer", false)
+                .fk(&["b", "a"], "parent", &["x", "y"])
+                .fk_as(None, del, None)
+        };
+        let f = run(
+            vec![two(Some(SetNull), true)],
+            vec![two(None, false)],
+            Postgresql,
+        );
+        assert_eq!(ids(&f), ["MG110:line:fk-on-delete:a,b"]);
         // silent: the model states nothing, the same action, or an equivalent one
         for (m, d) in [
             (None, Some(Cascade)),
