@@ -1587,73 +1587,21 @@ fn create_table(state: &mut Replay, file: &SourceFile, ct: CreateTable, at: &Loc
         table.columns.push(parts.column);
     }
     for c in &ct.constraints {
-        match c {
-            TableConstraint::PrimaryKey(pk) => {
-                if let Some(cols) = index_columns(&pk.columns) {
-                    if let [only] = cols.as_slice() {
-                        if let Some(def) =
-                            ct.columns.iter().find(|d| key(&d.name.value) == key(only))
-                        {
-                            if sqlite_rowid(state, &def.data_type) {
-                                rowid = Some(only.clone());
-                            }
+        match constraint(c, at) {
+            Some(Constraint::PrimaryKey(cols)) => {
+                if let [only] = cols.as_slice() {
+                    if let Some(def) = ct.columns.iter().find(|d| key(&d.name.value) == key(only)) {
+                        if sqlite_rowid(state, &def.data_type) {
+                            rowid = Some(only.clone());
                         }
                     }
-                    table.primary_key = cols;
                 }
+                table.primary_key = cols;
             }
-            TableConstraint::Unique(u) => {
-                if let Some(cols) = index_columns(&u.columns) {
-                    table.indexes.push(Index {
-                        name: u
-                            .name
-                            .as_ref()
-                            .or(u.index_name.as_ref())
-                            .map(|n| n.value.clone()),
-                        columns: cols,
-                        unique: true,
-                        location: at.clone(),
-                    });
-                }
-            }
-            TableConstraint::Index(ix) => {
-                if let Some(cols) = index_columns(&ix.columns) {
-                    table.indexes.push(Index {
-                        name: ix.name.as_ref().map(|n| n.value.clone()),
-                        columns: cols,
-                        unique: false,
-                        location: at.clone(),
-                    });
-                }
-            }
-            TableConstraint::ForeignKey(fk) => {
-                if let Some(r) = table_ref(&fk.foreign_table) {
-                    table.foreign_keys.push(ForeignKey {
-                        name: fk
-                            .name
-                            .as_ref()
-                            .or(fk.index_name.as_ref())
-                            .map(|n| n.value.clone()),
-                        columns: fk.columns.iter().map(|i| i.value.clone()).collect(),
-                        ref_schema: r.schema,
-                        ref_table: r.name,
-                        ref_columns: fk
-                            .referred_columns
-                            .iter()
-                            .map(|i| i.value.clone())
-                            .collect(),
-                        on_delete: fk.on_delete.map(fk_action),
-                        on_update: fk.on_update.map(fk_action),
-                        location: at.clone(),
-                    });
-                }
-            }
-            TableConstraint::Check(ch) => table.checks.push(Check {
-                name: ch.name.as_ref().map(|n| n.value.clone()),
-                sql: ch.expr.to_string(),
-                location: at.clone(),
-            }),
-            _ => {}
+            Some(Constraint::Index(index)) => table.indexes.push(index),
+            Some(Constraint::ForeignKey(fk)) => table.foreign_keys.push(fk),
+            Some(Constraint::Check(check)) => table.checks.push(check),
+            None => {}
         }
     }
     if let Some(r) = rowid {
@@ -1783,71 +1731,12 @@ fn alter_op(
             state.alter_column(t, &col_name.value, ColumnChange::Replace(parts.column), at);
             place(state, t, &col_name.value, column_position.as_ref());
         }
-        AlterTableOperation::AddConstraint { constraint, .. } => match constraint {
-            TableConstraint::PrimaryKey(pk) => {
-                if let Some(cols) = index_columns(&pk.columns) {
-                    state.set_primary_key(t, cols, at);
-                }
-            }
-            TableConstraint::Unique(u) => {
-                if let Some(cols) = index_columns(&u.columns) {
-                    let index = Index {
-                        name: u
-                            .name
-                            .as_ref()
-                            .or(u.index_name.as_ref())
-                            .map(|n| n.value.clone()),
-                        columns: cols,
-                        unique: true,
-                        location: at.clone(),
-                    };
-                    state.create_index(t, index, false, at);
-                }
-            }
-            TableConstraint::Index(ix) => {
-                if let Some(cols) = index_columns(&ix.columns) {
-                    let index = Index {
-                        name: ix.name.as_ref().map(|n| n.value.clone()),
-                        columns: cols,
-                        unique: false,
-                        location: at.clone(),
-                    };
-                    state.create_index(t, index, false, at);
-                }
-            }
-            TableConstraint::ForeignKey(fk) => {
-                if let Some(r) = table_ref(&fk.foreign_table) {
-                    let fk = ForeignKey {
-                        name: fk
-                            .name
-                            .as_ref()
-                            .or(fk.index_name.as_ref())
-                            .map(|n| n.value.clone()),
-                        columns: fk.columns.iter().map(|i| i.value.clone()).collect(),
-                        ref_schema: r.schema,
-                        ref_table: r.name,
-                        ref_columns: fk
-                            .referred_columns
-                            .iter()
-                            .map(|i| i.value.clone())
-                            .collect(),
-                        on_delete: fk.on_delete.map(fk_action),
-                        on_update: fk.on_update.map(fk_action),
-                        location: at.clone(),
-                    };
-                    state.add_foreign_key(t, fk, at);
-                }
-            }
-            TableConstraint::Check(ch) => state.add_check(
-                t,
-                Check {
-                    name: ch.name.as_ref().map(|n| n.value.clone()),
-                    sql: ch.expr.to_string(),
-                    location: at.clone(),
-                },
-                at,
-            ),
-            _ => {}
+        AlterTableOperation::AddConstraint { constraint: c, .. } => match constraint(&c, at) {
+            Some(Constraint::PrimaryKey(cols)) => state.set_primary_key(t, cols, at),
+            Some(Constraint::Index(index)) => state.create_index(t, index, false, at),
+            Some(Constraint::ForeignKey(fk)) => state.add_foreign_key(t, fk, at),
+            Some(Constraint::Check(check)) => state.add_check(t, check, at),
+            None => {}
         },
         AlterTableOperation::DropConstraint { name, .. } => {
             state.drop_constraint(t, &name.value, at)
@@ -1879,5 +1768,69 @@ fn fk_action(a: ReferentialAction) -> FkAction {
         ReferentialAction::SetDefault => FkAction::SetDefault,
         ReferentialAction::Restrict => FkAction::Restrict,
         ReferentialAction::NoAction => FkAction::NoAction,
+    }
+}
+
+/// A table constraint in IR terms. `CREATE TABLE` stores it in the table it
+/// builds; `ALTER TABLE ... ADD CONSTRAINT` applies it through `Replay`, which
+/// checks that the table and columns exist at that point.
+enum Constraint {
+    PrimaryKey(Vec<String>),
+    Index(Index),
+    ForeignKey(ForeignKey),
+    Check(Check),
+}
+
+/// None for constraints that change nothing we model, or whose column list is
+/// an expression.
+fn constraint(c: &TableConstraint, at: &Location) -> Option<Constraint> {
+    match c {
+        TableConstraint::PrimaryKey(pk) => index_columns(&pk.columns).map(Constraint::PrimaryKey),
+        TableConstraint::Unique(u) => index_columns(&u.columns).map(|columns| {
+            Constraint::Index(Index {
+                name: u
+                    .name
+                    .as_ref()
+                    .or(u.index_name.as_ref())
+                    .map(|n| n.value.clone()),
+                columns,
+                unique: true,
+                location: at.clone(),
+            })
+        }),
+        TableConstraint::Index(ix) => index_columns(&ix.columns).map(|columns| {
+            Constraint::Index(Index {
+                name: ix.name.as_ref().map(|n| n.value.clone()),
+                columns,
+                unique: false,
+                location: at.clone(),
+            })
+        }),
+        TableConstraint::ForeignKey(fk) => table_ref(&fk.foreign_table).map(|r| {
+            Constraint::ForeignKey(ForeignKey {
+                name: fk
+                    .name
+                    .as_ref()
+                    .or(fk.index_name.as_ref())
+                    .map(|n| n.value.clone()),
+                columns: fk.columns.iter().map(|i| i.value.clone()).collect(),
+                ref_schema: r.schema,
+                ref_table: r.name,
+                ref_columns: fk
+                    .referred_columns
+                    .iter()
+                    .map(|i| i.value.clone())
+                    .collect(),
+                on_delete: fk.on_delete.map(fk_action),
+                on_update: fk.on_update.map(fk_action),
+                location: at.clone(),
+            })
+        }),
+        TableConstraint::Check(ch) => Some(Constraint::Check(Check {
+            name: ch.name.as_ref().map(|n| n.value.clone()),
+            sql: ch.expr.to_string(),
+            location: at.clone(),
+        })),
+        _ => None,
     }
 }
