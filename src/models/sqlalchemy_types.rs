@@ -416,6 +416,30 @@ pub fn py_type_from_annotation(expr: &Expr, lookup: &dyn TypeLookup) -> PyAnnota
     py_type_depth(expr, lookup, 0)
 }
 
+/// `X | None`, `Union[X, None]`: the one non-None member's type, optional
+/// when None is a member (or the member itself is optional).
+fn union_type(members: Vec<&Expr>, lookup: &dyn TypeLookup, depth: usize) -> PyAnnotation {
+    let optional = members.iter().any(|m| super::python::is_none(m));
+    let rest: Vec<&Expr> = members
+        .into_iter()
+        .filter(|m| !super::python::is_none(m))
+        .collect();
+    match rest.as_slice() {
+        [one] => {
+            let inner = py_type_depth(one, lookup, depth + 1);
+            PyAnnotation {
+                optional: optional || inner.optional,
+                ..inner
+            }
+        }
+        _ => PyAnnotation {
+            ty: Err("a union of several types has no single column type".into()),
+            optional,
+            forward_ref: false,
+        },
+    }
+}
+
 fn py_type_depth(expr: &Expr, lookup: &dyn TypeLookup, depth: usize) -> PyAnnotation {
     let fail = |why: String| PyAnnotation {
         ty: Err(why),
@@ -445,27 +469,7 @@ fn py_type_depth(expr: &Expr, lookup: &dyn TypeLookup, depth: usize) -> PyAnnota
                 },
             }
         }
-        Expr::BinOp(_) => {
-            let members = union_members(expr);
-            let optional = members.iter().any(|m| super::python::is_none(m));
-            let rest: Vec<&Expr> = members
-                .into_iter()
-                .filter(|m| !super::python::is_none(m))
-                .collect();
-            match rest.as_slice() {
-                [one] => {
-                    let inner = py_type_depth(one, lookup, depth + 1);
-                    PyAnnotation {
-                        optional: optional || inner.optional,
-                        ..inner
-                    }
-                }
-                _ => PyAnnotation {
-                    optional,
-                    ..fail("a union of several types has no single column type".into())
-                },
-            }
-        }
+        Expr::BinOp(_) => union_type(union_members(expr), lookup, depth),
         Expr::Subscript(sub) => {
             let outer = last_name(&sub.value).unwrap_or("");
             if !matches!(
@@ -493,24 +497,7 @@ fn py_type_depth(expr: &Expr, lookup: &dyn TypeLookup, depth: usize) -> PyAnnota
                         Expr::Tuple(t) => t.elts.iter().collect(),
                         other => vec![other],
                     };
-                    let optional = elts.iter().any(|e| super::python::is_none(e));
-                    let rest: Vec<&Expr> = elts
-                        .into_iter()
-                        .filter(|e| !super::python::is_none(e))
-                        .collect();
-                    match rest.as_slice() {
-                        [one] => {
-                            let inner = py_type_depth(one, lookup, depth + 1);
-                            PyAnnotation {
-                                optional: optional || inner.optional,
-                                ..inner
-                            }
-                        }
-                        _ => PyAnnotation {
-                            optional,
-                            ..fail("a union of several types has no single column type".into())
-                        },
-                    }
+                    union_type(elts, lookup, depth)
                 }
                 "Annotated" => match &*sub.slice {
                     Expr::Tuple(t) => match t.elts.first() {

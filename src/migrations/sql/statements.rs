@@ -360,11 +360,7 @@ fn embedded_statement(file: &SourceFile, index: &LineIndex, mut p: Piece) -> Opt
 
 /// `CREATE ... TABLE [IF NOT EXISTS] name [(columns)] AS ...`.
 fn is_create_as(tokens: &[TokenWithSpan]) -> bool {
-    let sig: Vec<&Token> = tokens
-        .iter()
-        .map(|t| &t.token)
-        .filter(|t| split::is_significant(t))
-        .collect();
+    let sig = significant(tokens);
     if !sig.first().is_some_and(|t| is_kw(t, "CREATE")) {
         return false;
     }
@@ -636,11 +632,7 @@ fn alter_by_operation(
 /// `ALTER INDEX [IF EXISTS] [schema.]a RENAME TO b`; other ALTER INDEX forms
 /// (tablespace, storage, attach) change nothing migraguard models.
 fn alter_index_rename(tokens: &[TokenWithSpan]) -> Option<Parsed> {
-    let sig: Vec<&Token> = tokens
-        .iter()
-        .map(|t| &t.token)
-        .filter(|t| split::is_significant(t))
-        .collect();
+    let sig = significant(tokens);
     let mut i = 2;
     if sig.get(i).is_some_and(|t| is_kw(t, "IF"))
         && sig.get(i + 1).is_some_and(|t| is_kw(t, "EXISTS"))
@@ -676,11 +668,7 @@ fn alter_index_rename(tokens: &[TokenWithSpan]) -> Option<Parsed> {
 
 /// `RENAME INDEX|KEY a TO b` (MySQL): the old and new names.
 fn rename_index_op(op: &[TokenWithSpan]) -> Option<(String, String)> {
-    let sig: Vec<&Token> = op
-        .iter()
-        .map(|t| &t.token)
-        .filter(|t| split::is_significant(t))
-        .collect();
+    let sig = significant(op);
     match sig.as_slice() {
         [r, k, Token::Word(a), t, Token::Word(b)]
             if is_kw(r, "RENAME") && (is_kw(k, "INDEX") || is_kw(k, "KEY")) && is_kw(t, "TO") =>
@@ -691,13 +679,18 @@ fn rename_index_op(op: &[TokenWithSpan]) -> Option<(String, String)> {
     }
 }
 
-/// `SET SCHEMA s`: the new schema.
-fn set_schema(op: &[TokenWithSpan]) -> Option<String> {
-    let sig: Vec<&Token> = op
-        .iter()
+/// The tokens of `op` that carry meaning (no whitespace or comments), for
+/// reading statement forms sqlparser does not parse.
+fn significant(op: &[TokenWithSpan]) -> Vec<&Token> {
+    op.iter()
         .map(|t| &t.token)
         .filter(|t| split::is_significant(t))
-        .collect();
+        .collect()
+}
+
+/// `SET SCHEMA s`: the new schema.
+fn set_schema(op: &[TokenWithSpan]) -> Option<String> {
+    let sig = significant(op);
     match sig.as_slice() {
         [a, b, Token::Word(w)] if is_kw(a, "SET") && is_kw(b, "SCHEMA") => Some(w.value.clone()),
         _ => None,
@@ -706,11 +699,7 @@ fn set_schema(op: &[TokenWithSpan]) -> Option<String> {
 
 /// `ALTER [COLUMN] c DROP IDENTITY [IF EXISTS]`: the column it applies to.
 fn drop_identity(op: &[TokenWithSpan]) -> Option<String> {
-    let sig: Vec<&Token> = op
-        .iter()
-        .map(|t| &t.token)
-        .filter(|t| split::is_significant(t))
-        .collect();
+    let sig = significant(op);
     let c = if sig.get(1).is_some_and(|t| is_kw(t, "COLUMN")) {
         2
     } else {
