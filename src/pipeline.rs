@@ -257,12 +257,11 @@ pub fn check(snapshot: &dyn Snapshot, config: Config) -> Result<CheckOutcome, Fa
 
 /// `check` for an already discovered project.
 pub fn check_project(snapshot: &dyn Snapshot, project: Project) -> Result<CheckOutcome, Fatal> {
-    let (inputs, notes) = supported_models(&project);
     require_models(&project)?;
     require_migrations(&project)?;
     let dialect = project.dialect;
-    let (mut models, mut migrated) = rayon::join(
-        || crate::models::load(snapshot, &inputs, dialect),
+    let ((mut models, notes), mut migrated) = rayon::join(
+        || model_schema(snapshot, &project),
         || migrated_schema(snapshot, &project),
     );
     require_content(&project, &models, &migrated)?;

@@ -42,11 +42,7 @@ pub trait Snapshot: Sync {
     /// Reads a text file. A UTF-8 BOM is dropped; binary content is an error.
     fn read(&self, path: &str) -> Result<SourceFile, ReadError> {
         let bytes = self.read_bytes(path)?;
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-        if bytes.contains(&0) {
-            return Err(ReadError::Binary);
-        }
-        let text = std::str::from_utf8(bytes).map_err(|_| ReadError::Binary)?;
+        let text = std::str::from_utf8(text_bytes(&bytes)?).map_err(|_| ReadError::Binary)?;
         Ok(SourceFile::new(path, text))
     }
 
@@ -59,10 +55,7 @@ pub trait Snapshot: Sync {
     /// mean binary.
     fn read_lossy(&self, path: &str) -> Result<SourceFile, ReadError> {
         let bytes = self.read_bytes(path)?;
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-        if bytes.contains(&0) {
-            return Err(ReadError::Binary);
-        }
+        let bytes = text_bytes(&bytes)?;
         match std::str::from_utf8(bytes) {
             Ok(text) => Ok(SourceFile::new(path, text)),
             Err(_) => {
@@ -95,6 +88,15 @@ pub trait Snapshot: Sync {
         let prefix = format!("{dir}/");
         Box::new(self.files().iter().filter(move |p| p.starts_with(&prefix)))
     }
+}
+
+/// The bytes of a text file without its UTF-8 BOM; NUL bytes mean binary.
+fn text_bytes(bytes: &[u8]) -> Result<&[u8], ReadError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.contains(&0) {
+        return Err(ReadError::Binary);
+    }
+    Ok(bytes)
 }
 
 /// Folder names never worth reading: dependencies, build output, caches.
