@@ -7,7 +7,7 @@
 
 use crate::dialect::Dialect;
 use crate::pipeline::{self, CheckOutcome, Fatal};
-use crate::report::{self, human::HumanOptions, Summary};
+use crate::report::{self, human::HumanOptions, Links, Summary};
 use crate::rules::Severity;
 use crate::scope::{baseline_path, Baseline, KnownSet, Scope};
 use crate::snapshot::{Snapshot, WorktreeSnapshot};
@@ -54,6 +54,9 @@ pub struct CheckArgs {
     /// Write the report to FILE instead of stdout
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write a Markdown summary to FILE (for $GITHUB_STEP_SUMMARY)
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
     /// Exit 1 when a finding at or above this severity is reported
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
@@ -125,6 +128,8 @@ pub enum FormatArg {
     Human,
     Short,
     Json,
+    Sarif,
+    Github,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -335,6 +340,17 @@ fn write_file(path: &Path, text: &str) -> Result<(), Fatal> {
         .map_err(|e| Fatal::new(format!("cannot write {}: {e}", path.display())))
 }
 
+/// Appends, as `$GITHUB_STEP_SUMMARY` expects of every step that writes it.
+fn append_file(path: &Path, text: &str) -> Result<(), Fatal> {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| Fatal::new(format!("cannot write {}: {e}", path.display())))
+}
+
 fn check(args: &CheckArgs) -> Result<i32, Fatal> {
     let snapshot = open_root(&root_of(args.path.as_deref()))?;
     let config = load_config(&snapshot, args.config.as_deref(), args.dialect)?;
@@ -351,15 +367,30 @@ fn check(args: &CheckArgs) -> Result<i32, Fatal> {
         color: !to_file && use_color(std::io::stdout().is_terminal(), no_color.as_deref()),
         width: terminal_width(),
     };
-    let (text, code) = finish_check(&snapshot, outcome, &scope, args.format, &opts, args.fail_on);
-    match &args.output {
-        Some(path) => write_file(path, &text)?,
-        None => print(&text)?,
+    // SWITCH (issue 3): the prefix comes from the git repository around the root.
+    let links = Links::default();
+    let report = finish_check(
+        &snapshot,
+        outcome,
+        &scope,
+        args.format,
+        &opts,
+        args.fail_on,
+        &links,
+        args.summary.is_some(),
+    );
+    if let (Some(path), Some(md)) = (&args.summary, &report.markdown) {
+        append_file(path, md)?;
     }
-    Ok(code)
+    match &args.output {
+        Some(path) => write_file(path, &report.text)?,
+        None => print(&report.text)?,
+    }
+    Ok(report.code)
 }
 
 /// Everything after the pipeline: scope, the report's text and the exit code.
+#[allow(clippy::too_many_arguments)]
 pub fn finish_check(
     snapshot: &dyn Snapshot,
     mut outcome: CheckOutcome,
@@ -367,20 +398,40 @@ pub fn finish_check(
     format: FormatArg,
     human: &HumanOptions,
     fail_on: FailOn,
-) -> (String, i32) {
+    links: &Links,
+    want_summary: bool,
+) -> CheckReport {
     let scoped = scope.apply(std::mem::take(&mut outcome.findings));
     let summary = Summary::from_outcome(&outcome, &scoped);
     let text = match format {
         FormatArg::Human => report::human::render(&scoped.findings, &summary, snapshot, human),
         FormatArg::Short => report::short::render(&scoped.findings),
         FormatArg::Json => report::json::render(&scoped.findings, &summary),
+        FormatArg::Sarif => report::sarif::render(&scoped.findings, &summary, links),
+        FormatArg::Github => report::github::render(&scoped.findings, &summary, links),
     };
+    let markdown =
+        want_summary.then(|| report::markdown::render(&scoped.findings, &summary, links));
     let code = if fail_on.fails(&scoped.findings) {
         1
     } else {
         0
     };
-    (text, code)
+    CheckReport {
+        text,
+        markdown,
+        code,
+    }
+}
+
+/// What `check` prints, and its exit code.
+#[derive(Debug)]
+pub struct CheckReport {
+    /// The report in the chosen format.
+    pub text: String,
+    /// The Markdown summary, when asked for.
+    pub markdown: Option<String>,
+    pub code: i32,
 }
 
 fn schema(args: &SchemaArgs) -> Result<i32, Fatal> {
@@ -689,14 +740,17 @@ mod tests {
             .unwrap()
             .known(KnownSet::baseline(&baseline));
         let opts = HumanOptions::default();
-        let (json, code) = finish_check(
+        let report = finish_check(
             &snap,
             outcome(findings.clone()),
             &scope,
             FormatArg::Json,
             &opts,
             FailOn::Error,
+            &Links::default(),
+            false,
         );
+        let (json, code) = (report.text, report.code);
         assert_eq!(code, 1);
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(v["summary"]["suppressed"], 1);
@@ -705,27 +759,33 @@ mod tests {
         assert_eq!(v["summary"]["migrations"], 4);
         assert_eq!(v["findings"].as_array().unwrap().len(), 2);
 
-        let (human, _) = finish_check(
+        let report = finish_check(
             &snap,
             outcome(findings.clone()),
             &scope,
             FormatArg::Human,
             &opts,
             FailOn::Never,
+            &Links::default(),
+            false,
         );
+        let (human, _) = (report.text, report.code);
         assert!(human.ends_with(
             "note: 1 diesel model file skipped\n1 error, 1 warning in 1 model table, 4 migrations (sqlite); 1 suppressed, 1 in baseline\n"
         ), "{human}");
 
         let all = Scope::new(&snap, &config).unwrap().all(true);
-        let (short, code) = finish_check(
+        let report = finish_check(
             &snap,
             outcome(findings),
             &all,
             FormatArg::Short,
             &opts,
             FailOn::Never,
+            &Links::default(),
+            false,
         );
+        let (short, code) = (report.text, report.code);
         assert_eq!(code, 0);
         assert_eq!(short.lines().count(), 4);
     }

@@ -2,12 +2,10 @@
 //! type-mismatch, MG106 nullability-mismatch, MG107 default-mismatch.
 
 use super::types::{compare, TypeDiff};
-use super::{
-    db_fills, effectively_not_null, modify_column, pg_alter, sqlalchemy_type, sqlite_rebuild, Ctx,
-    Pair,
-};
+use super::{db_fills, effectively_not_null, modify_column, pg_alter, sqlite_rebuild, Ctx, Pair};
 use crate::dialect::Dialect;
 use crate::findings::Finding;
+use crate::models::declare;
 use crate::rules::{self, Severity};
 use crate::schema::render;
 use crate::schema::{key, Column};
@@ -149,11 +147,9 @@ fn extra_column(ctx: &Ctx, pair: &Pair, dc: &Column) -> Finding {
             "no model column maps to this",
         )
     };
-    let mut decl = format!("{} = Column({}", dc.name, sqlalchemy_type(&dc.ty));
-    if effectively_not_null(pair.db, dc) {
-        decl.push_str(", nullable=False");
-    }
-    decl.push(')');
+    let mut declared = dc.clone();
+    declared.nullable = !effectively_not_null(pair.db, dc);
+    let decl = declare::column_decl(ctx.models.kind, &declared);
     Finding::new(&rules::MG104, Some(&pair.name()), Some(&dc.name), "extra", message)
         .severity(severity)
         .at(dc.location.clone())
@@ -206,7 +202,7 @@ fn type_mismatch(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Fin
         )
         .help(format!(
             "change the column in a new migration:\n{fix}\nor change the model to match the database ({})",
-            sqlalchemy_type(&dc.ty)
+            declare::type_decl(ctx.models.kind, dc)
         )),
     )
 }

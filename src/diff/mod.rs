@@ -364,46 +364,6 @@ pub(crate) fn pg_alter(db: &Table, col: &str, action: &str) -> String {
     )
 }
 
-/// The SQLAlchemy spelling of a type, for "declare it in the model" help.
-pub(crate) fn sqlalchemy_type(ty: &SqlType) -> String {
-    match ty {
-        SqlType::Integer { bytes: 1 | 2 } => "SmallInteger".into(),
-        SqlType::Integer { bytes: 8 } => "BigInteger".into(),
-        SqlType::Integer { .. } => "Integer".into(),
-        SqlType::Float { .. } => "Float".into(),
-        SqlType::Decimal {
-            precision: Some(p),
-            scale: Some(s),
-        } => format!("Numeric({p}, {s})"),
-        SqlType::Decimal {
-            precision: Some(p), ..
-        } => format!("Numeric({p})"),
-        SqlType::Decimal { .. } => "Numeric".into(),
-        SqlType::String { len: Some(n), .. } => format!("String({n})"),
-        SqlType::String { len: None, .. } => "String".into(),
-        SqlType::Text => "Text".into(),
-        SqlType::Boolean => "Boolean".into(),
-        SqlType::Date => "Date".into(),
-        SqlType::Time { tz: true } => "Time(timezone=True)".into(),
-        SqlType::Time { .. } => "Time".into(),
-        SqlType::Timestamp { tz: true } => "DateTime(timezone=True)".into(),
-        SqlType::Timestamp { .. } => "DateTime".into(),
-        SqlType::Interval => "Interval".into(),
-        SqlType::Uuid => "Uuid".into(),
-        SqlType::Json { .. } => "JSON".into(),
-        SqlType::Binary { .. } => "LargeBinary".into(),
-        SqlType::Enum { name, values } => {
-            let mut args: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
-            if let Some(n) = name {
-                args.push(format!("name={n:?}"));
-            }
-            format!("Enum({})", args.join(", "))
-        }
-        SqlType::Array(inner) => format!("ARRAY({})", sqlalchemy_type(inner)),
-        SqlType::Other(raw) => format!("...  # {raw}"),
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod testutil {
     //! Small hand-built schemas for the rule tests.

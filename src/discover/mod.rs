@@ -16,10 +16,11 @@ use crate::dialect::Dialect;
 use crate::snapshot::Snapshot;
 use serde::Serialize;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ModelKind {
     /// SQLAlchemy, Flask-SQLAlchemy and SQLModel: one Python frontend tells them apart per class.
+    #[default]
     Sqlalchemy,
     Diesel,
     Seaorm,

@@ -9,10 +9,17 @@
 //! - `flask_sqlalchemy.rs`, `sqlmodel.rs`: what those add;
 //! - `sqlalchemy_types.rs`: SQLAlchemy types and Python annotations to `SqlType`
 //!   (`sa_type_from_expr`, reusable by an Alembic frontend).
+//!
+//! Rust (syn): `diesel.rs` reads `table!` in schema.rs, `seaorm.rs` reads
+//! `DeriveEntityModel` entities. `declare.rs` writes a column back in the
+//! model's own language, for help texts.
 
 pub mod declarative;
+pub mod declare;
+pub mod diesel;
 pub mod flask_sqlalchemy;
 pub mod python;
+pub mod seaorm;
 pub mod sqlalchemy;
 pub mod sqlalchemy_types;
 pub mod sqlmodel;
@@ -37,6 +44,22 @@ pub struct ModelSchema {
     /// Mapped classes whose table name could not be computed (each has an
     /// MG001 note): the diff cannot tell which migrated table is theirs.
     pub unnamed_tables: usize,
+    /// The ORM the tables come from: help texts write declarations in its language.
+    pub kind: ModelKind,
+}
+
+impl ModelSchema {
+    /// Adds another frontend's result (a project with Python and Rust models).
+    pub fn merge(&mut self, other: ModelSchema) {
+        if self.schema.tables.is_empty() {
+            self.kind = other.kind;
+        }
+        self.schema.tables.extend(other.schema.tables);
+        self.schema.enums.extend(other.schema.enums);
+        self.findings.extend(other.findings);
+        self.files += other.files;
+        self.unnamed_tables += other.unnamed_tables;
+    }
 }
 
 /// How many rounds of "parse the modules the models import their base
@@ -45,6 +68,34 @@ pub struct ModelSchema {
 const IMPORT_ROUNDS: usize = 3;
 
 pub fn load(
+    snapshot: &dyn Snapshot,
+    inputs: &[ModelInput],
+    dialect: crate::dialect::Dialect,
+) -> ModelSchema {
+    let files_of = |kind: ModelKind| -> Vec<String> {
+        let set: BTreeSet<String> = inputs
+            .iter()
+            .filter(|i| i.kind == kind)
+            .flat_map(|i| i.files.iter().cloned())
+            .collect();
+        set.into_iter().collect()
+    };
+    let mut out = ModelSchema::default();
+    if inputs.iter().any(|i| i.kind == ModelKind::Sqlalchemy) {
+        out.merge(load_python(snapshot, inputs, dialect));
+    }
+    let diesel = files_of(ModelKind::Diesel);
+    if !diesel.is_empty() {
+        out.merge(diesel::load(snapshot, &diesel, dialect));
+    }
+    let seaorm = files_of(ModelKind::Seaorm);
+    if !seaorm.is_empty() {
+        out.merge(seaorm::load(snapshot, &seaorm, dialect));
+    }
+    out
+}
+
+fn load_python(
     snapshot: &dyn Snapshot,
     inputs: &[ModelInput],
     dialect: crate::dialect::Dialect,
@@ -235,6 +286,7 @@ fn from_files_with(
         findings,
         files: files.len(),
         unnamed_tables,
+        kind: ModelKind::Sqlalchemy,
     }
 }
 

@@ -4,8 +4,11 @@
 //! Every reporter takes the findings that survived scope and a `Summary`;
 //! `human` also reads source text through the snapshot for its snippets.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod markdown;
+pub mod sarif;
 pub mod short;
 
 use crate::dialect::Dialect;
@@ -13,6 +16,26 @@ use crate::findings::Finding;
 use crate::pipeline::CheckOutcome;
 use crate::rules::Severity;
 use crate::scope::{ScopeCounts, Scoped};
+
+/// Where report paths point, for the formats read outside the checkout
+/// (GitHub annotations, SARIF, the Markdown job summary): they need paths
+/// relative to the repository root, and links need the commit.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Links {
+    /// The checked root relative to the repository root, with a trailing
+    /// `/` ("" when they are the same, or outside git).
+    pub prefix: String,
+    /// Base URL of files at the checked commit, ending in `/`
+    /// (`https://github.com/o/r/blob/<sha>/`), when known.
+    pub blob_base: Option<String>,
+}
+
+impl Links {
+    /// `path` (relative to the checked root) relative to the repository root.
+    pub fn repo_path(&self, path: &str) -> String {
+        format!("{}{}", self.prefix, path)
+    }
+}
 
 /// The numbers under a report.
 #[derive(Clone, Debug, PartialEq, Eq)]
