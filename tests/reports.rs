@@ -38,6 +38,8 @@ fn report(name: &str, format: &str) -> String {
 }
 
 /// A GitHub Actions run, fixed so the snapshots hold on a real runner too.
+/// The sarif, github and summary paths start with `fixtures/<name>/`: they are
+/// relative to the git repository around the checked folder, this checkout.
 const GITHUB_ENV: [(&str, &str); 3] = [
     ("GITHUB_SERVER_URL", "https://github.com"),
     ("GITHUB_REPOSITORY", "acme/shop"),
