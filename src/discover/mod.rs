@@ -67,6 +67,8 @@ pub enum Layout {
     Sqlx,
     /// A single schema dump (`schema.sql`) replayed as the baseline.
     SchemaDump,
+    /// A SeaORM `migration` crate: `src/lib.rs` lists `src/m<version>_<name>.rs`.
+    SeaOrm,
 }
 
 impl Layout {
@@ -81,6 +83,7 @@ impl Layout {
         "prisma",
         "sqlx",
         "schema-dump",
+        "seaorm",
     ];
 
     pub fn parse(s: &str) -> Option<Layout> {
@@ -95,6 +98,7 @@ impl Layout {
                 "prisma" => Layout::Prisma,
                 "sqlx" => Layout::Sqlx,
                 "schema-dump" | "dump" | "schema" => Layout::SchemaDump,
+                "seaorm" | "sea-orm" | "sea-orm-migration" => Layout::SeaOrm,
                 _ => return None,
             },
         )
@@ -111,6 +115,7 @@ impl Layout {
             Layout::Prisma => "prisma",
             Layout::Sqlx => "sqlx",
             Layout::SchemaDump => "schema-dump",
+            Layout::SeaOrm => "seaorm",
         }
     }
 }
