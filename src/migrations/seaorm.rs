@@ -784,8 +784,13 @@ impl Walker<'_> {
                 range: offset + prefix..offset + token.len() - suffix,
             };
         }
-        // escapes: the value, placed on the literal's first line
-        let value = lit.value();
+        // escapes: the value, placed on the literal's first line; in a
+        // one-line literal every newline is an escape, kept on that line
+        // (unless a `--` comment needs it to end)
+        let mut value = lit.value();
+        if !token.contains('\n') && !value.contains("--") {
+            value = value.replace('\n', " ");
+        }
         let pad = "\n".repeat(start.line.saturating_sub(1)) + &" ".repeat(start.column + prefix);
         let text = pad.clone() + &value;
         let file = SourceFile::new(&*self.src.path, text);
