@@ -10,7 +10,6 @@ mod common;
 use common::*;
 use std::path::Path;
 
-const ENTITIES: &str = "entity/src/entities";
 const MIGRATIONS: &str = "migration/src";
 
 /// One edit: replace `old` by `new` in `file` (an empty `old` creates the file).

@@ -420,8 +420,11 @@ fn strip(e: &Expr) -> &Expr {
     }
 }
 
+/// One method call of a builder chain: its name, arguments and the whole call.
+type Call<'a> = (String, Vec<&'a Expr>, &'a Expr);
+
 /// A builder chain: the base expression and the method calls on it, in order.
-fn chain(e: &Expr) -> (&Expr, Vec<(String, Vec<&Expr>, &Expr)>) {
+fn chain(e: &Expr) -> (&Expr, Vec<Call<'_>>) {
     let mut calls = Vec::new();
     let mut cur = strip(e);
     while let Expr::MethodCall(m) = cur {
@@ -470,9 +473,11 @@ fn name_of(e: &Expr) -> Option<Name> {
         Expr::Call(_) => {
             let (owner, f, args) = call_path(e)?;
             match (owner.as_str(), f.as_str()) {
-                ("Alias", "new") | (_, "Alias") | ("SeaRc", "new") | ("Rc" | "Arc", "new") => {
-                    name_of(args.first()?)
-                }
+                ("Alias", "new")
+                | (_, "Alias")
+                | ("", "name")
+                | ("SeaRc", "new")
+                | ("Rc" | "Arc", "new") => name_of(args.first()?),
                 _ => None,
             }
         }
@@ -810,7 +815,15 @@ impl Walker<'_> {
         };
         let table = table_of_builder(e);
         match (owner.as_str(), f.as_str()) {
-            ("Table", "create") => self.create_table(&calls, at),
+            ("Table", "create") => self.create_table(&calls, None, at),
+            // sea-orm-migration's `table_auto(name)`: CREATE TABLE IF NOT
+            // EXISTS with `created_at` and `updated_at` timestamps
+            ("", "table_auto") => {
+                match call_path(base).and_then(|(_, _, a)| table_name_of(a.first()?)) {
+                    Some(t) => self.create_table(&calls, Some(t), at),
+                    None => self.unread(None, "a `table_auto` whose table name is not literal", at),
+                }
+            }
             ("Table", "drop") => {
                 let tables: Vec<TableName> = calls
                     .iter()
@@ -935,14 +948,28 @@ impl Walker<'_> {
         }
     }
 
-    fn create_table(&mut self, calls: &[(String, Vec<&Expr>, &Expr)], at: Location) {
-        let mut table = None;
-        let mut table_at = at.clone();
+    fn create_table(&mut self, calls: &[Call<'_>], auto: Option<TableName>, at: Location) {
+        let mut if_not_exists = auto.is_some();
         let mut columns = Vec::new();
+        if auto.is_some() {
+            for name in ["created_at", "updated_at"] {
+                columns.push(ColDef {
+                    name: Name::Lit(name.into()),
+                    ty: ColType::Known(SqlType::Timestamp { tz: false }),
+                    nullable: Some(false),
+                    primary_key: false,
+                    unique: false,
+                    auto_increment: false,
+                    default: Some("CURRENT_TIMESTAMP".into()),
+                    at: at.clone(),
+                });
+            }
+        }
+        let mut table = auto;
+        let mut table_at = at.clone();
         let mut primary_key = Vec::new();
         let mut foreign_keys = Vec::new();
         let mut indexes = Vec::new();
-        let mut if_not_exists = false;
         let mut unread = Vec::new();
         for (m, args, whole) in calls {
             let first = args.first().copied();
@@ -966,11 +993,7 @@ impl Walker<'_> {
                     | "extra",
                     _,
                 ) => {}
-                (other, _) => {
-                    let _ = whole;
-                    unread.push(self.loc(whole.span()));
-                    let _ = other;
-                }
+                _ => unread.push(self.loc(whole.span())),
             }
         }
         let Some(table) = table else {
@@ -998,7 +1021,7 @@ impl Walker<'_> {
         }
     }
 
-    fn alter_table(&mut self, calls: &[(String, Vec<&Expr>, &Expr)], at: Location) {
+    fn alter_table(&mut self, calls: &[Call<'_>], at: Location) {
         let mut table = None;
         let mut actions = Vec::new();
         let mut unread = Vec::new();
@@ -1238,7 +1261,7 @@ fn column_type_expr(e: &Expr, dialect: Dialect) -> Option<ColType> {
     }
 }
 
-fn index_def(calls: &[(String, Vec<&Expr>, &Expr)]) -> IndexDef {
+fn index_def(calls: &[Call<'_>]) -> IndexDef {
     let mut ix = IndexDef::default();
     for (m, args, _) in calls {
         let first = args.first().copied();
@@ -1263,7 +1286,7 @@ fn index_def(calls: &[(String, Vec<&Expr>, &Expr)]) -> IndexDef {
     ix
 }
 
-fn fk_def(calls: &[(String, Vec<&Expr>, &Expr)]) -> FkDef {
+fn fk_def(calls: &[Call<'_>]) -> FkDef {
     let mut fk = FkDef::default();
     for (m, args, _) in calls {
         match m.as_str() {

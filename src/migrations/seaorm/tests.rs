@@ -354,3 +354,14 @@ fn iden_names_follow_derive_iden_rules() {
     assert_eq!(n("Post", "CreatedAt"), "created_at");
     assert_eq!(n("Post", "Text"), "full_text");
 }
+
+#[test]
+fn table_auto_adds_timestamps() {
+    let body = r#"        let table = table_auto(Post::Table).col(pk_auto(Post::Id)).col(string(Post::Title)).to_owned();
+        manager.create_table(table).await?;
+        manager.create_table(table_auto(Post::Table).col(pk_auto(Post::Id)).to_owned()).await?;"#;
+    let m = run(Dialect::Postgresql, &[body]);
+    assert!(m.findings.is_empty(), "{:#?}", m.findings);
+    let c: Vec<String> = cols(&m, "post").into_iter().map(|c| c.0).collect();
+    assert_eq!(c, ["created_at", "updated_at", "id", "title"]);
+}
