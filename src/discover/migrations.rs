@@ -400,7 +400,7 @@ fn is_seaorm_migrator(lib_rs: &str) -> bool {
 
 fn no_migrations(snapshot: &dyn Snapshot, facts: &Facts) -> DiscoverError {
     let mut message = format!(
-        "no migrations found in the {}: looked for folders named migrations/, migration/ or migrate/ (db/migrations, db/migrate, prisma/migrations, src/main/resources/db/migration...) holding .sql files, diesel.toml's migrations_directory, and schema dumps ({}, or a docker-entrypoint-initdb.d folder)",
+        "no migrations found in the {}: looked for folders named migrations/, migration/ or migrate/ (db/migrations, db/migrate, prisma/migrations, src/main/resources/db/migration...) holding .sql files, diesel.toml's migrations_directory, SeaORM migration crates (src/lib.rs implementing MigratorTrait), and schema dumps ({}, or a docker-entrypoint-initdb.d folder)",
         snapshot.label(),
         DUMP_FILES[..3].join(", ")
     );

@@ -126,7 +126,9 @@ pub fn rust_type(last_segment: &str, dialect: Dialect) -> Option<SqlType> {
         "f64" => sql("double"),
         "bool" => sql("boolean"),
         "Decimal" | "BigDecimal" => sql("decimal"),
-        "Uuid" => sql("uuid"),
+        // MySQL migrations store UUIDs as BINARY(16) (SeaQuery) or CHAR(36);
+        // the diff accepts either for a UUID model type
+        "Uuid" => Some(SqlType::Uuid),
         // serde_json::Value decodes from json and jsonb alike
         "Json" | "Value" | "JsonValue" => Some(SqlType::Other("json".into())),
         "Date" | "NaiveDate" | "TimeDate" => sql("date"),
@@ -232,6 +234,7 @@ mod tests {
         );
         assert_eq!(rust_type("Date", pg), Some(SqlType::Date));
         assert_eq!(rust_type("Uuid", pg), Some(SqlType::Uuid));
+        assert_eq!(rust_type("Uuid", Dialect::Mysql), Some(SqlType::Uuid));
         assert_eq!(
             rust_type("String", Dialect::Mysql),
             Some(SqlType::String {

@@ -365,3 +365,30 @@ fn table_auto_adds_timestamps() {
     let c: Vec<String> = cols(&m, "post").into_iter().map(|c| c.0).collect();
     assert_eq!(c, ["created_at", "updated_at", "id", "title"]);
 }
+
+#[test]
+fn every_truncation_of_a_migration_replays_without_panicking() {
+    let full = migration(&format!(
+        "{CREATE_POST}\n        manager.alter_table(Table::alter().table(Post::Table).add_column(string_null(Post::UserId)).rename_column(Post::Title, Alias::new(\"t\")).to_owned()).await?;\n        manager.get_connection().execute_unprepared(r#\"CREATE TABLE z (id int);\"#).await?;"
+    ));
+    let mut cut = 0;
+    while cut < full.len() {
+        if full.is_char_boundary(cut) {
+            let text = &full[..cut];
+            let m = run_with(
+                Dialect::Postgresql,
+                &[("migration/src/m1.rs", text)],
+                &[("migration/src/idens.rs", IDENS)],
+            );
+            // whatever was read, every finding has a location in the file
+            assert!(
+                m.findings
+                    .iter()
+                    .all(|f| f.location.as_ref().is_some_and(|l| l.start.line >= 1)),
+                "cut at {cut}: {:#?}",
+                m.findings
+            );
+        }
+        cut += 7;
+    }
+}

@@ -242,3 +242,21 @@ fn declarations_render_as_entity_fields() {
     c.nullable = true;
     assert_eq!(type_decl(&c), "Option<Vec<Uuid>>");
 }
+
+#[test]
+fn every_truncation_of_an_entity_is_read_without_panicking() {
+    let mut cut = 0;
+    while cut < POST.len() {
+        if POST.is_char_boundary(cut) {
+            let m = build(
+                &[("e/post.rs", &POST[..cut]), ("e/enums.rs", ENUMS)],
+                Dialect::Mysql,
+            );
+            assert!(m
+                .findings
+                .iter()
+                .all(|f| f.location.as_ref().is_some_and(|l| l.start.line >= 1)));
+        }
+        cut += 3;
+    }
+}
