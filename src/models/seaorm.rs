@@ -383,6 +383,14 @@ fn active_enum(path: &str, e: &syn::ItemEnum, dialect: Dialect) -> Option<Active
     })
 }
 
+/// `HasOne<..>`, `HasMany<..>`, `BelongsTo<..>`: a SeaORM 2 relation field.
+fn is_relation_type(ty: &Type) -> bool {
+    let (inner, _) = unwrap_option(ty);
+    matches!(inner, Type::Path(p) if p.path.segments.last().is_some_and(|s| {
+        matches!(s.ident.to_string().as_str(), "HasOne" | "HasMany" | "BelongsTo")
+    }))
+}
+
 /// `Option<T>` -> (T, true).
 fn unwrap_option(ty: &Type) -> (&Type, bool) {
     if let Type::Path(p) = ty {
@@ -521,6 +529,8 @@ fn entity(path: &str, s: &syn::ItemStruct, dialect: Dialect, out: &mut FileModel
                 ("unique", Meta::Path(_)) => unique = true,
                 ("indexed", Meta::Path(_)) => indexed = true,
                 ("ignore", Meta::Path(_)) => ignore = true,
+                // SeaORM 2 entities hold their relations as fields
+                ("has_one" | "has_many" | "belongs_to" | "self_ref" | "via", _) => ignore = true,
                 ("auto_increment", Meta::NameValue(nv)) => auto_increment = lit_bool(&nv.value),
                 ("column_name", Meta::NameValue(nv)) => {
                     if let Some(n) = lit_str(&nv.value) {
@@ -532,7 +542,7 @@ fn entity(path: &str, s: &syn::ItemStruct, dialect: Dialect, out: &mut FileModel
                 _ => {}
             }
         }
-        if ignore {
+        if ignore || is_relation_type(&field.ty) {
             continue;
         }
         let (inner, optional) = unwrap_option(&field.ty);

@@ -260,3 +260,26 @@ fn every_truncation_of_an_entity_is_read_without_panicking() {
         cut += 3;
     }
 }
+
+#[test]
+fn seaorm_2_relation_fields_are_not_columns() {
+    let src = r#"
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "files")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub notes_id: i32,
+    #[sea_orm(belongs_to, from = "notes_id", to = "id")]
+    pub notes: BelongsTo<super::notes::Entity>,
+    #[sea_orm(has_many)]
+    pub tags: HasMany<super::tag::Entity>,
+    pub owner: HasOne<super::user::Entity>,
+}
+"#;
+    let m = build(&[("src/models/_entities/files.rs", src)], Dialect::Postgresql);
+    let t = m.schema.table(None, "files").expect("files");
+    let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["id", "notes_id"]);
+}
