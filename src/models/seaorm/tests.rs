@@ -278,7 +278,10 @@ pub struct Model {
     pub owner: HasOne<super::user::Entity>,
 }
 "#;
-    let m = build(&[("src/models/_entities/files.rs", src)], Dialect::Postgresql);
+    let m = build(
+        &[("src/models/_entities/files.rs", src)],
+        Dialect::Postgresql,
+    );
     let t = m.schema.table(None, "files").expect("files");
     let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["id", "notes_id"]);
