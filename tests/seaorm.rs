@@ -261,3 +261,38 @@ fn migration_notes_do_not_block_and_leave_the_table_unchecked() {
     assert_eq!(all, ["MG001 post"], "{}", run.stdout);
     assert_eq!(run.code, Some(0));
 }
+
+#[test]
+fn a_table_created_from_an_entity_silences_missing_tables() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("app");
+    copy_dir(&fixture("seaorm-postgres"), &dir).expect("copy fixture");
+    apply(
+        &dir,
+        &[Edit {
+            file: "entity/src/entities/tag.rs",
+            old: "",
+            new: "use sea_orm::entity::prelude::*;\n\n#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Eq)]\n#[sea_orm(table_name = \"tag\")]\npub struct Model {\n    #[sea_orm(primary_key)]\n    pub id: i32,\n}\n",
+        }],
+    );
+    let run = check_json(&dir, &[]);
+    let report = run.report.as_ref().expect("json report");
+    assert_eq!(
+        keys_and_lines(&dir, report),
+        [(
+            "MG101 tag".to_string(),
+            "#[sea_orm(table_name = \"tag\")]".to_string()
+        )]
+    );
+    add_migration(
+        &dir,
+        "m20240201_000001_tag",
+        "        let schema = Schema::new(manager.get_database_backend());\n        manager.create_table(schema.create_table_from_entity(entity::entities::tag::Entity)).await?;",
+        "",
+    );
+    let run = check_json(&dir, &[]);
+    let report = run.report.as_ref().expect("json report");
+    let all: Vec<String> = findings(report).iter().map(key).collect();
+    assert_eq!(all, ["MG001"], "{}", run.stdout);
+    assert_eq!(run.code, Some(0));
+}

@@ -66,4 +66,7 @@ pub struct MigratedSchema {
     pub findings: Vec<Finding>,
     /// Number of migration units replayed.
     pub migrations: usize,
+    /// Migration calls that may have created a table whose name replay could
+    /// not read (each has an MG001 note): any model table may be one of them.
+    pub unknown_tables: usize,
 }

@@ -9,20 +9,26 @@ use crate::dialect::Dialect;
 pub fn replay(histories: &[History], dialect: Dialect) -> MigratedSchema {
     let mut state = Replay::new(dialect);
     let mut migrations = 0;
+    let mut unknown_tables = 0;
     for h in histories {
         state.findings.extend(h.findings.iter().cloned());
-        replay_history(&mut state, h, dialect);
+        unknown_tables += replay_history(&mut state, h, dialect);
         migrations += h.units.len();
     }
-    state.finish(migrations)
+    let mut out = state.finish(migrations);
+    out.unknown_tables = unknown_tables;
+    out
 }
 
 /// Replays one history's units into `state` (which may already hold a
 /// baseline or earlier histories). A history is one layout, so one frontend.
-pub fn replay_history(state: &mut Replay, history: &History, dialect: Dialect) {
+/// Returns how many tables may have been created under names replay could
+/// not read.
+pub fn replay_history(state: &mut Replay, history: &History, dialect: Dialect) -> usize {
     if history.units.iter().any(|u| u.frontend == Frontend::SeaOrm) {
-        super::seaorm::replay_history(state, history, dialect);
+        super::seaorm::replay_history(state, history, dialect)
     } else {
         super::sql::replay_history(state, history, dialect);
+        0
     }
 }

@@ -195,6 +195,8 @@ enum Op {
         table: Option<TableName>,
         what: String,
         at: Location,
+        /// The call may create a table (`create_table`, SQL, a rename).
+        creates: bool,
     },
 }
 
@@ -206,8 +208,10 @@ struct FileOps {
     findings: Vec<Finding>,
 }
 
-/// Replays one SeaORM history into `state`.
-pub fn replay_history(state: &mut Replay, history: &History, dialect: Dialect) {
+/// Replays one SeaORM history into `state`. Returns how many calls may have
+/// created a table whose name is unknown (`create_table` of a builder that
+/// is not literal, SQL built at run time).
+pub fn replay_history(state: &mut Replay, history: &History, dialect: Dialect) -> usize {
     let n = history.units.len();
     let rust_support: Vec<&SourceFile> = history
         .support
@@ -230,13 +234,24 @@ pub fn replay_history(state: &mut Replay, history: &History, dialect: Dialect) {
     }
     let support: HashMap<&str, &SourceFile> =
         history.support.iter().map(|f| (&*f.path, f)).collect();
+    let mut unknown_tables = 0;
     for (unit, ops) in history.units.iter().zip(read.into_iter().take(n)) {
         state.findings.extend(ops.findings);
         for op in ops.ops {
-            apply(state, op, &idens, &support, &unit.file.path, dialect);
+            let path = &unit.file.path;
+            apply(
+                state,
+                op,
+                &idens,
+                &support,
+                path,
+                dialect,
+                &mut unknown_tables,
+            );
         }
         state.end_unit();
     }
+    unknown_tables
 }
 
 fn read_file(src: &SourceFile, is_unit: bool, dialect: Dialect) -> FileOps {
@@ -298,6 +313,7 @@ fn read_file(src: &SourceFile, is_unit: bool, dialect: Dialect) -> FileOps {
             table: None,
             what: "no `impl MigrationTrait` with an `up` function was found".into(),
             at: Location::line(&*src.path, 1),
+            creates: true,
         });
         return out;
     };
@@ -308,6 +324,7 @@ fn read_file(src: &SourceFile, is_unit: bool, dialect: Dialect) -> FileOps {
         helpers: &helpers,
         bindings: HashMap::new(),
         depth: 0,
+        method: String::new(),
         ops: Vec::new(),
     };
     walker.visit_block(&up.block);
@@ -576,8 +593,18 @@ struct Walker<'a> {
     bindings: HashMap<String, Expr>,
     /// Inside a loop or closure: calls there are not literal.
     depth: usize,
+    /// The `SchemaManager` method being read.
+    method: String,
     ops: Vec<Op>,
 }
+
+/// Methods whose unread argument may create a table migraguard cannot name.
+const CREATING: &[&str] = &[
+    "create_table",
+    "rename_table",
+    "execute",
+    "execute_unprepared",
+];
 
 const MANAGER_METHODS: &[&str] = &[
     "create_table",
@@ -594,6 +621,7 @@ const MANAGER_METHODS: &[&str] = &[
     "drop_type",
     "execute_unprepared",
     "execute",
+    "exec_stmt",
 ];
 
 impl<'ast> Visit<'ast> for Walker<'_> {
@@ -612,13 +640,14 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         if MANAGER_METHODS.contains(&method.as_str()) && m.args.len() == 1 {
             if let Some(arg) = m.args.first() {
                 let at = self.loc(m.span());
+                self.method = method.clone();
                 if self.depth > 0 {
                     let table = self.resolve(arg).and_then(|e| table_of_builder(&e));
-                    self.ops.push(Op::Unread {
+                    self.unread(
                         table,
-                        what: format!("`{method}` inside a loop or closure is not replayed"),
+                        format!("`{method}` inside a loop or closure is not replayed"),
                         at,
-                    });
+                    );
                 } else {
                     self.manager_call(&method, arg, at);
                 }
@@ -699,6 +728,7 @@ impl Walker<'_> {
             table,
             what: what.into(),
             at,
+            creates: CREATING.contains(&self.method.as_str()),
         });
     }
 
@@ -711,8 +741,15 @@ impl Walker<'_> {
             );
             return;
         };
+        // data changes (`Query::insert()...`, seeding through entities) are
+        // not schema changes
+        let base = chain(&e).0;
+        if matches!(call_path(base), Some((owner, _, _)) if owner == "Query") {
+            return;
+        }
         match method {
             "execute_unprepared" => self.sql(&e, at),
+            "exec_stmt" => self.builder(method, &e, at),
             "execute" => {
                 // Statement::from_string(backend, "sql")
                 match call_path(&e) {
@@ -1363,6 +1400,7 @@ fn apply(
     support: &HashMap<&str, &SourceFile>,
     unit_path: &str,
     dialect: Dialect,
+    unknown_tables: &mut usize,
 ) {
     match op {
         Op::CreateTable {
@@ -1489,11 +1527,21 @@ fn apply(
                 .label("not replayed: the migrated schema may be incomplete"),
             ),
         },
-        Op::Unread { table, what, at } => {
+        Op::Unread {
+            table,
+            what,
+            at,
+            creates,
+        } => {
             let t = table.map(|t| t.resolve(idens));
             let tname = t.as_ref().map(|t| t.display());
-            if let Some(t) = &t {
-                state.mark_opaque(t);
+            match &t {
+                Some(t) if creates && state.table(t).is_none() => {
+                    state.create_opaque_table(t, true, false, &at)
+                }
+                Some(t) => state.mark_opaque(t),
+                None if creates => *unknown_tables += 1,
+                None => {}
             }
             let suffix = match &tname {
                 Some(n) => format!("; `{n}` is not compared column by column"),

@@ -392,3 +392,29 @@ fn every_truncation_of_a_migration_replays_without_panicking() {
         cut += 7;
     }
 }
+
+#[test]
+fn tables_created_from_entities_or_in_loops_are_unknown_not_missing() {
+    let body = r#"        let schema = Schema::new(manager.get_database_backend());
+        manager.create_table(schema.create_table_from_entity(post::Entity)).await?;
+        for _ in 0..1 {
+            manager.create_table(Table::create().table(User::Table).col(pk_auto(User::Id)).to_owned()).await?;
+        }
+        manager.alter_table(Table::alter().table(User::Table).add_column(string_null(User::Email)).to_owned()).await?;"#;
+    let m = run(Dialect::Postgresql, &[body]);
+    assert_eq!(m.unknown_tables, 1);
+    assert!(m.schema.tables.contains_key("user"));
+    assert!(m.opaque_tables.contains("user"));
+    assert_eq!(rules(&m), ["MG001", "MG001"], "{:#?}", m.findings);
+}
+
+#[test]
+fn data_statements_are_skipped_silently() {
+    let body = r#"        manager.create_table(Table::create().table(User::Table).col(pk_auto(User::Id)).col(string(User::Email)).to_owned()).await?;
+        let insert = Query::insert().into_table(User::Table).columns([User::Email]).values_panic(["a@b.c".into()]).to_owned();
+        manager.exec_stmt(insert).await?;
+        manager.exec_stmt(Table::alter().table(User::Table).add_column(string_null(User::DisplayName)).to_owned()).await?;"#;
+    let m = run(Dialect::Sqlite, &[body]);
+    assert!(m.findings.is_empty(), "{:#?}", m.findings);
+    assert_eq!(cols(&m, "user").len(), 3);
+}
