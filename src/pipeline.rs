@@ -84,7 +84,8 @@ pub struct CheckOutcome {
 fn has_frontend(kind: ModelKind) -> bool {
     match kind {
         ModelKind::Sqlalchemy => true,
-        ModelKind::Diesel | ModelKind::Seaorm => false,
+        ModelKind::Seaorm => true,
+        ModelKind::Diesel => false,
     }
 }
 
@@ -353,7 +354,7 @@ mod tests {
 
     #[test]
     fn nothing_readable_is_fatal() {
-        let p = project(vec![input(ModelKind::Seaorm)], vec![]);
+        let p = project(vec![input(ModelKind::Diesel)], vec![]);
         let err = require_models(&p).unwrap_err();
         assert!(err.message.contains("cannot read"), "{}", err.message);
         let p = project(vec![], vec![]);
