@@ -10,11 +10,13 @@ use crate::pipeline::{self, CheckOutcome, Fatal};
 use crate::report::{self, human::HumanOptions, Links, Summary};
 use crate::rules::Severity;
 use crate::scope::{baseline_path, Baseline, KnownSet, Scope};
-use crate::snapshot::{Snapshot, WorktreeSnapshot};
+use crate::snapshot::{short_id, GitError, GitRepo, GitSnapshot, Snapshot, WorktreeSnapshot};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+
+pub mod hook;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -41,6 +43,8 @@ pub enum Command {
     Init(InitArgs),
     /// Record the current findings in the baseline file so they stop failing the check
     Baseline(BaselineArgs),
+    /// Install or remove the git pre-commit hook that runs `check --staged`
+    Hook(hook::HookArgs),
 }
 
 #[derive(Args, Debug)]
@@ -69,6 +73,16 @@ pub struct CheckArgs {
     /// Target database, overriding config and detection (sqlite, postgresql, mysql)
     #[arg(long, value_parser = parse_dialect)]
     pub dialect: Option<Dialect>,
+    /// Check what is staged (the git index); report only findings HEAD does not have
+    #[arg(long)]
+    pub staged: bool,
+    /// Report only findings the merge-base of REV and HEAD does not have (checks HEAD,
+    /// or the index with --staged, or the working tree with --worktree)
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// With --base: check the working tree instead of HEAD
+    #[arg(long, requires = "base", conflicts_with = "staged")]
+    pub worktree: bool,
 }
 
 #[derive(Args, Debug)]
@@ -171,7 +185,9 @@ fn parse_dialect(s: &str) -> Result<Dialect, String> {
 /// The file `init` writes.
 pub const CONFIG_FILE: &str = "migraguard.toml";
 
-const SUBCOMMANDS: &[&str] = &["check", "schema", "explain", "init", "baseline", "help"];
+const SUBCOMMANDS: &[&str] = &[
+    "check", "schema", "explain", "init", "baseline", "hook", "help",
+];
 const TOP_LEVEL_FLAGS: &[&str] = &["-h", "--help", "-V", "--version"];
 
 /// `check` is the default command: it is inserted unless the first argument
@@ -257,6 +273,7 @@ fn dispatch(command: Command) -> Result<i32, Fatal> {
         Command::Explain(args) => explain(&args),
         Command::Init(args) => init(&args),
         Command::Baseline(args) => baseline(&args),
+        Command::Hook(args) => hook::run(&args),
     }
 }
 
@@ -351,26 +368,123 @@ fn append_file(path: &Path, text: &str) -> Result<(), Fatal> {
         .map_err(|e| Fatal::new(format!("cannot write {}: {e}", path.display())))
 }
 
+impl From<GitError> for Fatal {
+    fn from(e: GitError) -> Self {
+        let fatal = Fatal::new(e.message);
+        match e.help {
+            Some(h) => fatal.with_help(h),
+            None => fatal,
+        }
+    }
+}
+
+/// The snapshot a check reads.
+enum Checked {
+    Worktree(WorktreeSnapshot),
+    Git(GitSnapshot),
+}
+
+impl Checked {
+    fn snapshot(&self) -> &dyn Snapshot {
+        match self {
+            Checked::Worktree(s) => s,
+            Checked::Git(s) => s,
+        }
+    }
+}
+
+/// What the findings are compared with: nothing (a plain check), or a git
+/// commit whose findings are already accepted.
+enum Base {
+    None,
+    /// `--staged` in a repository with no commits yet: nothing is known.
+    Unborn,
+    Commit(GitSnapshot),
+}
+
+/// The snapshot to check and the base to compare it with, from the flags.
+fn git_snapshots(args: &CheckArgs, git: &GitRepo) -> Result<(Checked, Base), Fatal> {
+    let head = git.head()?;
+    let checked = if args.staged {
+        Checked::Git(git.index_snapshot()?)
+    } else if args.worktree {
+        Checked::Worktree(open_root(&root_of(args.path.as_deref()))?)
+    } else {
+        let head = head.ok_or_else(|| {
+            Fatal::new("this repository has no commits yet: --base compares HEAD, and there is none")
+                .with_help("commit first, or check what is staged with --staged")
+        })?;
+        Checked::Git(git.commit_snapshot(head, "HEAD")?)
+    };
+    let base = match (&args.base, head) {
+        (Some(rev), Some(head)) => {
+            let rev = git.resolve(rev)?;
+            let mb = git.merge_base(rev, head)?;
+            Base::Commit(git.commit_snapshot(mb, &format!("merge-base {}", short_id(mb)))?)
+        }
+        (Some(_), None) => {
+            return Err(Fatal::new(
+                "this repository has no commits yet: there is no merge-base to compare with",
+            )
+            .with_help("drop --base, or commit first"))
+        }
+        (None, Some(head)) => Base::Commit(git.commit_snapshot(head, "HEAD")?),
+        (None, None) => Base::Unborn,
+    };
+    Ok((checked, base))
+}
+
 fn check(args: &CheckArgs) -> Result<i32, Fatal> {
-    let snapshot = open_root(&root_of(args.path.as_deref()))?;
-    let config = load_config(&snapshot, args.config.as_deref(), args.dialect)?;
-    let mut scope = Scope::new(&snapshot, &config)?.all(args.all);
+    let root = root_of(args.path.as_deref());
+    let uses_git = args.staged || args.base.is_some();
+    let git = match GitRepo::discover(&root) {
+        Ok(git) => git,
+        Err(e) if uses_git => return Err(e.into()),
+        // A plain check does not need git: links just stay root-relative.
+        Err(_) => None,
+    };
+    let links = Links {
+        prefix: git.as_ref().map(|g| g.prefix().to_string()).unwrap_or_default(),
+        blob_base: None,
+    };
+    let (checked, base) = match (&git, uses_git) {
+        (_, false) => (Checked::Worktree(open_root(&root)?), Base::None),
+        (Some(git), true) => git_snapshots(args, git)?,
+        (None, true) => {
+            return Err(Fatal::new(format!(
+                "{} is not inside a git repository: --staged and --base read git",
+                root.display()
+            ))
+            .with_help("run inside a git work tree, or drop --staged/--base for a plain check"))
+        }
+    };
+    let snapshot = checked.snapshot();
+    let config = load_config(snapshot, args.config.as_deref(), args.dialect)?;
+    let mut scope = Scope::new(snapshot, &config)?.all(args.all);
     if !args.all {
-        if let Some(b) = Baseline::load(&snapshot, &config)? {
+        if let Some(b) = Baseline::load(snapshot, &config)? {
             scope = scope.known(KnownSet::baseline(&b));
         }
     }
-    let outcome = pipeline::check(&snapshot, config)?;
+    // `--all` reports everything: what the base had does not matter.
+    let base = if args.all { Base::None } else { base };
+    let (outcome, known, mut remarks) = run_with_base(&checked, &base, &config, args.staged)?;
+    if let Some(known) = known {
+        scope = scope.known(known);
+    }
+    let mut outcome = outcome;
+    if let Checked::Git(s) = &checked {
+        remarks.splice(0..0, s.remarks().iter().cloned());
+    }
+    outcome.notes.extend(remarks);
     let to_file = args.output.is_some();
     let no_color = std::env::var_os("NO_COLOR");
     let opts = HumanOptions {
         color: !to_file && use_color(std::io::stdout().is_terminal(), no_color.as_deref()),
         width: terminal_width(),
     };
-    // SWITCH (issue 3): the prefix comes from the git repository around the root.
-    let links = Links::default();
     let report = finish_check(
-        &snapshot,
+        snapshot,
         outcome,
         &scope,
         args.format,
@@ -387,6 +501,64 @@ fn check(args: &CheckArgs) -> Result<i32, Fatal> {
         None => print(&report.text)?,
     }
     Ok(report.code)
+}
+
+/// The check of `checked`, and what its base already had: the fingerprints
+/// the same check reports at the base (same configuration, so rule settings
+/// agree) and remarks for the summary.
+fn run_with_base(
+    checked: &Checked,
+    base: &Base,
+    config: &crate::config::Config,
+    staged: bool,
+) -> Result<(CheckOutcome, Option<KnownSet>, Vec<String>), Fatal> {
+    let snapshot = checked.snapshot();
+    let base_snap = match base {
+        Base::None => return Ok((pipeline::check(snapshot, config.clone())?, None, Vec::new())),
+        Base::Unborn => {
+            let outcome = pipeline::check(snapshot, config.clone())?;
+            let remark = "no commits yet: every finding is new".to_string();
+            return Ok((outcome, None, vec![remark]));
+        }
+        Base::Commit(b) => b,
+    };
+    let label = base_snap.label();
+    let base_check = |s: &GitSnapshot| -> (Option<CheckOutcome>, Option<String>) {
+        match pipeline::check(s, config.clone()) {
+            Ok(o) => (Some(o), None),
+            Err(e) => (
+                None,
+                Some(format!("nothing known at {label} ({}): every finding is new", e.message)),
+            ),
+        }
+    };
+    let (outcome, (base_outcome, remark)) = match checked {
+        // The pre-commit case: most commits touch no model or migration, and
+        // then HEAD would give exactly the index's findings. Check the index
+        // first and run HEAD only when something it read differs.
+        Checked::Git(index) if staged => {
+            let outcome = pipeline::check(snapshot, config.clone())?;
+            if index.reads_agree_with(base_snap) {
+                let known = Scope::new(base_snap, config)?
+                    .reported_fingerprints(outcome.findings.clone());
+                return Ok((outcome, Some(KnownSet::git_base(&label, known)), Vec::new()));
+            }
+            (outcome, base_check(base_snap))
+        }
+        _ => {
+            let (outcome, base) =
+                rayon::join(|| pipeline::check(snapshot, config.clone()), || base_check(base_snap));
+            (outcome?, base)
+        }
+    };
+    let known = match base_outcome {
+        Some(b) => Some(KnownSet::git_base(
+            &label,
+            Scope::new(base_snap, config)?.reported_fingerprints(b.findings),
+        )),
+        None => None,
+    };
+    Ok((outcome, known, remark.into_iter().collect()))
 }
 
 /// Everything after the pipeline: scope, the report's text and the exit code.
