@@ -33,7 +33,11 @@ fn legacy_drift_at_the_base_only_what_the_change_adds_is_reported() {
     assert_eq!(v["summary"]["known_at_base"], legacy);
 
     // One more model column without a migration: only that one.
-    repo.edit("app/models.py", PHONE, &format!("{PHONE}    fax = Column(String(30))\n"));
+    repo.edit(
+        "app/models.py",
+        PHONE,
+        &format!("{PHONE}    fax = Column(String(30))\n"),
+    );
     repo.git(&["commit", "-q", "-am", "fax"]);
     let (code, v) = json(&repo.mg(&["check", "--base", "main", "--format", "json"]));
     assert_eq!(code, 1, "{v}");
@@ -53,9 +57,16 @@ fn legacy_drift_at_the_base_only_what_the_change_adds_is_reported() {
     assert_eq!(v["summary"]["known_at_base"], 0);
 
     // The working tree instead of HEAD, with --worktree.
-    repo.edit("app/models.py", PHONE, &format!("{PHONE}    telex = Column(String(30))\n"));
+    repo.edit(
+        "app/models.py",
+        PHONE,
+        &format!("{PHONE}    telex = Column(String(30))\n"),
+    );
     let (_, v) = json(&repo.mg(&["check", "--base", "main", "--worktree", "--format", "json"]));
-    assert_eq!(finding_keys(&v), ["MG102 customers.fax", "MG102 customers.telex"]);
+    assert_eq!(
+        finding_keys(&v),
+        ["MG102 customers.fax", "MG102 customers.telex"]
+    );
 }
 
 #[test]
@@ -64,14 +75,21 @@ fn unstaged_and_untracked_files_never_change_a_staged_check() {
     let before = repo.mg(&["check", "--staged", "--format", "json"]);
     assert_eq!(json(&before).0, 0);
 
-    repo.edit("app/models.py", "    port = ", "    owner = Column(Text)\n    port = ");
+    repo.edit(
+        "app/models.py",
+        "    port = ",
+        "    owner = Column(Text)\n    port = ",
+    );
     repo.write("migrations/0004_drop_agents.sql", "DROP TABLE agents;\n");
     repo.write("app/extra.py", "class Broken(:\n");
     let after = repo.mg(&["check", "--staged", "--format", "json"]);
     assert_eq!(text(&after.stdout), text(&before.stdout));
     assert_eq!(after.status.code(), Some(0));
     // The working tree itself does fail: the mess is real.
-    assert_eq!(repo.mg(&["check", "--format", "json"]).status.code(), Some(1));
+    assert_eq!(
+        repo.mg(&["check", "--format", "json"]).status.code(),
+        Some(1)
+    );
 
     // Staged, the column counts.
     repo.git(&["add", "app/models.py"]);
@@ -106,7 +124,11 @@ fn no_commits_yet_means_nothing_is_known() {
     assert!(human.contains("no commits yet"), "{human}");
     let out = repo.mg(&["check", "--base", "main"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("no commits yet"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no commits yet"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -117,8 +139,11 @@ fn a_linked_worktree_has_its_own_index() {
     repo.git(&["worktree", "add", "-q", "-b", "feature", wt_arg]);
     std::fs::write(
         wt.join("app/models.py"),
-        repo.read("app/models.py")
-            .replacen("    port = ", "    owner = Column(Text)\n    port = ", 1),
+        repo.read("app/models.py").replacen(
+            "    port = ",
+            "    owner = Column(Text)\n    port = ",
+            1,
+        ),
     )
     .expect("edit in the worktree");
     repo.git_in(&wt, &["add", "app/models.py"]);
@@ -126,7 +151,10 @@ fn a_linked_worktree_has_its_own_index() {
     assert_eq!(code, 1, "{v}");
     assert_eq!(finding_keys(&v), ["MG102 services.owner"]);
     // The main work tree's index is untouched.
-    assert_eq!(json(&repo.mg(&["check", "--staged", "--format", "json"])).0, 0);
+    assert_eq!(
+        json(&repo.mg(&["check", "--staged", "--format", "json"])).0,
+        0
+    );
     // Hooks of a linked worktree live in the common git dir.
     let out = repo.mg_in(&wt, &["hook", "install"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -148,7 +176,10 @@ fn a_shallow_clone_without_the_merge_base_says_how_to_fetch_more() {
     let url = format!("file://{}", origin.root.display());
     let clone = origin.tmp.path().join("clone");
     let clone_arg = clone.to_str().expect("utf-8 temp path");
-    origin.git_in(origin.tmp.path(), &["clone", "-q", "--depth", "1", &url, clone_arg]);
+    origin.git_in(
+        origin.tmp.path(),
+        &["clone", "-q", "--depth", "1", &url, clone_arg],
+    );
     let fetched = origin.git_in(
         &clone,
         &["fetch", "-q", "--depth", "1", "origin", "feature:feature"],
@@ -163,7 +194,11 @@ fn a_shallow_clone_without_the_merge_base_says_how_to_fetch_more() {
 
     let out = origin.mg_in(&clone, &["check", "--base", "no-such-branch"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("no-such-branch"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no-such-branch"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -196,13 +231,27 @@ fn a_merge_with_conflicts_is_checked_from_our_side() {
     let repo = Repo::with_fixture("seed-000-fixed");
     let anchor = "    port = ";
     repo.git(&["checkout", "-q", "-b", "theirs"]);
-    repo.edit("app/models.py", anchor, &format!("    team = Column(Text)\n{anchor}"));
-    repo.write("migrations/0005_team.sql", "ALTER TABLE services ADD COLUMN team TEXT;\n");
+    repo.edit(
+        "app/models.py",
+        anchor,
+        &format!("    team = Column(Text)\n{anchor}"),
+    );
+    repo.write(
+        "migrations/0005_team.sql",
+        "ALTER TABLE services ADD COLUMN team TEXT;\n",
+    );
     repo.git(&["add", "-A"]);
     repo.git(&["commit", "-q", "-m", "team"]);
     repo.git(&["checkout", "-q", "main"]);
-    repo.edit("app/models.py", anchor, &format!("    owner = Column(Text)\n{anchor}"));
-    repo.write("migrations/0004_owner.sql", "ALTER TABLE services ADD COLUMN owner TEXT;\n");
+    repo.edit(
+        "app/models.py",
+        anchor,
+        &format!("    owner = Column(Text)\n{anchor}"),
+    );
+    repo.write(
+        "migrations/0004_owner.sql",
+        "ALTER TABLE services ADD COLUMN owner TEXT;\n",
+    );
     repo.git(&["add", "-A"]);
     repo.git(&["commit", "-q", "-m", "owner"]);
     let merge = repo.git_in(&repo.root, &["merge", "-q", "theirs"]);
@@ -216,5 +265,8 @@ fn a_merge_with_conflicts_is_checked_from_our_side() {
     assert_eq!(code, 0, "{v}");
     assert_eq!(finding_keys(&v), ["MG104 services.team"]);
     let human = text(&repo.mg(&["check", "--staged"]).stdout);
-    assert!(human.contains("1 file with merge conflicts read as our side"), "{human}");
+    assert!(
+        human.contains("1 file with merge conflicts read as our side"),
+        "{human}"
+    );
 }

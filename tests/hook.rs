@@ -80,6 +80,29 @@ fn a_model_column_without_its_migration_is_refused_until_the_migration_is_staged
 }
 
 #[test]
+fn commit_all_and_commit_paths_are_checked_through_the_index_git_writes() {
+    // `git commit -a` and `git commit <path>` stage into a temporary index
+    // named by GIT_INDEX_FILE; the hook must read that one.
+    let repo = Repo::with_fixture("seed-000-fixed");
+    install(&repo);
+    add_owner_column(&repo);
+    let out = git_command(repo.home(), &repo.root)
+        .args(["commit", "-q", "-a", "-m", "all"])
+        .env("MIGRAGUARD", BIN)
+        .output()
+        .expect("git commit -a");
+    assert!(!out.status.success(), "{}", all_output(&out));
+    assert!(all_output(&out).contains("MG102"));
+    let out = git_command(repo.home(), &repo.root)
+        .args(["commit", "-q", "-m", "path", "app/models.py"])
+        .env("MIGRAGUARD", BIN)
+        .output()
+        .expect("git commit <path>");
+    assert!(!out.status.success(), "{}", all_output(&out));
+    assert_eq!(head_message(&repo), "initial");
+}
+
+#[test]
 fn unstaged_and_untracked_breakage_does_not_affect_a_clean_commit() {
     let repo = Repo::with_fixture("seed-000-fixed");
     install(&repo);
@@ -168,10 +191,9 @@ fn core_hooks_path_is_respected() {
 fn a_hand_copied_hook_without_migraguard_warns_and_lets_the_commit_through() {
     let repo = Repo::with_fixture("seed-000-fixed");
     let hook = repo.root.join(".git/hooks/pre-commit");
-    let script = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-commit"),
-    )
-    .expect("hooks/pre-commit");
+    let script =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-commit"))
+            .expect("hooks/pre-commit");
     write_hook(&hook, &script);
     add_owner_column(&repo);
     repo.git(&["add", "app/models.py"]);

@@ -555,7 +555,12 @@ fn git(dir: &Path, args: &[&str]) -> Result<(), String> {
     let status = Command::new("git")
         .current_dir(dir)
         .env("GIT_CONFIG_NOSYSTEM", "1")
-        .args(["-c", "user.name=bench", "-c", "user.email=bench@example.com"])
+        .args([
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@example.com",
+        ])
         .args(args)
         .stdout(Stdio::null())
         .status()
@@ -578,7 +583,15 @@ fn bench_staged(runs: usize, dialect: Dialect) -> Result<(), String> {
     git(&dir, &["add", "-A"])?;
     git(&dir, &["commit", "-q", "-m", "generated"])?;
     let root = dir.to_string_lossy().into_owned();
-    let plain = ["migraguard", "check", &root, "--format", "json", "-o", "/dev/null"];
+    let plain = [
+        "migraguard",
+        "check",
+        &root,
+        "--format",
+        "json",
+        "-o",
+        "/dev/null",
+    ];
     let staged = [&plain[..], &["--staged"]].concat();
     let line = |what: &str, (p, pc): (Duration, i32), (s, sc): (Duration, i32)| {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -703,7 +716,9 @@ fn main() {
             std::process::exit(2);
         }
     }
-    let typical = presets.iter().any(|p| p.tables == 200 && p.migrations == 500);
+    let typical = presets
+        .iter()
+        .any(|p| p.tables == 200 && p.migrations == 500);
     if typical {
         if let Err(e) = bench_staged(opts.runs.max(5), opts.dialect) {
             eprintln!("migraguard-bench: --staged: {e}");

@@ -64,8 +64,11 @@ pub fn run(args: &HookArgs) -> Result<i32, Fatal> {
 /// linked worktrees share.
 pub fn hooks_dir(start: &Path) -> Result<PathBuf, Fatal> {
     let git = GitRepo::discover(start)?.ok_or_else(|| {
-        Fatal::new(format!("{} is not inside a git repository", start.display()))
-            .with_help("run `migraguard hook install` inside the repository (`git init` first)")
+        Fatal::new(format!(
+            "{} is not inside a git repository",
+            start.display()
+        ))
+        .with_help("run `migraguard hook install` inside the repository (`git init` first)")
     })?;
     let repo = git.repository();
     let configured = repo
@@ -189,7 +192,10 @@ mod tests {
         assert!(HOOK_SCRIPT.contains(MARKER));
         assert!(HOOK_SCRIPT.contains("installed_by=''"));
         let text = hook_text("/opt/it's here/migraguard");
-        assert!(text.contains(r"installed_by='/opt/it'\''s here/migraguard'"), "{text}");
+        assert!(
+            text.contains(r"installed_by='/opt/it'\''s here/migraguard'"),
+            "{text}"
+        );
         assert!(text.contains("check --staged"));
         assert!(text.contains("git commit --no-verify"));
     }
@@ -211,12 +217,18 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(hooks.join("pre-commit")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(hooks.join("pre-commit"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o755);
         }
         // Again: the chained hook is not replaced by ours.
         install(&hooks, false, "/bin/mg").unwrap();
-        assert_eq!(std::fs::read_to_string(hooks.join("pre-commit")).unwrap(), ours);
+        assert_eq!(
+            std::fs::read_to_string(hooks.join("pre-commit")).unwrap(),
+            ours
+        );
         assert!(std::fs::read_to_string(hooks.join(CHAINED))
             .unwrap()
             .contains("mine"));
@@ -242,6 +254,9 @@ mod tests {
         std::fs::write(dir.path().join("pre-commit"), "a").unwrap();
         std::fs::write(dir.path().join(CHAINED), "b").unwrap();
         assert!(install(dir.path(), false, "").is_err());
-        assert_eq!(std::fs::read_to_string(dir.path().join("pre-commit")).unwrap(), "a");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("pre-commit")).unwrap(),
+            "a"
+        );
     }
 }

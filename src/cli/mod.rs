@@ -411,8 +411,10 @@ fn git_snapshots(args: &CheckArgs, git: &GitRepo) -> Result<(Checked, Base), Fat
         Checked::Worktree(open_root(&root_of(args.path.as_deref()))?)
     } else {
         let head = head.ok_or_else(|| {
-            Fatal::new("this repository has no commits yet: --base compares HEAD, and there is none")
-                .with_help("commit first, or check what is staged with --staged")
+            Fatal::new(
+                "this repository has no commits yet: --base compares HEAD, and there is none",
+            )
+            .with_help("commit first, or check what is staged with --staged")
         })?;
         Checked::Git(git.commit_snapshot(head, "HEAD")?)
     };
@@ -444,7 +446,10 @@ fn check(args: &CheckArgs) -> Result<i32, Fatal> {
         Err(_) => None,
     };
     let links = Links {
-        prefix: git.as_ref().map(|g| g.prefix().to_string()).unwrap_or_default(),
+        prefix: git
+            .as_ref()
+            .map(|g| g.prefix().to_string())
+            .unwrap_or_default(),
         blob_base: None,
     };
     let (checked, base) = match (&git, uses_git) {
@@ -503,6 +508,42 @@ fn check(args: &CheckArgs) -> Result<i32, Fatal> {
     Ok(report.code)
 }
 
+/// Whether two discoveries found the same models and migrations. Together
+/// with the same blobs for every file read, the checks agree. When wrong, the
+/// error is on the side of silence (everything counts as known).
+fn same_inputs(a: &crate::discover::Project, b: &crate::discover::Project) -> bool {
+    let inputs = |p: &crate::discover::Project| {
+        (
+            p.dialect,
+            serde_json::to_value(&p.models).ok(),
+            serde_json::to_value(&p.migrations).ok(),
+        )
+    };
+    inputs(a) == inputs(b)
+}
+
+/// Whether both snapshots hold the very same migration files for these
+/// projects, so the base can reuse the head's replay.
+fn same_migrations(
+    head: &GitSnapshot,
+    base: &GitSnapshot,
+    head_project: &crate::discover::Project,
+    base_project: &crate::discover::Project,
+) -> bool {
+    let same_list = head_project.dialect == base_project.dialect
+        && serde_json::to_value(&head_project.migrations).ok()
+            == serde_json::to_value(&base_project.migrations).ok();
+    same_list
+        && head_project.migrations.iter().all(|m| {
+            let under = |s: &GitSnapshot| -> Vec<(String, Option<git2::Oid>)> {
+                s.files_under(&m.path)
+                    .map(|p| (p.clone(), s.blob(p)))
+                    .collect()
+            };
+            head.blob(&m.path) == base.blob(&m.path) && under(head) == under(base)
+        })
+}
+
 /// The check of `checked`, and what its base already had: the fingerprints
 /// the same check reports at the base (same configuration, so rule settings
 /// agree) and remarks for the summary.
@@ -523,31 +564,61 @@ fn run_with_base(
         Base::Commit(b) => b,
     };
     let label = base_snap.label();
-    let base_check = |s: &GitSnapshot| -> (Option<CheckOutcome>, Option<String>) {
-        match pipeline::check(s, config.clone()) {
-            Ok(o) => (Some(o), None),
-            Err(e) => (
-                None,
-                Some(format!("nothing known at {label} ({}): every finding is new", e.message)),
-            ),
-        }
+    let base_result = |r: Result<CheckOutcome, Fatal>| match r {
+        Ok(o) => (Some(o), None),
+        Err(e) => (
+            None,
+            Some(format!(
+                "nothing known at {label} ({}): every finding is new",
+                e.message
+            )),
+        ),
     };
+    let base_check = |s: &GitSnapshot| base_result(pipeline::check(s, config.clone()));
     let (outcome, (base_outcome, remark)) = match checked {
         // The pre-commit case: most commits touch no model or migration, and
         // then HEAD would give exactly the index's findings. Check the index
         // first and run HEAD only when something it read differs.
         Checked::Git(index) if staged => {
-            let outcome = pipeline::check(snapshot, config.clone())?;
-            if index.reads_agree_with(base_snap) {
-                let known = Scope::new(base_snap, config)?
-                    .reported_fingerprints(outcome.findings.clone());
+            let project = pipeline::discover(snapshot, config.clone())?;
+            let (outcome, replay) =
+                pipeline::check_project_sharing_replay(snapshot, project, None)?;
+            let base_project = if index.reads_match(base_snap) && index.same_files(base_snap) {
+                None
+            } else {
+                Some(pipeline::discover(base_snap, config.clone()))
+            };
+            let agree = match &base_project {
+                None => true,
+                Some(Ok(at_base)) => {
+                    index.reads_match(base_snap)
+                        && same_inputs(at_base, &outcome.project)
+                        && base_snap.reads_match(index)
+                }
+                Some(Err(_)) => false,
+            };
+            if agree {
+                let known =
+                    Scope::new(base_snap, config)?.reported_fingerprints(outcome.findings.clone());
                 return Ok((outcome, Some(KnownSet::git_base(&label, known)), Vec::new()));
             }
-            (outcome, base_check(base_snap))
+            let at_base = match base_project {
+                Some(Ok(at_base)) => {
+                    let reuse = same_migrations(index, base_snap, &outcome.project, &at_base)
+                        .then_some(replay);
+                    pipeline::check_project_sharing_replay(base_snap, at_base, reuse)
+                        .map(|(o, _)| o)
+                }
+                Some(Err(e)) => Err(e),
+                None => pipeline::check(base_snap, config.clone()),
+            };
+            (outcome, base_result(at_base))
         }
         _ => {
-            let (outcome, base) =
-                rayon::join(|| pipeline::check(snapshot, config.clone()), || base_check(base_snap));
+            let (outcome, base) = rayon::join(
+                || pipeline::check(snapshot, config.clone()),
+                || base_check(base_snap),
+            );
             (outcome?, base)
         }
     };

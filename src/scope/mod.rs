@@ -437,11 +437,9 @@ class A(Base):
         let suppressed = finding(&MG102, "t", "m.py", 1);
         let old = finding(&MG102, "old", "m.py", 2);
         let off = finding(&MG103, "off", "m.py", 2);
-        let known = Scope::new(&base_snap, &config).unwrap().reported_fingerprints(vec![
-            suppressed.clone(),
-            old.clone(),
-            off.clone(),
-        ]);
+        let known = Scope::new(&base_snap, &config)
+            .unwrap()
+            .reported_fingerprints(vec![suppressed.clone(), old.clone(), off.clone()]);
         assert_eq!(known, HashSet::from([old.fingerprint.clone()]));
 
         // At the head the suppression comment is gone: the finding is new.
@@ -458,7 +456,10 @@ class A(Base):
             scoped.counts.summary_parts(),
             vec!["1 already at merge-base 1a2b3c4"]
         );
-        assert_eq!(scope.all(true).apply(vec![suppressed, old]).findings.len(), 2);
+        assert_eq!(
+            scope.all(true).apply(vec![suppressed, old]).findings.len(),
+            2
+        );
     }
 
     #[test]

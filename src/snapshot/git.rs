@@ -196,7 +196,10 @@ impl GitRepo {
         let index = match std::env::var_os("GIT_INDEX_FILE") {
             Some(p) if !p.is_empty() => git2::Index::open(Path::new(&p)),
             // The repository caches its index: read it again in case it changed.
-            _ => self.repo.index().and_then(|mut i| i.read(false).map(|()| i)),
+            _ => self
+                .repo
+                .index()
+                .and_then(|mut i| i.read(false).map(|()| i)),
         }
         .map_err(|e| GitError::new(format!("cannot read the git index: {}", e.message())))?;
         let mut entries = HashMap::new();
@@ -235,7 +238,11 @@ impl GitRepo {
     /// The files of `commit`, labelled `label` ("HEAD", "merge-base 1a2b3c4").
     pub fn commit_snapshot(&self, commit: Oid, label: &str) -> Result<GitSnapshot, GitError> {
         let err = |e: git2::Error| {
-            GitError::new(format!("cannot read commit {}: {}", short_id(commit), e.message()))
+            GitError::new(format!(
+                "cannot read commit {}: {}",
+                short_id(commit),
+                e.message()
+            ))
         };
         let tree = self
             .repo
@@ -247,9 +254,10 @@ impl GitRepo {
             tree
         } else {
             match tree.get_path(Path::new(sub)) {
-                Ok(entry) if entry.kind() == Some(ObjectType::Tree) => {
-                    entry.to_object(&self.repo).and_then(|o| o.peel_to_tree()).map_err(err)?
-                }
+                Ok(entry) if entry.kind() == Some(ObjectType::Tree) => entry
+                    .to_object(&self.repo)
+                    .and_then(|o| o.peel_to_tree())
+                    .map_err(err)?,
                 // The checked folder did not exist at that commit.
                 _ => return Ok(self.snapshot(label.into(), HashMap::new(), Vec::new())),
             }
@@ -357,18 +365,18 @@ impl GitSnapshot {
         self.entries.get(path).copied()
     }
 
-    /// Whether a check of `other` reads exactly what a check of `self` read:
-    /// the same file list and, for every path read so far, the same blob.
-    /// The pipeline is a function of its inputs, so its findings would be
-    /// the same too.
-    pub fn reads_agree_with(&self, other: &GitSnapshot) -> bool {
-        if self.files != other.files {
-            return false;
-        }
+    /// Whether every path read from `self` so far holds the same blob in
+    /// `other` (a path missing from both counts as the same).
+    pub fn reads_match(&self, other: &GitSnapshot) -> bool {
         let Ok(reads) = self.reads.lock() else {
             return false;
         };
         reads.iter().all(|p| self.blob(p) == other.blob(p))
+    }
+
+    /// Whether both list the same files.
+    pub fn same_files(&self, other: &GitSnapshot) -> bool {
+        self.files == other.files
     }
 }
 
@@ -435,7 +443,10 @@ mod tests {
         write(root, "app/models.py", "v1");
         write(root, "app/node_modules/x.sql", "vendored");
         write(root, "outside.sql", "not under app/");
-        stage(&repo, &["app/models.py", "app/node_modules/x.sql", "outside.sql"]);
+        stage(
+            &repo,
+            &["app/models.py", "app/node_modules/x.sql", "outside.sql"],
+        );
 
         let git = GitRepo::discover(&root.join("app")).unwrap().unwrap();
         assert_eq!(git.prefix(), "app/");
@@ -464,8 +475,11 @@ mod tests {
         // The same reads at the same blobs agree; a changed blob does not.
         let index_again = git.index_snapshot().unwrap();
         let _ = index.read("models.py");
-        assert!(!index.reads_agree_with(&head));
-        assert!(index.reads_agree_with(&index_again));
+        assert!(!index.reads_match(&head));
+        assert!(index.reads_match(&index_again));
+        assert!(index.same_files(&head));
+        let _ = head.read("models.py");
+        assert!(!head.reads_match(&index_again));
     }
 
     #[test]
@@ -481,9 +495,12 @@ mod tests {
         stage(&repo, &refs);
         let git = GitRepo::discover(dir.path()).unwrap().unwrap();
         let index = git.index_snapshot().unwrap();
-        let ok = names
-            .par_iter()
-            .all(|n| index.read(n).map(|f| &*f.text == n.as_str()).unwrap_or(false));
+        let ok = names.par_iter().all(|n| {
+            index
+                .read(n)
+                .map(|f| &*f.text == n.as_str())
+                .unwrap_or(false)
+        });
         assert!(ok);
     }
 

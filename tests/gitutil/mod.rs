@@ -61,7 +61,9 @@ impl Repo {
     }
 
     pub fn copy_fixture(&self, name: &str) {
-        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name);
+        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(name);
         copy_dir(&src, &self.root);
         let _ = std::fs::remove_file(self.root.join("expect.toml"));
     }
