@@ -270,3 +270,46 @@ fn a_merge_with_conflicts_is_checked_from_our_side() {
         "{human}"
     );
 }
+
+#[test]
+fn a_base_without_models_or_migrations_knows_nothing() {
+    let repo = Repo::new();
+    repo.write("README.md", "# new project\n");
+    repo.git(&["add", "README.md"]);
+    repo.git(&["commit", "-q", "-m", "readme"]);
+    repo.copy_fixture("seed-000-services-description");
+    repo.git(&["add", "-A"]);
+    let (code, v) = json(&repo.mg(&["check", "--staged", "--format", "json"]));
+    assert_eq!(code, 1);
+    assert_eq!(finding_keys(&v), ["MG102 services.description"]);
+    assert_eq!(v["summary"]["known_at_base"], 0);
+    let human = text(&repo.mg(&["check", "--staged"]).stdout);
+    assert!(human.contains("nothing known at HEAD"), "{human}");
+}
+
+#[test]
+fn staged_legacy_drift_only_the_new_column_is_reported() {
+    let repo = Repo::with_fixture("sqlalchemy-drift");
+    let legacy = drift_count(&repo, &[]);
+    // Models only: HEAD reuses the index's replay of the same migrations.
+    repo.edit(
+        "app/models.py",
+        PHONE,
+        &format!("{PHONE}    fax = Column(String(30))\n"),
+    );
+    repo.git(&["add", "app/models.py"]);
+    let (code, v) = json(&repo.mg(&["check", "--staged", "--format", "json"]));
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(finding_keys(&v), ["MG102 customers.fax"]);
+    assert_eq!(v["summary"]["known_at_base"], legacy);
+    // Migrations only: a new one fixes a legacy finding and adds nothing.
+    repo.git(&["reset", "-q"]);
+    repo.write(
+        "migrations/0004_phone.sql",
+        "ALTER TABLE customers ADD COLUMN phone VARCHAR(30);\n",
+    );
+    repo.git(&["add", "migrations/0004_phone.sql"]);
+    let (code, v) = json(&repo.mg(&["check", "--staged", "--format", "json"]));
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["summary"]["known_at_base"], legacy - 1);
+}
