@@ -598,7 +598,7 @@ fn bench_staged(runs: usize, dialect: Dialect) -> Result<(), String> {
         let extra = ms(s) - ms(p);
         let verdict = if extra <= 20.0 { "ok" } else { "OVER" };
         println!(
-            "staged   {what:<28} plain {:>6.1} ms (exit {pc})  --staged {:>6.1} ms (exit {sc})  +{extra:.1} ms  budget +20 ms  {verdict}",
+            "staged   {what:<28} plain {:>6.1} ms (exit {pc})  --staged {:>6.1} ms (exit {sc})  {extra:+.1} ms  budget +20 ms  {verdict}",
             ms(p),
             ms(s),
         );
