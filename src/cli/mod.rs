@@ -887,6 +887,34 @@ mod tests {
     }
 
     #[test]
+    fn git_flags() {
+        let Command::Check(c) = parse(&["mg", "--staged", "--base", "origin/main"])
+            .unwrap()
+            .command
+        else {
+            panic!("expected check")
+        };
+        assert!(c.staged && !c.worktree);
+        assert_eq!(c.base.as_deref(), Some("origin/main"));
+        assert!(parse(&["mg", "--base", "main", "--worktree"]).is_ok());
+        assert!(
+            parse(&["mg", "--worktree"]).is_err(),
+            "--worktree needs --base"
+        );
+        assert!(parse(&["mg", "--base", "m", "--worktree", "--staged"]).is_err());
+        assert!(matches!(
+            parse(&["mg", "hook", "install", "--force"])
+                .unwrap()
+                .command,
+            Command::Hook(_)
+        ));
+        assert_eq!(
+            with_default_command(args(&["mg", "hook", "uninstall"])),
+            args(&["mg", "hook", "uninstall"])
+        );
+    }
+
+    #[test]
     fn bad_arguments_are_errors() {
         assert!(parse(&["mg", "--format", "xml"]).is_err());
         assert!(parse(&["mg", "--dialect", "oracle"]).is_err());
