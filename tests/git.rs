@@ -313,3 +313,23 @@ fn staged_legacy_drift_only_the_new_column_is_reported() {
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["summary"]["known_at_base"], legacy - 1);
 }
+
+#[test]
+fn the_human_report_shows_the_staged_lines_not_the_disk() {
+    let repo = Repo::with_fixture("seed-000-fixed");
+    repo.edit(
+        "app/models.py",
+        "    port = ",
+        "    owner = Column(Text)  # staged\n    port = ",
+    );
+    repo.git(&["add", "app/models.py"]);
+    repo.edit("app/models.py", "  # staged", "  # on disk only");
+    let out = repo.mg(&["check", "--staged"]);
+    let report = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("owner = Column(Text)  # staged"),
+        "{report}"
+    );
+    assert!(!report.contains("on disk only"), "{report}");
+}
