@@ -258,26 +258,52 @@ pub fn check(snapshot: &dyn Snapshot, config: Config) -> Result<CheckOutcome, Fa
 
 /// `check` for an already discovered project.
 pub fn check_project(snapshot: &dyn Snapshot, project: Project) -> Result<CheckOutcome, Fatal> {
+    run_project(snapshot, project, None, false).map(|(outcome, _)| outcome)
+}
+
+/// `check_project` that also returns the migrations' replay as computed
+/// (its findings included), and replays nothing when given one: the git base
+/// of a change that touched no migration file replays exactly the same files.
+pub fn check_project_sharing_replay(
+    snapshot: &dyn Snapshot,
+    project: Project,
+    replay: Option<MigratedSchema>,
+) -> Result<(CheckOutcome, MigratedSchema), Fatal> {
+    let (outcome, kept) = run_project(snapshot, project, replay, true)?;
+    Ok((outcome, kept.unwrap_or_default()))
+}
+
+fn run_project(
+    snapshot: &dyn Snapshot,
+    project: Project,
+    replay: Option<MigratedSchema>,
+    keep_replay: bool,
+) -> Result<(CheckOutcome, Option<MigratedSchema>), Fatal> {
     require_models(&project)?;
     require_migrations(&project)?;
     let dialect = project.dialect;
-    let ((mut models, notes), mut migrated) = rayon::join(
-        || model_schema(snapshot, &project),
-        || migrated_schema(snapshot, &project),
-    );
+    let ((mut models, notes), mut migrated) = match replay {
+        Some(migrated) => (model_schema(snapshot, &project), migrated),
+        None => rayon::join(
+            || model_schema(snapshot, &project),
+            || migrated_schema(snapshot, &project),
+        ),
+    };
     require_content(&project, &models, &migrated)?;
+    let kept = keep_replay.then(|| migrated.clone());
     let diffed = crate::diff::diff(&models, &migrated, dialect);
     let mut findings = std::mem::take(&mut models.findings);
     findings.append(&mut migrated.findings);
     findings.extend(diffed);
     findings.sort_by_cached_key(Finding::sort_key);
-    Ok(CheckOutcome {
+    let outcome = CheckOutcome {
         project,
         models,
         migrated,
         findings,
         notes,
-    })
+    };
+    Ok((outcome, kept))
 }
 
 #[cfg(test)]

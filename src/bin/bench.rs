@@ -7,6 +7,10 @@
 //!     cargo run --release --bin migraguard-bench -- --tables 500 --migrations 1500 --runs 7
 //!     cargo run --release --bin migraguard-bench -- --emit /tmp/repo   # only write the repo
 //!
+//! With the typical preset it also measures what `--staged` adds (SPEC §9:
+//! under 20 ms): the repository is committed with git, a model edit is
+//! staged, and plain `check` and `check --staged` run in this process.
+//!
 //! The generator is deterministic (a fixed-seed LCG), so timings compare
 //! across commits. The binary timed is the `migraguard` next to this one
 //! unless `--bin PATH` says otherwise.
@@ -532,6 +536,96 @@ fn bench(bin: &Path, preset: &Preset, runs: usize, dialect: Dialect) -> Result<(
     Ok(())
 }
 
+/// Median wall time of `runs` in-process runs of the CLI (after one warm-up).
+fn time_in_process(args: &[&str], runs: usize) -> (Duration, i32) {
+    let argv: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+    let mut code = migraguard::cli::run(argv.clone());
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            code = migraguard::cli::run(argv.clone());
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    (times[times.len() / 2], code)
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<(), String> {
+    let status = Command::new("git")
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .args([
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@example.com",
+        ])
+        .args(args)
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("running git: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("git {args:?} failed"))
+    }
+}
+
+/// What `--staged` costs over a plain check on the typical preset: once with
+/// a staged model edit (HEAD must be checked too) and once with a staged
+/// change no check input sees (HEAD is known to agree and is not re-run).
+fn bench_staged(runs: usize, dialect: Dialect) -> Result<(), String> {
+    let dir = std::env::temp_dir().join(format!("migraguard-bench-staged-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    write_repo(&dir, 200, 500, dialect).map_err(|e| format!("writing {}: {e}", dir.display()))?;
+    git(&dir, &["init", "-q"])?;
+    git(&dir, &["add", "-A"])?;
+    git(&dir, &["commit", "-q", "-m", "generated"])?;
+    let root = dir.to_string_lossy().into_owned();
+    let plain = [
+        "migraguard",
+        "check",
+        &root,
+        "--format",
+        "json",
+        "-o",
+        "/dev/null",
+    ];
+    let staged = [&plain[..], &["--staged"]].concat();
+    let line = |what: &str, (p, pc): (Duration, i32), (s, sc): (Duration, i32)| {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let extra = ms(s) - ms(p);
+        let verdict = if extra <= 20.0 { "ok" } else { "OVER" };
+        println!(
+            "staged   {what:<28} plain {:>6.1} ms (exit {pc})  --staged {:>6.1} ms (exit {sc})  {extra:+.1} ms  budget +20 ms  {verdict}",
+            ms(p),
+            ms(s),
+        );
+    };
+
+    std::fs::write(dir.join("NOTES.md"), "unrelated\n").map_err(|e| e.to_string())?;
+    git(&dir, &["add", "NOTES.md"])?;
+    line(
+        "(a change no input sees)",
+        time_in_process(&plain, runs),
+        time_in_process(&staged, runs),
+    );
+
+    let model = dir.join("app/models/models_000.py");
+    let mut text = std::fs::read_to_string(&model).map_err(|e| e.to_string())?;
+    text.push_str("\n# touched\n");
+    std::fs::write(&model, text).map_err(|e| e.to_string())?;
+    git(&dir, &["add", "app/models/models_000.py"])?;
+    line(
+        "(a staged model edit)",
+        time_in_process(&plain, runs),
+        time_in_process(&staged, runs),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
 fn main() {
     let opts = match parse_args() {
         Ok(o) => o,
@@ -619,6 +713,15 @@ fn main() {
     for p in &presets {
         if let Err(e) = bench(&bin, p, opts.runs, opts.dialect) {
             eprintln!("migraguard-bench: {e}");
+            std::process::exit(2);
+        }
+    }
+    let typical = presets
+        .iter()
+        .any(|p| p.tables == 200 && p.migrations == 500);
+    if typical {
+        if let Err(e) = bench_staged(opts.runs.max(5), opts.dialect) {
+            eprintln!("migraguard-bench: --staged: {e}");
             std::process::exit(2);
         }
     }

@@ -10,11 +10,13 @@ use crate::pipeline::{self, CheckOutcome, Fatal};
 use crate::report::{self, human::HumanOptions, Links, Summary};
 use crate::rules::Severity;
 use crate::scope::{baseline_path, Baseline, KnownSet, Scope};
-use crate::snapshot::{Snapshot, WorktreeSnapshot};
+use crate::snapshot::{short_id, GitError, GitRepo, GitSnapshot, Snapshot, WorktreeSnapshot};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+
+pub mod hook;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -41,6 +43,8 @@ pub enum Command {
     Init(InitArgs),
     /// Record the current findings in the baseline file so they stop failing the check
     Baseline(BaselineArgs),
+    /// Install or remove the git pre-commit hook that runs `check --staged`
+    Hook(hook::HookArgs),
 }
 
 #[derive(Args, Debug)]
@@ -69,6 +73,16 @@ pub struct CheckArgs {
     /// Target database, overriding config and detection (sqlite, postgresql, mysql)
     #[arg(long, value_parser = parse_dialect)]
     pub dialect: Option<Dialect>,
+    /// Check what is staged (the git index); report only findings HEAD does not have
+    #[arg(long)]
+    pub staged: bool,
+    /// Report only findings the merge-base of REV and HEAD does not have (checks HEAD,
+    /// or the index with --staged, or the working tree with --worktree)
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// With --base: check the working tree instead of HEAD
+    #[arg(long, requires = "base", conflicts_with = "staged")]
+    pub worktree: bool,
 }
 
 #[derive(Args, Debug)]
@@ -171,7 +185,9 @@ fn parse_dialect(s: &str) -> Result<Dialect, String> {
 /// The file `init` writes.
 pub const CONFIG_FILE: &str = "migraguard.toml";
 
-const SUBCOMMANDS: &[&str] = &["check", "schema", "explain", "init", "baseline", "help"];
+const SUBCOMMANDS: &[&str] = &[
+    "check", "schema", "explain", "init", "baseline", "hook", "help",
+];
 const TOP_LEVEL_FLAGS: &[&str] = &["-h", "--help", "-V", "--version"];
 
 /// `check` is the default command: it is inserted unless the first argument
@@ -257,6 +273,7 @@ fn dispatch(command: Command) -> Result<i32, Fatal> {
         Command::Explain(args) => explain(&args),
         Command::Init(args) => init(&args),
         Command::Baseline(args) => baseline(&args),
+        Command::Hook(args) => hook::run(&args),
     }
 }
 
@@ -311,25 +328,6 @@ fn find_root(start: &Path) -> Option<PathBuf> {
 /// The checked root relative to the root of the git work tree around it,
 /// `/`-separated with a trailing `/` ("" at the top, or outside git), so
 /// annotations and SARIF name files as the repository does.
-fn repo_prefix(root: &Path) -> String {
-    let Ok(repo) = git2::Repository::discover(root) else {
-        return String::new();
-    };
-    let (Some(workdir), Ok(root)) = (repo.workdir(), root.canonicalize()) else {
-        return String::new();
-    };
-    let Ok(workdir) = workdir.canonicalize() else {
-        return String::new();
-    };
-    match root.strip_prefix(&workdir) {
-        Ok(rel) => rel
-            .components()
-            .map(|c| format!("{}/", c.as_os_str().to_string_lossy()))
-            .collect(),
-        Err(_) => String::new(),
-    }
-}
-
 fn open_root(path: &Path) -> Result<WorktreeSnapshot, Fatal> {
     WorktreeSnapshot::open(path).map_err(|e| {
         Fatal::new(format!("cannot read {}: {e}", path.display()))
@@ -373,29 +371,128 @@ fn append_file(path: &Path, text: &str) -> Result<(), Fatal> {
         .map_err(|e| Fatal::new(format!("cannot write {}: {e}", path.display())))
 }
 
+impl From<GitError> for Fatal {
+    fn from(e: GitError) -> Self {
+        let fatal = Fatal::new(e.message);
+        match e.help {
+            Some(h) => fatal.with_help(h),
+            None => fatal,
+        }
+    }
+}
+
+/// The snapshot a check reads.
+enum Checked {
+    Worktree(WorktreeSnapshot),
+    Git(GitSnapshot),
+}
+
+impl Checked {
+    fn snapshot(&self) -> &dyn Snapshot {
+        match self {
+            Checked::Worktree(s) => s,
+            Checked::Git(s) => s,
+        }
+    }
+}
+
+/// What the findings are compared with: nothing (a plain check), or a git
+/// commit whose findings are already accepted.
+enum Base {
+    None,
+    /// `--staged` in a repository with no commits yet: nothing is known.
+    Unborn,
+    Commit(GitSnapshot),
+}
+
+/// The snapshot to check and the base to compare it with, from the flags.
+fn git_snapshots(args: &CheckArgs, git: &GitRepo) -> Result<(Checked, Base), Fatal> {
+    let head = git.head()?;
+    let checked = if args.staged {
+        Checked::Git(git.index_snapshot()?)
+    } else if args.worktree {
+        Checked::Worktree(open_root(&root_of(args.path.as_deref()))?)
+    } else {
+        let head = head.ok_or_else(|| {
+            Fatal::new(
+                "this repository has no commits yet: --base compares HEAD, and there is none",
+            )
+            .with_help("commit first, or check what is staged with --staged")
+        })?;
+        Checked::Git(git.commit_snapshot(head, "HEAD")?)
+    };
+    let base = match (&args.base, head) {
+        (Some(rev), Some(head)) => {
+            let rev = git.resolve(rev)?;
+            let mb = git.merge_base(rev, head)?;
+            Base::Commit(git.commit_snapshot(mb, &format!("merge-base {}", short_id(mb)))?)
+        }
+        (Some(_), None) => {
+            return Err(Fatal::new(
+                "this repository has no commits yet: there is no merge-base to compare with",
+            )
+            .with_help("drop --base, or commit first"))
+        }
+        (None, Some(head)) => Base::Commit(git.commit_snapshot(head, "HEAD")?),
+        (None, None) => Base::Unborn,
+    };
+    Ok((checked, base))
+}
+
 fn check(args: &CheckArgs) -> Result<i32, Fatal> {
-    let snapshot = open_root(&root_of(args.path.as_deref()))?;
-    let config = load_config(&snapshot, args.config.as_deref(), args.dialect)?;
-    let mut scope = Scope::new(&snapshot, &config)?.all(args.all);
+    let root = root_of(args.path.as_deref());
+    let uses_git = args.staged || args.base.is_some();
+    let git = match GitRepo::discover(&root) {
+        Ok(git) => git,
+        Err(e) if uses_git => return Err(e.into()),
+        // A plain check does not need git: links just stay root-relative.
+        Err(_) => None,
+    };
+    // Annotations, SARIF and the job summary are read outside the checkout:
+    // they name files from the repository root and link to the run's commit.
+    let prefix = git
+        .as_ref()
+        .map(|g| g.prefix().to_string())
+        .unwrap_or_default();
+    let links = Links::github_env(prefix, |name| std::env::var(name).ok());
+    let (checked, base) = match (&git, uses_git) {
+        (_, false) => (Checked::Worktree(open_root(&root)?), Base::None),
+        (Some(git), true) => git_snapshots(args, git)?,
+        (None, true) => {
+            return Err(Fatal::new(format!(
+                "{} is not inside a git repository: --staged and --base read git",
+                root.display()
+            ))
+            .with_help("run inside a git work tree, or drop --staged/--base for a plain check"))
+        }
+    };
+    let snapshot = checked.snapshot();
+    let config = load_config(snapshot, args.config.as_deref(), args.dialect)?;
+    let mut scope = Scope::new(snapshot, &config)?.all(args.all);
     if !args.all {
-        if let Some(b) = Baseline::load(&snapshot, &config)? {
+        if let Some(b) = Baseline::load(snapshot, &config)? {
             scope = scope.known(KnownSet::baseline(&b));
         }
     }
-    let outcome = pipeline::check(&snapshot, config)?;
+    // `--all` reports everything: what the base had does not matter.
+    let base = if args.all { Base::None } else { base };
+    let (outcome, known, mut remarks) = run_with_base(&checked, &base, &config, args.staged)?;
+    if let Some(known) = known {
+        scope = scope.known(known);
+    }
+    let mut outcome = outcome;
+    if let Checked::Git(s) = &checked {
+        remarks.splice(0..0, s.remarks().iter().cloned());
+    }
+    outcome.notes.extend(remarks);
     let to_file = args.output.is_some();
     let no_color = std::env::var_os("NO_COLOR");
     let opts = HumanOptions {
         color: !to_file && use_color(std::io::stdout().is_terminal(), no_color.as_deref()),
         width: terminal_width(),
     };
-    // Annotations, SARIF and the job summary are read outside the checkout:
-    // they name files from the repository root and link to the run's commit.
-    let links = Links::github_env(repo_prefix(&root_of(args.path.as_deref())), |name| {
-        std::env::var(name).ok()
-    });
     let report = finish_check(
-        &snapshot,
+        snapshot,
         outcome,
         &scope,
         args.format,
@@ -412,6 +509,130 @@ fn check(args: &CheckArgs) -> Result<i32, Fatal> {
         None => print(&report.text)?,
     }
     Ok(report.code)
+}
+
+/// Whether two discoveries found the same models and migrations. Together
+/// with the same blobs for every file read, the checks agree. When wrong, the
+/// error is on the side of silence (everything counts as known).
+fn same_inputs(a: &crate::discover::Project, b: &crate::discover::Project) -> bool {
+    let inputs = |p: &crate::discover::Project| {
+        (
+            p.dialect,
+            serde_json::to_value(&p.models).ok(),
+            serde_json::to_value(&p.migrations).ok(),
+        )
+    };
+    inputs(a) == inputs(b)
+}
+
+/// Whether both snapshots hold the very same migration files for these
+/// projects, so the base can reuse the head's replay.
+fn same_migrations(
+    head: &GitSnapshot,
+    base: &GitSnapshot,
+    head_project: &crate::discover::Project,
+    base_project: &crate::discover::Project,
+) -> bool {
+    let same_list = head_project.dialect == base_project.dialect
+        && serde_json::to_value(&head_project.migrations).ok()
+            == serde_json::to_value(&base_project.migrations).ok();
+    same_list
+        && head_project.migrations.iter().all(|m| {
+            let under = |s: &GitSnapshot| -> Vec<(String, Option<git2::Oid>)> {
+                s.files_under(&m.path)
+                    .map(|p| (p.clone(), s.blob(p)))
+                    .collect()
+            };
+            head.blob(&m.path) == base.blob(&m.path) && under(head) == under(base)
+        })
+}
+
+/// The check of `checked`, and what its base already had: the fingerprints
+/// the same check reports at the base (same configuration, so rule settings
+/// agree) and remarks for the summary.
+fn run_with_base(
+    checked: &Checked,
+    base: &Base,
+    config: &crate::config::Config,
+    staged: bool,
+) -> Result<(CheckOutcome, Option<KnownSet>, Vec<String>), Fatal> {
+    let snapshot = checked.snapshot();
+    let base_snap = match base {
+        Base::None => return Ok((pipeline::check(snapshot, config.clone())?, None, Vec::new())),
+        Base::Unborn => {
+            let outcome = pipeline::check(snapshot, config.clone())?;
+            let remark = "no commits yet: every finding is new".to_string();
+            return Ok((outcome, None, vec![remark]));
+        }
+        Base::Commit(b) => b,
+    };
+    let label = base_snap.label();
+    let base_result = |r: Result<CheckOutcome, Fatal>| match r {
+        Ok(o) => (Some(o), None),
+        Err(e) => (
+            None,
+            Some(format!(
+                "nothing known at {label} ({}): every finding is new",
+                e.message
+            )),
+        ),
+    };
+    let base_check = |s: &GitSnapshot| base_result(pipeline::check(s, config.clone()));
+    let (outcome, (base_outcome, remark)) = match checked {
+        // The pre-commit case: most commits touch no model or migration, and
+        // then HEAD would give exactly the index's findings. Check the index
+        // first and run HEAD only when something it read differs.
+        Checked::Git(index) if staged => {
+            let project = pipeline::discover(snapshot, config.clone())?;
+            let (outcome, replay) =
+                pipeline::check_project_sharing_replay(snapshot, project, None)?;
+            let base_project = if index.reads_match(base_snap) && index.same_files(base_snap) {
+                None
+            } else {
+                Some(pipeline::discover(base_snap, config.clone()))
+            };
+            let agree = match &base_project {
+                None => true,
+                Some(Ok(at_base)) => {
+                    index.reads_match(base_snap)
+                        && same_inputs(at_base, &outcome.project)
+                        && base_snap.reads_match(index)
+                }
+                Some(Err(_)) => false,
+            };
+            if agree {
+                let known =
+                    Scope::new(base_snap, config)?.reported_fingerprints(outcome.findings.clone());
+                return Ok((outcome, Some(KnownSet::git_base(&label, known)), Vec::new()));
+            }
+            let at_base = match base_project {
+                Some(Ok(at_base)) => {
+                    let reuse = same_migrations(index, base_snap, &outcome.project, &at_base)
+                        .then_some(replay);
+                    pipeline::check_project_sharing_replay(base_snap, at_base, reuse)
+                        .map(|(o, _)| o)
+                }
+                Some(Err(e)) => Err(e),
+                None => pipeline::check(base_snap, config.clone()),
+            };
+            (outcome, base_result(at_base))
+        }
+        _ => {
+            let (outcome, base) = rayon::join(
+                || pipeline::check(snapshot, config.clone()),
+                || base_check(base_snap),
+            );
+            (outcome?, base)
+        }
+    };
+    let known = match base_outcome {
+        Some(b) => Some(KnownSet::git_base(
+            &label,
+            Scope::new(base_snap, config)?.reported_fingerprints(b.findings),
+        )),
+        None => None,
+    };
+    Ok((outcome, known, remark.into_iter().collect()))
 }
 
 /// Everything after the pipeline: scope, the report's text and the exit code.
@@ -669,6 +890,34 @@ mod tests {
     }
 
     #[test]
+    fn git_flags() {
+        let Command::Check(c) = parse(&["mg", "--staged", "--base", "origin/main"])
+            .unwrap()
+            .command
+        else {
+            panic!("expected check")
+        };
+        assert!(c.staged && !c.worktree);
+        assert_eq!(c.base.as_deref(), Some("origin/main"));
+        assert!(parse(&["mg", "--base", "main", "--worktree"]).is_ok());
+        assert!(
+            parse(&["mg", "--worktree"]).is_err(),
+            "--worktree needs --base"
+        );
+        assert!(parse(&["mg", "--base", "m", "--worktree", "--staged"]).is_err());
+        assert!(matches!(
+            parse(&["mg", "hook", "install", "--force"])
+                .unwrap()
+                .command,
+            Command::Hook(_)
+        ));
+        assert_eq!(
+            with_default_command(args(&["mg", "hook", "uninstall"])),
+            args(&["mg", "hook", "uninstall"])
+        );
+    }
+
+    #[test]
     fn bad_arguments_are_errors() {
         assert!(parse(&["mg", "--format", "xml"]).is_err());
         assert!(parse(&["mg", "--dialect", "oracle"]).is_err());
@@ -813,23 +1062,6 @@ mod tests {
         let (short, code) = (report.text, report.code);
         assert_eq!(code, 0);
         assert_eq!(short.lines().count(), 4);
-    }
-
-    #[test]
-    fn repo_prefix_is_the_root_inside_the_work_tree() {
-        let dir = tempfile::tempdir().unwrap();
-        git2::Repository::init(dir.path()).unwrap();
-        let sub = dir.path().join("services").join("api");
-        std::fs::create_dir_all(&sub).unwrap();
-        assert_eq!(repo_prefix(&sub), "services/api/");
-        assert_eq!(repo_prefix(dir.path()), "");
-        let outside = tempfile::tempdir().unwrap();
-        // a temp dir is not inside a git work tree on any sane machine; if it
-        // were, the prefix would still be relative to that tree's root
-        if git2::Repository::discover(outside.path()).is_err() {
-            assert_eq!(repo_prefix(outside.path()), "");
-        }
-        assert_eq!(repo_prefix(Path::new("/nonexistent/migraguard-root")), "");
     }
 
     #[test]

@@ -32,13 +32,18 @@ use std::sync::Arc;
 pub enum KnownReason {
     /// Listed in the baseline file.
     Baseline,
+    /// Reported by the same check of the git base the change starts from;
+    /// holds that base's label: "HEAD", "merge-base 1a2b3c4".
+    GitBase(String),
 }
 
 impl KnownReason {
-    /// How a count of such findings reads in a summary: "3 in baseline".
-    pub fn describe(&self) -> &'static str {
+    /// How a count of such findings reads in a summary: "3 in baseline",
+    /// "3 already at HEAD".
+    pub fn describe(&self) -> String {
         match self {
-            KnownReason::Baseline => "in baseline",
+            KnownReason::Baseline => "in baseline".to_string(),
+            KnownReason::GitBase(label) => format!("already at {label}"),
         }
     }
 }
@@ -55,6 +60,17 @@ impl KnownSet {
         KnownSet {
             reason: KnownReason::Baseline,
             fingerprints: baseline.fingerprints.iter().cloned().collect(),
+        }
+    }
+
+    /// The findings a check of the git base (`label`) reported. Pass them
+    /// through `Scope::reported_fingerprints` of the base first: a finding
+    /// the base suppressed or turned off was never accepted there, so it
+    /// must not hide the same finding at the head.
+    pub fn git_base(label: &str, fingerprints: HashSet<String>) -> Self {
+        KnownSet {
+            reason: KnownReason::GitBase(label.to_string()),
+            fingerprints,
         }
     }
 }
@@ -77,6 +93,15 @@ impl ScopeCounts {
         self.known
             .iter()
             .filter(|(r, _)| *r == KnownReason::Baseline)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Findings left out because the git base already had them.
+    pub fn at_git_base(&self) -> usize {
+        self.known
+            .iter()
+            .filter(|(r, _)| matches!(r, KnownReason::GitBase(_)))
             .map(|(_, n)| n)
             .sum()
     }
@@ -204,6 +229,25 @@ impl<'a> Scope<'a> {
             findings: kept,
             counts,
         }
+    }
+
+    /// Fingerprints of the findings this scope would report, before any
+    /// known set: configuration and inline suppressions applied, `--all` and
+    /// the baseline not. What a check of a git base counts as accepted.
+    pub fn reported_fingerprints(&self, findings: Vec<Finding>) -> HashSet<String> {
+        let plain = Scope {
+            snapshot: self.snapshot,
+            overrides: self.overrides.clone(),
+            ignore_tables: self.ignore_tables.clone(),
+            all: false,
+            known: Vec::new(),
+        };
+        plain
+            .apply(findings)
+            .findings
+            .into_iter()
+            .map(|f| f.fingerprint)
+            .collect()
     }
 
     fn is_ignored_table(&self, f: &Finding) -> bool {
@@ -383,6 +427,39 @@ class A(Base):
         let all = scope.all(true).apply(vec![old, new]);
         assert_eq!(all.findings.len(), 2);
         assert_eq!(all.counts.baselined(), 0);
+    }
+
+    #[test]
+    fn git_base_findings_count_only_when_the_base_reported_them() {
+        let base_snap = mem(&[("m.py", "x = 1  # migraguard: ignore[MG102]\ny = 2\n")]);
+        let mut config = Config::default();
+        config.rules.insert("MG103".into(), None);
+        let suppressed = finding(&MG102, "t", "m.py", 1);
+        let old = finding(&MG102, "old", "m.py", 2);
+        let off = finding(&MG103, "off", "m.py", 2);
+        let known = Scope::new(&base_snap, &config)
+            .unwrap()
+            .reported_fingerprints(vec![suppressed.clone(), old.clone(), off.clone()]);
+        assert_eq!(known, HashSet::from([old.fingerprint.clone()]));
+
+        // At the head the suppression comment is gone: the finding is new.
+        let head_snap = mem(&[("m.py", "x = 1\ny = 2\n")]);
+        let scope = Scope::new(&head_snap, &config)
+            .unwrap()
+            .known(KnownSet::git_base("merge-base 1a2b3c4", known));
+        let scoped = scope.apply(vec![suppressed.clone(), old.clone(), off]);
+        assert_eq!(scoped.findings.len(), 1);
+        assert_eq!(scoped.findings[0].fingerprint, suppressed.fingerprint);
+        assert_eq!(scoped.counts.at_git_base(), 1);
+        assert_eq!(scoped.counts.baselined(), 0);
+        assert_eq!(
+            scoped.counts.summary_parts(),
+            vec!["1 already at merge-base 1a2b3c4"]
+        );
+        assert_eq!(
+            scope.all(true).apply(vec![suppressed, old]).findings.len(),
+            2
+        );
     }
 
     #[test]

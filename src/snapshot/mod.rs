@@ -2,8 +2,11 @@
 //! through a `Snapshot`, so checking the working tree, the git index or a
 //! commit is the same pipeline with a different first stage.
 
+mod git;
 mod memory;
 mod worktree;
+
+pub use git::{short_id, GitError, GitRepo, GitSnapshot};
 
 pub use memory::MemorySnapshot;
 pub use worktree::WorktreeSnapshot;
