@@ -703,8 +703,16 @@ impl Replay {
             return;
         };
         match change {
-            ColumnChange::Type(ty) => col.ty = ty,
-            ColumnChange::Nullable(n) => col.nullable = n && !is_pk,
+            // what a generated model states: type and nullability (defaults
+            // and identity are not in Diesel's schema.rs)
+            ColumnChange::Type(ty) => {
+                col.ty = ty;
+                col.changed_at = Some(at.clone());
+            }
+            ColumnChange::Nullable(n) => {
+                col.nullable = n && !is_pk;
+                col.changed_at = Some(at.clone());
+            }
             ColumnChange::Default(d) => col.default = d,
             ColumnChange::Autoincrement(a) => {
                 col.autoincrement = a;
@@ -720,6 +728,7 @@ impl Replay {
                 if !renamed {
                     col.location = keep_loc;
                 }
+                col.changed_at = Some(at.clone());
                 if is_pk {
                     col.nullable = false;
                 }
