@@ -83,8 +83,8 @@ pub struct CheckOutcome {
 // SWITCH: extend when the Diesel and SeaORM frontends land (issue 5).
 fn has_frontend(kind: ModelKind) -> bool {
     match kind {
-        ModelKind::Sqlalchemy => true,
-        ModelKind::Diesel | ModelKind::Seaorm => false,
+        ModelKind::Sqlalchemy | ModelKind::Diesel => true,
+        ModelKind::Seaorm => false,
     }
 }
 
@@ -152,7 +152,7 @@ pub fn require_models(project: &Project) -> Result<(), Fatal> {
     if project.models.iter().any(|i| !i.files.is_empty()) {
         return Err(
             Fatal::new("the only models found are of a kind migraguard cannot read yet").with_help(
-                "migraguard reads SQLAlchemy, Flask-SQLAlchemy and SQLModel models today",
+                "migraguard reads SQLAlchemy, Flask-SQLAlchemy, SQLModel and Diesel models today",
             ),
         );
     }
@@ -304,13 +304,13 @@ mod tests {
     #[test]
     fn unsupported_kinds_are_skipped_with_a_note() {
         let p = project(
-            vec![input(ModelKind::Sqlalchemy), input(ModelKind::Diesel)],
+            vec![input(ModelKind::Sqlalchemy), input(ModelKind::Seaorm)],
             vec![],
         );
         let (kept, notes) = supported_models(&p);
         assert_eq!(kept.len(), 1);
         assert_eq!(notes.len(), 1);
-        assert!(notes[0].contains("diesel"), "{}", notes[0]);
+        assert!(notes[0].contains("seaorm"), "{}", notes[0]);
         assert!(require_models(&p).is_ok());
     }
 

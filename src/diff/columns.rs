@@ -8,7 +8,7 @@ use crate::findings::Finding;
 use crate::models::declare;
 use crate::rules::{self, Severity};
 use crate::schema::render;
-use crate::schema::{key, Column};
+use crate::schema::{key, Column, SqlType};
 
 pub(crate) fn check(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
     for mc in &pair.model.columns {
@@ -54,6 +54,7 @@ fn missing_column(ctx: &Ctx, pair: &Pair, mc: &Column) -> Finding {
             pair.db.name
         ));
     }
+    help.extend(ctx.migration_hint().map(str::to_string));
     // The model's index and foreign key on this column alone come with it;
     // otherwise MG109/MG110 would only ask for them on the next run.
     let only_this = |cols: &[String]| matches!(cols, [c] if key(c) == key(&mc.name));
@@ -161,50 +162,114 @@ fn extra_column(ctx: &Ctx, pair: &Pair, dc: &Column) -> Finding {
         ))
 }
 
+/// What a Diesel schema.rs type says for comparison: a custom SQL type is an
+/// enum only when the migrations create an enum of that name (print-schema
+/// writes one for every type Diesel lacks: `timetz`, PostGIS types...).
+fn diesel_comparable(ctx: &Ctx, ty: &SqlType) -> SqlType {
+    match ty {
+        SqlType::Enum { name: Some(n), values } if values.is_empty() => {
+            let enums = &ctx.migrated.schema.enums;
+            let bare = n.rsplit('.').next().unwrap_or(n);
+            if enums.contains_key(&key(n)) || enums.contains_key(&key(bare)) {
+                ty.clone()
+            } else {
+                SqlType::Other(n.clone())
+            }
+        }
+        SqlType::Array(inner) => SqlType::Array(Box::new(diesel_comparable(ctx, inner))),
+        other => other.clone(),
+    }
+}
+
+/// Diesel's `Text` and `Varchar` are one type: without `#[max_length]`
+/// schema.rs says nothing about a string's length.
+fn diesel_unbounded_string(model: &SqlType, db: &SqlType) -> bool {
+    let unbounded = matches!(model, SqlType::Text | SqlType::String { len: None, .. });
+    unbounded && matches!(db, SqlType::Text | SqlType::String { .. })
+}
+
+/// The migration to blame for a column difference: a generated schema.rs
+/// that disagrees with a column a later migration altered was not
+/// regenerated after that migration, so the migration is where to look.
+fn stale_model_at<'a>(ctx: &Ctx, dc: &'a Column) -> Option<&'a crate::source::Location> {
+    if ctx.diesel() {
+        dc.changed_at.as_ref()
+    } else {
+        None
+    }
+}
+
 fn type_mismatch(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Finding> {
     let d = ctx.dialect;
-    let (severity, why) = match compare(&mc.ty, &dc.ty, d) {
+    let model_ty = if ctx.diesel() {
+        diesel_comparable(ctx, &mc.ty)
+    } else {
+        mc.ty.clone()
+    };
+    if ctx.diesel() && diesel_unbounded_string(&model_ty, &dc.ty) {
+        return None;
+    }
+    let (severity, why) = match compare(&model_ty, &dc.ty, d) {
         TypeDiff::Compatible => return None,
         TypeDiff::Minor(w) => (Severity::Warning, w),
         TypeDiff::Major(w) => (Severity::Error, w),
     };
     let q = qualified(pair, &mc.name);
-    let (mt, dt) = (render::type_sql(&mc.ty, d), render::type_sql(&dc.ty, d));
+    let dt = render::type_sql(&dc.ty, d);
+    // the model's type in the model's own language where that is Rust
+    let mt = if ctx.diesel() {
+        let mut bare = mc.clone();
+        bare.nullable = false;
+        format!("`{}`", declare::type_decl(ctx.models.kind, &bare))
+    } else {
+        render::type_sql(&mc.ty, d)
+    };
+    let mt_sql = render::type_sql(&mc.ty, d);
     let fix = match d {
         Dialect::Postgresql => {
             let using = if severity == Severity::Error {
                 format!(
-                    " USING {}::{mt}",
+                    " USING {}::{mt_sql}",
                     render::quote_ident(&dc.name, Dialect::Postgresql)
                 )
             } else {
                 String::new()
             };
-            pg_alter(pair.db, &dc.name, &format!("TYPE {mt}{using}"))
+            pg_alter(pair.db, &dc.name, &format!("TYPE {mt_sql}{using}"))
         }
         Dialect::Mysql => modify_column(pair.db, mc, d).unwrap_or_default(),
         Dialect::Sqlite => sqlite_rebuild(pair.db, &dc.name, "type_=..."),
     };
-    Some(
-        Finding::new(
-            &rules::MG105,
-            Some(&pair.name()),
-            Some(&mc.name),
-            "type",
-            format!("column `{q}` is {mt} in the model but {dt} in the database"),
-        )
-        .severity(severity)
-        .at(mc.location.clone())
-        .label(why)
-        .related(
-            dc.location.clone(),
-            format!("the database column is {dt} here"),
-        )
-        .help(format!(
-            "change the column in a new migration:\n{fix}\nor change the model to match the database ({})",
-            declare::type_decl(ctx.models.kind, dc)
-        )),
+    let f = Finding::new(
+        &rules::MG105,
+        Some(&pair.name()),
+        Some(&mc.name),
+        "type",
+        format!("column `{q}` is {mt} in the model but {dt} in the database"),
     )
+    .severity(severity);
+    let f = match stale_model_at(ctx, dc) {
+        Some(at) => f
+            .at(at.clone())
+            .label(format!("this migration makes it {dt}; schema.rs was not regenerated"))
+            .related(mc.location.clone(), format!("schema.rs still says {mt} here"))
+            .help(format!(
+                "regenerate schema.rs (`diesel print-schema`), or change it to match the database: {}\nor, if the migration is wrong, change the column back in a new migration:\n{fix}",
+                declare::column_decl(ctx.models.kind, dc)
+            )),
+        None => f
+            .at(mc.location.clone())
+            .label(why)
+            .related(
+                dc.location.clone(),
+                format!("the database column is {dt} here"),
+            )
+            .help(format!(
+                "change the column in a new migration:\n{fix}\nor change the model to match the database ({})",
+                declare::type_decl(ctx.models.kind, dc)
+            )),
+    };
+    Some(f)
 }
 
 fn nullability(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Finding> {
@@ -228,48 +293,97 @@ fn nullability(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Findi
             Dialect::Mysql => modify_column(pair.db, mc, d).unwrap_or_default(),
             Dialect::Sqlite => sqlite_rebuild(pair.db, &dc.name, "nullable=True"),
         };
-        return Some(
-            Finding::new(
-                &rules::MG106,
-                Some(&pair.name()),
-                Some(&mc.name),
-                "nullable-in-model",
-                format!("column `{q}` allows NULL in the model but is NOT NULL in the database"),
-            )
-            .severity(if filled {
-                Severity::Warning
-            } else {
-                Severity::Error
-            })
-            .at(mc.location.clone())
-            .label("writing None here fails with a NOT NULL violation")
-            .related(dc.location.clone(), "the database column is NOT NULL here")
-            .help(format!(
-                "declare it `nullable=False` in the model, or allow NULL in a new migration:\n{fix}"
-            )),
-        );
+        let f = Finding::new(
+            &rules::MG106,
+            Some(&pair.name()),
+            Some(&mc.name),
+            "nullable-in-model",
+            format!("column `{q}` allows NULL in the model but is NOT NULL in the database"),
+        )
+        .severity(if filled {
+            Severity::Warning
+        } else {
+            Severity::Error
+        });
+        let declare_not_null = model_fix(ctx, dc, false, "declare it `nullable=False` in the model");
+        return Some(match stale_model_at(ctx, dc) {
+            Some(at) => stale_nullability(ctx, f, at, mc, dc, "NOT NULL", &fix),
+            None => f
+                .at(mc.location.clone())
+                .label("writing None here fails with a NOT NULL violation")
+                .related(dc.location.clone(), "the database column is NOT NULL here")
+                .help(format!(
+                    "{declare_not_null}, or allow NULL in a new migration:\n{fix}"
+                )),
+        });
     }
     let fix = match d {
         Dialect::Postgresql => pg_alter(pair.db, &dc.name, "SET NOT NULL"),
         Dialect::Mysql => modify_column(pair.db, mc, d).unwrap_or_default(),
         Dialect::Sqlite => sqlite_rebuild(pair.db, &dc.name, "nullable=False"),
     };
-    Some(
-        Finding::new(
-            &rules::MG106,
-            Some(&pair.name()),
-            Some(&mc.name),
-            "nullable-in-db",
-            format!("column `{q}` is NOT NULL in the model but allows NULL in the database"),
-        )
-        .severity(Severity::Warning)
-        .at(mc.location.clone())
-        .label("the database accepts NULL here; rows written by other code may have it")
-        .related(dc.location.clone(), "the database column allows NULL here")
-        .help(format!(
-            "make the database agree in a new migration (backfill NULLs first):\n{fix}\nor declare it `nullable=True` in the model"
-        )),
+    let f = Finding::new(
+        &rules::MG106,
+        Some(&pair.name()),
+        Some(&mc.name),
+        "nullable-in-db",
+        format!("column `{q}` is NOT NULL in the model but allows NULL in the database"),
     )
+    .severity(Severity::Warning);
+    let declare_nullable = model_fix(ctx, dc, true, "declare it `nullable=True` in the model");
+    Some(match stale_model_at(ctx, dc) {
+        Some(at) => stale_nullability(ctx, f, at, mc, dc, "nullable", &fix),
+        None => f
+            .at(mc.location.clone())
+            .label("the database accepts NULL here; rows written by other code may have it")
+            .related(dc.location.clone(), "the database column allows NULL here")
+            .help(format!(
+                "make the database agree in a new migration (backfill NULLs first):\n{fix}\nor {declare_nullable}"
+            )),
+    })
+}
+
+/// How to make the model say NULL / NOT NULL: SQLAlchemy's keyword, or the
+/// line of a Rust model (`bio -> Nullable<Text>,`).
+fn model_fix(ctx: &Ctx, dc: &Column, nullable: bool, sqlalchemy: &str) -> String {
+    match ctx.models.kind {
+        crate::discover::ModelKind::Sqlalchemy => sqlalchemy.to_string(),
+        kind => {
+            let mut c = dc.clone();
+            c.nullable = nullable;
+            format!(
+                "declare it `{}` in the model",
+                declare::column_decl(kind, &c)
+            )
+        }
+    }
+}
+
+/// MG106 reported at the migration that changed the column after it was
+/// created, when the model is a generated schema.rs that did not follow.
+fn stale_nullability(
+    ctx: &Ctx,
+    f: Finding,
+    at: &crate::source::Location,
+    mc: &Column,
+    dc: &Column,
+    now: &str,
+    revert: &str,
+) -> Finding {
+    let was = if mc.nullable {
+        "Nullable<...>"
+    } else {
+        "no Nullable<...>"
+    };
+    f.at(at.clone())
+        .label(format!(
+            "this migration makes the column {now}; schema.rs was not regenerated"
+        ))
+        .related(mc.location.clone(), format!("schema.rs still says {was} here"))
+        .help(format!(
+            "regenerate schema.rs (`diesel print-schema`), or change it to match the database: {}\nor, if the migration is wrong, undo it in a new migration:\n{revert}",
+            declare::column_decl(ctx.models.kind, dc)
+        ))
 }
 
 /// Defaults compared loosely: quotes and case are folded because frontends

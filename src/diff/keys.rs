@@ -204,7 +204,7 @@ fn indexes(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
             )),
         );
     }
-    if pair.lenient {
+    if pair.lenient || !ctx.models_state_constraints() {
         return;
     }
     let m_unique_sets: Vec<&ColSet> = m_uniq.iter().map(|u| &u.set).chain([&mpk]).collect();
@@ -350,7 +350,7 @@ fn foreign_keys(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
             .help(add_fk_help(pair, mfk, d, false)),
         );
     }
-    if pair.lenient {
+    if pair.lenient || !ctx.models_state_constraints() {
         return;
     }
     for dfk in &pair.db.foreign_keys {

@@ -178,6 +178,26 @@ fn lenient_tables(models: &ModelSchema) -> BTreeSet<String> {
 }
 
 impl Ctx<'_> {
+    /// The models are a generated Diesel schema.rs: it states columns, types,
+    /// nullability and the primary key, never defaults, unique constraints,
+    /// indexes or foreign keys, so their absence there means "unknown".
+    pub fn diesel(&self) -> bool {
+        self.models.kind == crate::discover::ModelKind::Diesel
+    }
+
+    /// Whether an absent unique constraint or foreign key in the model means
+    /// the model does not want it (rather than cannot say).
+    pub fn models_state_constraints(&self) -> bool {
+        !self.diesel()
+    }
+
+    /// A line for help texts that give SQL: where that SQL goes.
+    pub fn migration_hint(&self) -> Option<&'static str> {
+        self.diesel().then_some(
+            "-- put this in the up.sql of a new Diesel migration (`diesel migration generate <name>`), its reverse in down.sql, then run `diesel migration run` to regenerate schema.rs",
+        )
+    }
+
     fn is_lenient(&self, model: &Table) -> bool {
         !self.lenient.is_empty()
             && (self.lenient.contains(&model.key())
@@ -200,6 +220,11 @@ impl Ctx<'_> {
             {
                 let k = key(n);
                 if !self.migrated.schema.enums.contains_key(&k) && seen.insert(k) {
+                    // schema.rs names an enum without its values
+                    if values.is_empty() {
+                        sql.push(format!("CREATE TYPE {n} AS ENUM (...); -- its values"));
+                        continue;
+                    }
                     let e = crate::schema::EnumType {
                         name: n.clone(),
                         values: values.clone(),
@@ -215,6 +240,7 @@ impl Ctx<'_> {
             self.dialect,
         ));
         sql.extend(render::table_indexes(model, self.dialect));
+        sql.extend(self.migration_hint().map(str::to_string));
         let mut f = Finding::new(
             &rules::MG101,
             Some(&name),
