@@ -220,7 +220,13 @@ fn type_mismatch(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Fin
     let mt = if ctx.diesel() {
         let mut bare = mc.clone();
         bare.nullable = false;
-        format!("`{}`", declare::type_decl(ctx.models.kind, &bare))
+        match mc.ty {
+            SqlType::String { len: Some(n), .. } => format!(
+                "`{}` with `#[max_length = {n}]`",
+                declare::type_decl(ctx.models.kind, &bare)
+            ),
+            _ => format!("`{}`", declare::type_decl(ctx.models.kind, &bare)),
+        }
     } else {
         render::type_sql(&mc.ty, d)
     };
