@@ -151,15 +151,27 @@ fn extra_column(ctx: &Ctx, pair: &Pair, dc: &Column) -> Finding {
     let mut declared = dc.clone();
     declared.nullable = !effectively_not_null(pair.db, dc);
     let decl = declare::column_decl(ctx.models.kind, &declared);
-    Finding::new(&rules::MG104, Some(&pair.name()), Some(&dc.name), "extra", message)
+    let f = Finding::new(&rules::MG104, Some(&pair.name()), Some(&dc.name), "extra", message)
         .severity(severity)
-        .at(dc.location.clone())
-        .label(label)
         .help(format!(
             "declare it in the model: {decl}\nor drop it in a new migration:\nALTER TABLE {} DROP COLUMN {};",
             render::table_name(pair.db, d),
             render::quote_ident(&dc.name, d)
-        ))
+        ));
+    // A generated schema.rs lacking a column its table was created with was
+    // edited by hand: the table's line there is at fault. A column a later
+    // migration added is that migration's news, not yet regenerated.
+    let created_with_table = dc.location.path == pair.db.location.path;
+    if ctx.diesel() && created_with_table {
+        return f
+            .at(pair.model.location.clone())
+            .label(format!("schema.rs does not declare `{}`", dc.name))
+            .related(
+                dc.location.clone(),
+                format!("`{}` is created here", dc.name),
+            );
+    }
+    f.at(dc.location.clone()).label(label)
 }
 
 /// What a Diesel schema.rs type says for comparison: a custom SQL type is an
@@ -167,7 +179,10 @@ fn extra_column(ctx: &Ctx, pair: &Pair, dc: &Column) -> Finding {
 /// writes one for every type Diesel lacks: `timetz`, PostGIS types...).
 fn diesel_comparable(ctx: &Ctx, ty: &SqlType) -> SqlType {
     match ty {
-        SqlType::Enum { name: Some(n), values } if values.is_empty() => {
+        SqlType::Enum {
+            name: Some(n),
+            values,
+        } if values.is_empty() => {
             let enums = &ctx.migrated.schema.enums;
             let bare = n.rsplit('.').next().unwrap_or(n);
             if enums.contains_key(&key(n)) || enums.contains_key(&key(bare)) {
@@ -311,7 +326,8 @@ fn nullability(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Findi
         } else {
             Severity::Error
         });
-        let declare_not_null = model_fix(ctx, dc, false, "declare it `nullable=False` in the model");
+        let declare_not_null =
+            model_fix(ctx, dc, false, "declare it `nullable=False` in the model");
         return Some(match stale_model_at(ctx, dc) {
             Some(at) => stale_nullability(ctx, f, at, mc, dc, "NOT NULL", &fix),
             None => f
