@@ -32,18 +32,20 @@ use syn::visit::Visit;
 use syn::{Attribute, Ident, Token};
 
 pub fn load(snapshot: &dyn Snapshot, files: &[String], _dialect: Dialect) -> ModelSchema {
-    let sources: Vec<Result<SourceFile, Finding>> = files
+    let sources: Vec<Result<SourceFile, Box<Finding>>> = files
         .par_iter()
         .map(|p| {
             snapshot.read_lossy(p).map_err(|e| {
-                Finding::new(
-                    &MG002,
-                    None,
-                    None,
-                    &format!("unreadable:{p}"),
-                    format!("{p} could not be read: {e}"),
+                Box::new(
+                    Finding::new(
+                        &MG002,
+                        None,
+                        None,
+                        &format!("unreadable:{p}"),
+                        format!("{p} could not be read: {e}"),
+                    )
+                    .at(Location::line(p.as_str(), 1)),
                 )
-                .at(Location::line(p.as_str(), 1))
             })
         })
         .collect();
@@ -57,7 +59,7 @@ pub fn load(snapshot: &dyn Snapshot, files: &[String], _dialect: Dialect) -> Mod
         match s {
             Ok(f) => readable.push(f),
             Err(f) => {
-                out.findings.push(f);
+                out.findings.push(*f);
                 out.unnamed_tables += 1;
             }
         }

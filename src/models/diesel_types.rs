@@ -443,10 +443,7 @@ mod tests {
                 nullable: true
             }
         );
-        assert_eq!(
-            map("diesel::sql_types::Nullable<Timestamptz>").nullable,
-            true
-        );
+        assert!(map("diesel::sql_types::Nullable<Timestamptz>").nullable);
         let custom = CustomTypes::new();
         assert_eq!(
             map_with("Varchar", Some(120), &custom).ty,
