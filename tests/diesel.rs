@@ -200,3 +200,39 @@ fn human_report_of_the_drifted_fixture() {
     assert_eq!(out.status.code(), Some(1));
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
 }
+
+#[test]
+fn a_column_a_rebuild_dropped_is_reported_where_it_was_dropped() {
+    let dir = fixture("diesel-sqlite-drift");
+    let (code, findings) = check(&dir);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        located(&findings),
+        [
+            (
+                "MG102 notes.rating".to_string(),
+                "migrations/2024-02-02-120000_drop_note_rating/up.sql".to_string(),
+                2
+            ),
+            (
+                "MG102 notebooks.sort_order".to_string(),
+                SCHEMA.to_string(),
+                8
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_rust_comment_in_schema_rs_suppresses_its_finding() {
+    let dir = project();
+    edit(
+        dir.path(),
+        SCHEMA,
+        "        name -> Text,\n",
+        "        // migraguard: ignore[MG106] -- written through a trigger\n        name -> Nullable<Text>,\n",
+    );
+    let (code, findings) = check(dir.path());
+    assert_eq!(code, Some(0), "{:?}", located(&findings));
+    assert!(findings.is_empty(), "{:?}", located(&findings));
+}

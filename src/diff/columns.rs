@@ -77,19 +77,35 @@ fn missing_column(ctx: &Ctx, pair: &Pair, mc: &Column) -> Finding {
         }
     }
     let (loc, msg) = pair.created_here();
-    let mut f = Finding::new(
+    let f = Finding::new(
         &rules::MG102,
         Some(&pair.name()),
         Some(&mc.name),
         "missing",
         message,
-    )
-    .at(mc.location.clone())
-    .label(format!(
-        "`{}` does not exist in the migrated database",
-        mc.name
-    ))
-    .help(help.join("\n"));
+    );
+    // A generated schema.rs still declaring a column a migration removed was
+    // not regenerated after that migration: the migration is where to look.
+    if let (true, Some(l)) = (ctx.diesel(), lost) {
+        return f
+            .at(l.clone())
+            .label(format!(
+                "this migration removes `{}`; schema.rs was not regenerated",
+                mc.name
+            ))
+            .related(mc.location.clone(), "schema.rs still declares it here")
+            .help(format!(
+                "regenerate schema.rs (`diesel print-schema`) or delete the line there, or, if the column must stay, add it back in a new migration:\n{}",
+                help.join("\n")
+            ));
+    }
+    let mut f = f
+        .at(mc.location.clone())
+        .label(format!(
+            "`{}` does not exist in the migrated database",
+            mc.name
+        ))
+        .help(help.join("\n"));
     // A table rebuild loses the column where it re-creates the table: one
     // related location then says both.
     if lost != Some(&loc) {
