@@ -52,6 +52,10 @@ pub fn diff(models: &ModelSchema, migrated: &MigratedSchema, dialect: Dialect) -
     let mut out = Vec::new();
     let (pairs, missing, extra) = match_tables(&models.schema, &migrated.schema);
     for model in missing {
+        // a view (or other relation replay does not model) of that name exists
+        if migrated.untracked_relations.contains(&model.key()) {
+            continue;
+        }
         out.push(ctx.missing_table(model));
     }
     // With no model tables at all, discovery failed; calling every migrated
@@ -647,6 +651,22 @@ mod tests {
         assert!(!diff(&m, &d, Dialect::Sqlite).is_empty());
         d.opaque_tables.insert("services".into());
         assert!(diff(&m, &d, Dialect::Sqlite).is_empty());
+    }
+
+    #[test]
+    fn a_model_over_a_view_is_not_missing() {
+        let (m, mut d) = schemas(
+            vec![T::model("recent_downloads").pk("id")],
+            vec![T::db("crates").pk("id")],
+        );
+        let f = diff(&m, &d, Dialect::Postgresql);
+        assert_eq!(
+            ids(&f),
+            ["MG101:recent_downloads:missing", "MG103:crates:extra"]
+        );
+        d.untracked_relations.insert("recent_downloads".into());
+        let f = diff(&m, &d, Dialect::Postgresql);
+        assert_eq!(ids(&f), ["MG103:crates:extra"]);
     }
 
     #[test]

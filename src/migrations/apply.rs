@@ -159,13 +159,13 @@ impl Replay {
 
     pub fn finish(mut self, migrations: usize) -> MigratedSchema {
         self.end_unit();
-        let opaque_tables = self
+        let (opaque_tables, untracked_relations) = self
             .opaque
             .into_iter()
-            .filter(|k| self.schema.tables.contains_key(k))
-            .collect();
+            .partition(|k| self.schema.tables.contains_key(k));
         MigratedSchema {
             opaque_tables,
+            untracked_relations,
             schema: self.schema,
             lost_columns: self.lost_columns,
             dropped_tables: self.dropped_tables,
