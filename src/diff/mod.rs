@@ -63,7 +63,7 @@ pub fn diff(models: &ModelSchema, migrated: &MigratedSchema, dialect: Dialect) -
     // is computed (an MG001 note) may be any of the unmatched tables.
     if !models.schema.tables.is_empty() && models.unnamed_tables == 0 {
         for db in extra {
-            if !is_tool_table(db, dialect) {
+            if !is_tool_table(db, dialect) && ctx.models_cover_schema_of(db) {
                 out.push(ctx.extra_table(db));
             }
         }
@@ -193,6 +193,29 @@ impl Ctx<'_> {
     /// the model does not want it (rather than cannot say).
     pub fn models_state_constraints(&self) -> bool {
         !self.diesel()
+    }
+
+    /// Whether the models would declare `db` if they wanted it. Diesel's
+    /// print-schema writes one database schema per file (`public` unless
+    /// configured), so a table in a schema no schema.rs table is in (a
+    /// helper schema of the migrations) is outside what schema.rs covers.
+    fn models_cover_schema_of(&self, db: &Table) -> bool {
+        if !self.diesel() {
+            return true;
+        }
+        let Some(schema) = db.schema.as_deref() else {
+            return true;
+        };
+        let k = table_key(Some(schema), "");
+        if !k.contains('.') {
+            return true; // the default schema under another name
+        }
+        let wanted = key(schema);
+        self.models
+            .schema
+            .tables
+            .values()
+            .any(|t| t.schema.as_deref().map(key).as_deref() == Some(wanted.as_str()))
     }
 
     /// A line for help texts that give SQL: where that SQL goes.
@@ -651,6 +674,39 @@ mod tests {
         assert!(!diff(&m, &d, Dialect::Sqlite).is_empty());
         d.opaque_tables.insert("services".into());
         assert!(diff(&m, &d, Dialect::Sqlite).is_empty());
+    }
+
+    #[test]
+    fn diesel_extra_tables_only_in_schemas_schema_rs_covers() {
+        let mut helper = T::db("deps_saved_ddl").pk("id");
+        helper.0.schema = Some("utils".into());
+        let mut audit = T::db("events").pk("id");
+        audit.0.schema = Some("audit".into());
+        let mut public = T::db("stray").pk("id");
+        public.0.schema = Some("public".into());
+        let mut model_audit = T::model("log").pk("id");
+        model_audit.0.schema = Some("audit".into());
+        let (mut m, d) = schemas(
+            vec![T::model("users").pk("id"), model_audit],
+            vec![
+                T::db("users").pk("id"),
+                T::db("log").pk("id"),
+                helper,
+                audit,
+                public,
+            ],
+        );
+        let all = ids(&diff(&m, &d, Dialect::Postgresql));
+        assert!(
+            all.contains(&"MG103:utils.deps_saved_ddl:extra".to_string()),
+            "{all:?}"
+        );
+        m.kind = crate::discover::ModelKind::Diesel;
+        let f = diff(&m, &d, Dialect::Postgresql);
+        assert_eq!(
+            ids(&f),
+            ["MG103:audit.events:extra", "MG103:public.stray:extra"]
+        );
     }
 
     #[test]
