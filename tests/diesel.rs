@@ -236,3 +236,22 @@ fn a_rust_comment_in_schema_rs_suppresses_its_finding() {
     assert_eq!(code, Some(0), "{:?}", located(&findings));
     assert!(findings.is_empty(), "{:?}", located(&findings));
 }
+
+#[test]
+fn a_primary_key_list_edited_in_schema_rs_is_mg108_with_rust_help() {
+    let dir = project();
+    edit(
+        dir.path(),
+        SCHEMA,
+        "    post_tags (post_id, tag_id) {",
+        "    post_tags (post_id) {",
+    );
+    let (code, findings) = check(dir.path());
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        located(&findings),
+        [("MG108 post_tags".to_string(), SCHEMA.to_string(), 11)]
+    );
+    let help = findings[0]["help"].as_str().unwrap_or("");
+    assert!(help.contains("`post_tags (post_id, tag_id)`"), "{help}");
+}
