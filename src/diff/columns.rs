@@ -2,7 +2,7 @@
 //! type-mismatch, MG106 nullability-mismatch, MG107 default-mismatch.
 
 use super::types::{compare, TypeDiff};
-use super::{db_fills, effectively_not_null, modify_column, pg_alter, sqlite_rebuild, Ctx, Pair};
+use super::{db_fills, effectively_not_null, modify_column, pg_alter, Ctx, Pair};
 use crate::dialect::Dialect;
 use crate::findings::Finding;
 use crate::models::declare;
@@ -30,6 +30,27 @@ pub(crate) fn check(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
     }
 }
 
+/// How to rebuild a SQLite table, in the project's own terms.
+fn rebuild_how(ctx: &Ctx, table: &str) -> String {
+    if ctx.diesel() {
+        format!("(in up.sql: CREATE TABLE {table}_new (...); INSERT INTO {table}_new SELECT ... FROM {table}; DROP TABLE {table}; ALTER TABLE {table}_new RENAME TO {table};)")
+    } else {
+        format!("(Alembic: op.batch_alter_table(\"{table}\"))")
+    }
+}
+
+/// The sentence SQLite users get instead of an ALTER COLUMN.
+fn sqlite_rebuild(ctx: &Ctx, db: &crate::schema::Table, col: &str, change: &str) -> String {
+    if ctx.diesel() {
+        format!(
+            "SQLite cannot alter a column in place: rebuild the table in a new migration {}",
+            rebuild_how(ctx, &db.name)
+        )
+    } else {
+        super::sqlite_rebuild(db, col, change)
+    }
+}
+
 fn qualified(pair: &Pair, col: &str) -> String {
     format!("{}.{}", pair.name(), col)
 }
@@ -47,11 +68,11 @@ fn missing_column(ctx: &Ctx, pair: &Pair, mc: &Column) -> Finding {
     };
     let mut help = vec![render::add_column(pair.db, mc, d)];
     if !mc.nullable && mc.default.is_none() && !mc.autoincrement {
-        help.extend(not_null_caveat(pair, mc, d));
+        help.extend(not_null_caveat(ctx, pair, mc, d));
     } else if d == Dialect::Sqlite && !render::sqlite_constant_default(mc) {
         help.push(format!(
-            "-- SQLite rejects ADD COLUMN with a non-constant default: add the column without the default, or rebuild the table (Alembic: op.batch_alter_table(\"{}\"))",
-            pair.db.name
+            "-- SQLite rejects ADD COLUMN with a non-constant default: add the column without the default, or rebuild the table {}",
+            rebuild_how(ctx, &pair.db.name)
         ));
     }
     help.extend(ctx.migration_hint().map(str::to_string));
@@ -120,15 +141,15 @@ fn missing_column(ctx: &Ctx, pair: &Pair, mc: &Column) -> Finding {
 /// Adding a NOT NULL column with no default fails on a table with rows
 /// (always, in SQLite); the first help line stays the exact statement, the
 /// rest says how to get there on a live table.
-fn not_null_caveat(pair: &Pair, mc: &Column, d: Dialect) -> Vec<String> {
+fn not_null_caveat(ctx: &Ctx, pair: &Pair, mc: &Column, d: Dialect) -> Vec<String> {
     let t = render::table_name(pair.db, d);
     let c = render::quote_ident(&mc.name, d);
     let mut nullable = mc.clone();
     nullable.nullable = true;
     match d {
         Dialect::Sqlite => vec![format!(
-            "-- SQLite rejects ADD COLUMN ... NOT NULL without a DEFAULT: give the column a server default (DEFAULT <value>), or add it nullable, backfill it and rebuild the table to set NOT NULL (Alembic: op.batch_alter_table(\"{}\"))",
-            pair.db.name
+            "-- SQLite rejects ADD COLUMN ... NOT NULL without a DEFAULT: give the column a server default (DEFAULT <value>), or add it nullable, backfill it and rebuild the table to set NOT NULL {}",
+            rebuild_how(ctx, &pair.db.name)
         )],
         Dialect::Postgresql | Dialect::Mysql => {
             let set_not_null = match d {
@@ -275,7 +296,7 @@ fn type_mismatch(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Fin
             pg_alter(pair.db, &dc.name, &format!("TYPE {mt_sql}{using}"))
         }
         Dialect::Mysql => modify_column(pair.db, mc, d).unwrap_or_default(),
-        Dialect::Sqlite => sqlite_rebuild(pair.db, &dc.name, "type_=..."),
+        Dialect::Sqlite => sqlite_rebuild(ctx, pair.db, &dc.name, "type_=..."),
     };
     let f = Finding::new(
         &rules::MG105,
@@ -328,7 +349,7 @@ fn nullability(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Findi
         let fix = match d {
             Dialect::Postgresql => pg_alter(pair.db, &dc.name, "DROP NOT NULL"),
             Dialect::Mysql => modify_column(pair.db, mc, d).unwrap_or_default(),
-            Dialect::Sqlite => sqlite_rebuild(pair.db, &dc.name, "nullable=True"),
+            Dialect::Sqlite => sqlite_rebuild(ctx, pair.db, &dc.name, "nullable=True"),
         };
         let f = Finding::new(
             &rules::MG106,
@@ -358,7 +379,7 @@ fn nullability(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Findi
     let fix = match d {
         Dialect::Postgresql => pg_alter(pair.db, &dc.name, "SET NOT NULL"),
         Dialect::Mysql => modify_column(pair.db, mc, d).unwrap_or_default(),
-        Dialect::Sqlite => sqlite_rebuild(pair.db, &dc.name, "nullable=False"),
+        Dialect::Sqlite => sqlite_rebuild(ctx, pair.db, &dc.name, "nullable=False"),
     };
     let f = Finding::new(
         &rules::MG106,
@@ -445,6 +466,7 @@ fn default_mismatch(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<
     let model_default = render::default_sql(mc, d).unwrap_or_else(|| md.raw.clone());
     let fix = match d {
         Dialect::Sqlite => sqlite_rebuild(
+            ctx,
             pair.db,
             &dc.name,
             &format!("server_default=sa.text({model_default:?})"),
