@@ -292,8 +292,8 @@ impl Facts {
                     for schema in diesel_schema_files(&table) {
                         f.diesel.push((
                             dir.to_string(),
-                            join(dir, &crate::config::clean_path(&schema)),
-                            join(dir, &crate::config::clean_path(migrations)),
+                            resolve_dots(&join(dir, &crate::config::clean_path(&schema))),
+                            resolve_dots(&join(dir, &crate::config::clean_path(migrations))),
                         ));
                     }
                 }
@@ -321,6 +321,25 @@ impl Facts {
     fn in_alembic(&self, path: &str) -> bool {
         self.alembic_dirs.iter().any(|d| under(path, d))
     }
+}
+
+/// `backend/../shared/src/schema.rs` -> `shared/src/schema.rs`: diesel.toml
+/// paths are relative to its folder and may climb out of it. A path that
+/// climbs above the root stays as written (and is then not found).
+fn resolve_dots(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            "." | "" => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return path.to_string();
+                }
+            }
+            _ => parts.push(p),
+        }
+    }
+    parts.join("/")
 }
 
 /// The schema files a `diesel.toml` names: `[print_schema] file`, and the
@@ -741,6 +760,15 @@ mod tests {
         let p = discover(&snap(&workspace), config).unwrap();
         assert_eq!(p.models[0].kind, ModelKind::Diesel);
         assert_eq!(p.models[0].files, ["worker/db/schema.rs"]);
+        // a crate whose diesel.toml points into a sibling crate
+        let p = ok(&[
+            ("server/diesel.toml", "[print_schema]\nfile = \"../db/src/schema.rs\"\n[migrations_directory]\ndir = \"../db/migrations\"\n"),
+            ("db/src/schema.rs", "diesel::table! { users (id) { id -> Int4, } }"),
+            ("db/migrations/2024-01-01-000000_users/up.sql", "CREATE TABLE users (id SERIAL PRIMARY KEY);"),
+        ]);
+        assert_eq!(p.models[0].files, ["db/src/schema.rs"]);
+        assert_eq!(migs(&p), [("db/migrations", Layout::Diesel)]);
+        assert_eq!(super::resolve_dots("../x"), "../x");
         // Diesel 2.2: one [print_schema.<name>] table per database schema
         let p = ok(&[
             ("diesel.toml", "[print_schema.default]\nfile = \"src/schema.rs\"\n\n[print_schema.audit]\nfile = \"src/audit_schema.rs\"\nschema = \"audit\"\n"),
