@@ -286,3 +286,62 @@ fn duplicate_tables_keep_the_first_and_say_so() {
     assert_eq!(rules(&m), [("MG001", 2)]);
     assert_eq!(col(table(&m, "t"), "id").ty, SqlType::Integer { bytes: 4 });
 }
+
+mod robustness {
+    use super::*;
+    use proptest::prelude::*;
+
+    const TOKENS: &[&str] = &[
+        "diesel::table! {",
+        "table! {",
+        "}",
+        "{",
+        "(",
+        ")",
+        "users",
+        "audit.",
+        "(id)",
+        "(a, b)",
+        "id -> Int4,",
+        "bio -> Nullable<Text>,",
+        "tags -> Array<Nullable<Text>>,",
+        "#[max_length = 5]",
+        "#[sql_name = \"x\"]",
+        "/// doc\n",
+        "use diesel::sql_types::*;",
+        "use super::sql_types::Mood as M;",
+        "m -> M,",
+        "pub mod sql_types {",
+        "#[diesel(postgres_type(name = \"mood\"))] pub struct Mood;",
+        "->",
+        "<",
+        ">",
+        ",",
+        "\n",
+        "\"",
+        "r#type -> Text,",
+        "é",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(300)))]
+        #[test]
+        fn token_soup_never_panics(picks in proptest::collection::vec(0..TOKENS.len(), 0..40)) {
+            let text: String = picks.iter().map(|&i| TOKENS[i]).collect::<Vec<_>>().join(" ");
+            let m = parse(&text);
+            for f in &m.findings {
+                let l = f.location.as_ref();
+                prop_assert!(l.is_some_and(|l| l.start.line >= 1 && l.start.col >= 1), "{f:?}");
+            }
+        }
+
+        #[test]
+        fn print_schema_with_a_cut_never_panics(cut in 0..PRINT_SCHEMA.len()) {
+            let mut end = cut;
+            while !PRINT_SCHEMA.is_char_boundary(end) {
+                end -= 1;
+            }
+            let _ = parse(&PRINT_SCHEMA[..end]);
+        }
+    }
+}
