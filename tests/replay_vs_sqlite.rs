@@ -32,11 +32,13 @@ fn history(files: &[&str]) -> Vec<History> {
             name: format!("m{i}"),
             file: SourceFile::new(format!("migrations/{:04}.sql", i + 1), *text),
             up: 0..text.len(),
+            frontend: migraguard::migrations::Frontend::Sql,
         })
         .collect();
     vec![History {
         units,
         findings: Vec::new(),
+        support: Vec::new(),
     }]
 }
 

@@ -308,6 +308,28 @@ fn find_root(start: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
+/// The checked root relative to the root of the git work tree around it,
+/// `/`-separated with a trailing `/` ("" at the top, or outside git), so
+/// annotations and SARIF name files as the repository does.
+fn repo_prefix(root: &Path) -> String {
+    let Ok(repo) = git2::Repository::discover(root) else {
+        return String::new();
+    };
+    let (Some(workdir), Ok(root)) = (repo.workdir(), root.canonicalize()) else {
+        return String::new();
+    };
+    let Ok(workdir) = workdir.canonicalize() else {
+        return String::new();
+    };
+    match root.strip_prefix(&workdir) {
+        Ok(rel) => rel
+            .components()
+            .map(|c| format!("{}/", c.as_os_str().to_string_lossy()))
+            .collect(),
+        Err(_) => String::new(),
+    }
+}
+
 fn open_root(path: &Path) -> Result<WorktreeSnapshot, Fatal> {
     WorktreeSnapshot::open(path).map_err(|e| {
         Fatal::new(format!("cannot read {}: {e}", path.display()))
@@ -367,8 +389,11 @@ fn check(args: &CheckArgs) -> Result<i32, Fatal> {
         color: !to_file && use_color(std::io::stdout().is_terminal(), no_color.as_deref()),
         width: terminal_width(),
     };
-    // SWITCH (issue 3): the prefix comes from the git repository around the root.
-    let links = Links::default();
+    // Annotations, SARIF and the job summary are read outside the checkout:
+    // they name files from the repository root and link to the run's commit.
+    let links = Links::github_env(repo_prefix(&root_of(args.path.as_deref())), |name| {
+        std::env::var(name).ok()
+    });
     let report = finish_check(
         &snapshot,
         outcome,
@@ -788,6 +813,23 @@ mod tests {
         let (short, code) = (report.text, report.code);
         assert_eq!(code, 0);
         assert_eq!(short.lines().count(), 4);
+    }
+
+    #[test]
+    fn repo_prefix_is_the_root_inside_the_work_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        git2::Repository::init(dir.path()).unwrap();
+        let sub = dir.path().join("services").join("api");
+        std::fs::create_dir_all(&sub).unwrap();
+        assert_eq!(repo_prefix(&sub), "services/api/");
+        assert_eq!(repo_prefix(dir.path()), "");
+        let outside = tempfile::tempdir().unwrap();
+        // a temp dir is not inside a git work tree on any sane machine; if it
+        // were, the prefix would still be relative to that tree's root
+        if git2::Repository::discover(outside.path()).is_err() {
+            assert_eq!(repo_prefix(outside.path()), "");
+        }
+        assert_eq!(repo_prefix(Path::new("/nonexistent/migraguard-root")), "");
     }
 
     #[test]

@@ -219,8 +219,20 @@ pub(crate) fn find(
         }
     }
 
+    let seaorm: Vec<String> = seaorm_crates(snapshot)
+        .into_iter()
+        .filter(|k| !skip(k))
+        .collect();
+    let in_seaorm = |d: &str| seaorm.iter().any(|k| under(d, k));
+    for krate in &seaorm {
+        found.push(MigrationInput {
+            path: krate.clone(),
+            layout: Layout::SeaOrm,
+        });
+    }
+
     for d in &dirs {
-        if skip(d) || found.iter().any(|f| f.path == *d) {
+        if skip(d) || found.iter().any(|f| f.path == *d) || in_seaorm(d) {
             continue;
         }
         let name = last(d).to_ascii_lowercase();
@@ -370,9 +382,28 @@ fn closest_to_models(found: Vec<MigrationInput>, models: &[ModelInput]) -> Vec<M
         .collect()
 }
 
+/// SeaORM migration crates: folders whose `src/lib.rs` implements
+/// `MigratorTrait` (a cheap text check; the frontend parses the file).
+fn seaorm_crates(snapshot: &dyn Snapshot) -> Vec<String> {
+    snapshot
+        .files()
+        .iter()
+        .filter(|p| p.ends_with("src/lib.rs") && !is_test_path(p))
+        .filter_map(|p| {
+            let krate = p.strip_suffix("src/lib.rs")?.trim_end_matches('/');
+            let text = snapshot.read(p).ok()?.text;
+            is_seaorm_migrator(&text).then(|| krate.to_string())
+        })
+        .collect()
+}
+
+fn is_seaorm_migrator(lib_rs: &str) -> bool {
+    lib_rs.contains("MigratorTrait") && lib_rs.contains("fn migrations")
+}
+
 fn no_migrations(snapshot: &dyn Snapshot, facts: &Facts) -> DiscoverError {
     let mut message = format!(
-        "no migrations found in the {}: looked for folders named migrations/, migration/ or migrate/ (db/migrations, db/migrate, prisma/migrations, src/main/resources/db/migration...) holding .sql files, diesel.toml's migrations_directory, and schema dumps ({}, or a docker-entrypoint-initdb.d folder)",
+        "no migrations found in the {}: looked for folders named migrations/, migration/ or migrate/ (db/migrations, db/migrate, prisma/migrations, src/main/resources/db/migration...) holding .sql files, diesel.toml's migrations_directory, SeaORM migration crates (src/lib.rs implementing MigratorTrait), and schema dumps ({}, or a docker-entrypoint-initdb.d folder)",
         snapshot.label(),
         DUMP_FILES[..3].join(", ")
     );
@@ -407,6 +438,22 @@ fn configured(
         return Ok(MigrationInput {
             path: path.to_string(),
             layout: layout.unwrap_or(Layout::SchemaDump),
+        });
+    }
+    let lib = super::join(path, "src/lib.rs");
+    let seaorm_lib = snapshot
+        .read(&lib)
+        .is_ok_and(|f| is_seaorm_migrator(&f.text));
+    if layout == Some(Layout::SeaOrm) || (layout.is_none() && seaorm_lib) {
+        if !snapshot.exists(&lib) {
+            return Err(DiscoverError::new(
+                format!("configured SeaORM migration crate `{path}` has no src/lib.rs"),
+                "point `path` at the migration crate's folder (the one holding Cargo.toml and src/lib.rs)",
+            ));
+        }
+        return Ok(MigrationInput {
+            path: path.to_string(),
+            layout: Layout::SeaOrm,
         });
     }
     if snapshot.files_under(path).next().is_none() {

@@ -67,6 +67,8 @@ pub enum Layout {
     Sqlx,
     /// A single schema dump (`schema.sql`) replayed as the baseline.
     SchemaDump,
+    /// A SeaORM `migration` crate: `src/lib.rs` lists `src/m<version>_<name>.rs`.
+    SeaOrm,
 }
 
 impl Layout {
@@ -81,6 +83,7 @@ impl Layout {
         "prisma",
         "sqlx",
         "schema-dump",
+        "seaorm",
     ];
 
     pub fn parse(s: &str) -> Option<Layout> {
@@ -95,6 +98,7 @@ impl Layout {
                 "prisma" => Layout::Prisma,
                 "sqlx" => Layout::Sqlx,
                 "schema-dump" | "dump" | "schema" => Layout::SchemaDump,
+                "seaorm" | "sea-orm" | "sea-orm-migration" => Layout::SeaOrm,
                 _ => return None,
             },
         )
@@ -111,6 +115,7 @@ impl Layout {
             Layout::Prisma => "prisma",
             Layout::Sqlx => "sqlx",
             Layout::SchemaDump => "schema-dump",
+            Layout::SeaOrm => "seaorm",
         }
     }
 }
@@ -809,6 +814,41 @@ mod tests {
         assert_eq!(p.models[0].files, ["src/entities/user.rs"]);
         assert_eq!(p.dialect, Dialect::Postgresql);
         assert_eq!(p.dialect_reason, "sea-orm features in Cargo.toml");
+    }
+
+    #[test]
+    fn seaorm_migration_crate_and_entity_crate_are_detected() {
+        let lib = "pub use sea_orm_migration::prelude::*;\nmod m20240101_000001_init;\npub struct Migrator;\nimpl MigratorTrait for Migrator {\n    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![Box::new(m20240101_000001_init::Migration)]\n    }\n}\n";
+        let p = ok(&[
+            ("Cargo.toml", "[workspace]\nmembers = [\"entity\", \"migration\"]\n[dependencies]\nsea-orm = { version = \"1\", features = [\"sqlx-postgres\"] }\n"),
+            ("entity/src/entities/mod.rs", "pub mod prelude;\npub mod user;\npub mod sea_orm_active_enums;\n"),
+            ("entity/src/entities/prelude.rs", "pub use super::user::Entity as User;\n"),
+            ("entity/src/entities/user.rs", "#[derive(DeriveEntityModel)]\n#[sea_orm(table_name = \"user\")]\npub struct Model { pub id: i32 }\n"),
+            ("entity/src/entities/sea_orm_active_enums.rs", "#[derive(DeriveActiveEnum)]\npub enum Mood { A }\n"),
+            ("migration/Cargo.toml", "[dependencies]\nsea-orm-migration = \"1\"\n"),
+            ("migration/src/lib.rs", lib),
+            ("migration/src/main.rs", "fn main() {}"),
+            ("migration/src/m20240101_000001_init.rs", "impl MigrationTrait for Migration {}"),
+            ("migration/src/sql/seed.sql", "INSERT INTO x VALUES (1);"),
+        ]);
+        assert_eq!(p.models.len(), 1);
+        assert_eq!(p.models[0].kind, ModelKind::Seaorm);
+        assert_eq!(
+            p.models[0].files,
+            [
+                "entity/src/entities/sea_orm_active_enums.rs",
+                "entity/src/entities/user.rs"
+            ]
+        );
+        assert_eq!(migs(&p), [("migration", Layout::SeaOrm)]);
+        let mut cfg = Config::default();
+        cfg.migrations.push(crate::config::MigrationsConfig {
+            path: "migration".into(),
+            layout: None,
+        });
+        let p = discover(&snap(&[("migration/src/lib.rs", lib), ("src/entities/a.rs", "#[derive(DeriveEntityModel)]\n#[sea_orm(table_name = \"a\")]\npub struct Model { pub id: i32 }"), ("Cargo.toml", "sea-orm = \"1\"")]), cfg)
+            .expect("configured SeaORM crate");
+        assert_eq!(migs(&p), [("migration", Layout::SeaOrm)]);
     }
 
     fn layout_of(files: &[(&str, &str)]) -> Vec<(String, Layout)> {

@@ -267,8 +267,11 @@ fn configured(
     Ok((kind, files))
 }
 
-/// SeaORM entities: `.rs` files deriving `DeriveEntityModel`, looked for only
-/// when a Cargo.toml depends on sea-orm.
+/// SeaORM entities: `.rs` files deriving `DeriveEntityModel`, and the
+/// `DeriveActiveEnum` enums their fields use (sea-orm-cli writes those to
+/// `sea_orm_active_enums.rs`), wherever they live (`entity/src/`,
+/// `src/entities/`, any workspace crate); looked for only when a Cargo.toml
+/// depends on sea-orm.
 fn seaorm_entities(snapshot: &dyn Snapshot) -> Vec<String> {
     let uses = snapshot
         .files()
@@ -287,9 +290,9 @@ fn seaorm_entities(snapshot: &dyn Snapshot) -> Vec<String> {
         .par_iter()
         .filter(|p| p.ends_with(".rs") && !is_test_path(p))
         .filter(|p| {
-            snapshot
-                .read(p)
-                .is_ok_and(|f| f.text.contains("DeriveEntityModel"))
+            snapshot.read(p).is_ok_and(|f| {
+                f.text.contains("DeriveEntityModel") || f.text.contains("DeriveActiveEnum")
+            })
         })
         .cloned()
         .collect()

@@ -171,6 +171,7 @@ impl Replay {
             dropped_tables: self.dropped_tables,
             findings: self.findings,
             migrations,
+            unknown_tables: 0,
         }
     }
 

@@ -15,7 +15,7 @@
 //!   either ignore them too or fail loudly on their own.
 //! - An unreadable or binary file is MG002 at line 1, skipped; loading goes on.
 
-use super::{History, MigrationUnit};
+use super::{Frontend, History, MigrationUnit};
 use crate::discover::names::{classify, cmp_versions, is_down_name, SqlName};
 use crate::discover::{Layout, MigrationInput};
 use crate::findings::Finding;
@@ -38,6 +38,9 @@ struct Entry {
 
 pub fn load(snapshot: &dyn Snapshot, input: &MigrationInput) -> History {
     let dir = crate::config::clean_path(&input.path);
+    if input.layout == Layout::SeaOrm {
+        return load_seaorm(snapshot, &dir);
+    }
     let single_file = snapshot.exists(&dir);
     let mut entries = select(snapshot, &dir, single_file, input.layout);
     entries.sort_by(|a, b| {
@@ -63,6 +66,7 @@ pub fn load(snapshot: &dyn Snapshot, input: &MigrationInput) -> History {
                     name: e.name,
                     file,
                     up,
+                    frontend: Frontend::Sql,
                 });
             }
             Err(err) => findings.push(
@@ -79,7 +83,128 @@ pub fn load(snapshot: &dyn Snapshot, input: &MigrationInput) -> History {
             ),
         }
     }
-    History { units, findings }
+    History {
+        units,
+        findings,
+        support: Vec::new(),
+    }
+}
+
+fn unreadable(path: &str, err: &str) -> Finding {
+    Finding::new(
+        &rules::MG002,
+        None,
+        None,
+        &format!("unreadable:{path}"),
+        format!("cannot read migration {path}: {err}"),
+    )
+    .at(Location::line(path, 1))
+    .label("skipped: the migrated schema may be incomplete")
+}
+
+/// A SeaORM migration crate at `dir`: the units are the modules
+/// `Migrator::migrations()` lists in `src/lib.rs`, in that order (else every
+/// `src/m<digits>...rs`, by file name); every other `.rs` and `.sql` file of
+/// the crate is support (Iden enums, `include_str!` targets).
+fn load_seaorm(snapshot: &dyn Snapshot, dir: &str) -> History {
+    let src = crate::discover::join(dir, "src");
+    let files: Vec<&String> = snapshot
+        .files_under(dir)
+        .filter(|p| p.ends_with(".rs") || p.ends_with(".sql"))
+        .collect();
+    let lib = crate::discover::join(&src, "lib.rs");
+    let order = snapshot
+        .read_lossy(&lib)
+        .ok()
+        .and_then(|f| super::seaorm::migrator_order(&f.text));
+    let module_file = |m: &str| {
+        [format!("{src}/{m}.rs"), format!("{src}/{m}/mod.rs")]
+            .into_iter()
+            .find(|p| snapshot.exists(p))
+    };
+    let mut findings = Vec::new();
+    let modules: Vec<(String, String)> = match order {
+        Some(mods) => mods
+            .into_iter()
+            .filter_map(|m| match module_file(&m) {
+                Some(p) => Some((m, p)),
+                None => {
+                    findings.push(
+                        Finding::new(
+                            &rules::MG002,
+                            None,
+                            None,
+                            &format!("missing-module:{dir}:{m}"),
+                            format!("{lib} lists migration `{m}` but neither {src}/{m}.rs nor {src}/{m}/mod.rs exists"),
+                        )
+                        .at(Location::line(lib.as_str(), 1))
+                        .label("not replayed: the migrated schema may be incomplete"),
+                    );
+                    None
+                }
+            })
+            .collect(),
+        None => {
+            let mut mods: Vec<(String, String)> = files
+                .iter()
+                .filter_map(|p| {
+                    let rest = p.strip_prefix(&format!("{src}/"))?;
+                    let stem = rest.strip_suffix(".rs")?;
+                    let digits = stem.strip_prefix('m')?;
+                    (!rest.contains('/') && digits.starts_with(|c: char| c.is_ascii_digit()))
+                        .then(|| (stem.to_string(), (*p).clone()))
+                })
+                .collect();
+            mods.sort();
+            mods
+        }
+    };
+    let unit_paths: std::collections::HashSet<&str> =
+        modules.iter().map(|(_, p)| p.as_str()).collect();
+    let support_paths: Vec<&String> = files
+        .iter()
+        .filter(|p| !unit_paths.contains(p.as_str()))
+        .copied()
+        .collect();
+    let read_units: Vec<_> = modules
+        .par_iter()
+        .map(|(_, p)| snapshot.read_lossy(p).map_err(|e| e.to_string()))
+        .collect();
+    let read_support: Vec<_> = support_paths
+        .par_iter()
+        .map(|p| snapshot.read_lossy(p).ok())
+        .collect();
+    let mut units = Vec::new();
+    for ((module, path), file) in modules.iter().zip(read_units) {
+        match file {
+            Ok(file) => {
+                let body = module.strip_prefix('m').unwrap_or(module);
+                // m20220101_000001_create_table: version 20220101_000001
+                let mut parts = body.splitn(3, '_');
+                let (a, b, rest) = (parts.next(), parts.next(), parts.next());
+                let (version, name) = match (a, b, rest) {
+                    (Some(a), Some(b), Some(r)) if b.chars().all(|c| c.is_ascii_digit()) => {
+                        (format!("{a}_{b}"), r.to_string())
+                    }
+                    _ => (module.clone(), String::new()),
+                };
+                let up = 0..file.text.len();
+                units.push(MigrationUnit {
+                    version,
+                    name,
+                    file,
+                    up,
+                    frontend: Frontend::SeaOrm,
+                });
+            }
+            Err(err) => findings.push(unreadable(path, &err)),
+        }
+    }
+    History {
+        units,
+        findings,
+        support: read_support.into_iter().flatten().collect(),
+    }
 }
 
 fn order_in_group(a: &Entry, b: &Entry, layout: Layout) -> Ordering {
@@ -168,6 +293,8 @@ fn select(snapshot: &dyn Snapshot, dir: &str, single_file: bool, layout: Layout)
                 },
                 _ => continue,
             },
+            // read by `load_seaorm`
+            Layout::SeaOrm => continue,
             _ if depth > 0 => continue,
             Layout::GolangMigrate => match classify(fname) {
                 Some(SqlName::UpDown {

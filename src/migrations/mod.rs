@@ -1,9 +1,12 @@
 //! Migration frontends: discover and order migration files (`layout`), then
-//! replay them (`sql`, later `alembic`) through `apply`, which owns every
-//! schema mutation and the MG201-MG203 checks, into the migrated schema.
+//! replay them (`replay` dispatches each history to `sql` or `seaorm`, later
+//! `alembic`) through `apply`, which owns every schema mutation and the
+//! MG201-MG203 checks, into the migrated schema.
 
 pub mod apply;
 pub mod layout;
+pub mod replay;
+pub mod seaorm;
 pub mod sql;
 
 use crate::findings::Finding;
@@ -22,6 +25,17 @@ pub struct MigrationUnit {
     /// Byte range of the "up" part of `file` (the whole file for most layouts;
     /// the `-- migrate:up` section for dbmate, the `-- +goose Up` section...).
     pub up: Range<usize>,
+    /// Which frontend replays it.
+    pub frontend: Frontend,
+}
+
+/// The language a migration is written in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Frontend {
+    #[default]
+    Sql,
+    /// A Rust file of a SeaORM `migration` crate.
+    SeaOrm,
 }
 
 /// Ordered migrations of one input, plus MG204/MG002 findings about them.
@@ -29,6 +43,9 @@ pub struct MigrationUnit {
 pub struct History {
     pub units: Vec<MigrationUnit>,
     pub findings: Vec<Finding>,
+    /// Other files the units refer to: the rest of a SeaORM migration crate
+    /// (Iden enums, SQL files read with `include_str!`).
+    pub support: Vec<SourceFile>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -53,4 +70,7 @@ pub struct MigratedSchema {
     pub findings: Vec<Finding>,
     /// Number of migration units replayed.
     pub migrations: usize,
+    /// Migration calls that may have created a table whose name replay could
+    /// not read (each has an MG001 note): any model table may be one of them.
+    pub unknown_tables: usize,
 }

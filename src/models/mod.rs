@@ -22,6 +22,7 @@ pub mod diesel_types;
 pub mod flask_sqlalchemy;
 pub mod python;
 pub mod seaorm;
+pub mod seaorm_types;
 pub mod sqlalchemy;
 pub mod sqlalchemy_types;
 pub mod sqlmodel;
@@ -48,6 +49,10 @@ pub struct ModelSchema {
     pub unnamed_tables: usize,
     /// The ORM the tables come from: help texts write declarations in its language.
     pub kind: ModelKind,
+    /// The models cannot declare every unique constraint and foreign key
+    /// (SeaORM entities: relations are Rust code, composite uniques have no
+    /// attribute): the database's extra ones are not reported.
+    pub partial_keys: bool,
 }
 
 impl ModelSchema {
@@ -61,6 +66,7 @@ impl ModelSchema {
         self.findings.extend(other.findings);
         self.files += other.files;
         self.unnamed_tables += other.unnamed_tables;
+        self.partial_keys |= other.partial_keys;
     }
 }
 
@@ -289,6 +295,7 @@ fn from_files_with(
         files: files.len(),
         unnamed_tables,
         kind: ModelKind::Sqlalchemy,
+        partial_keys: false,
     }
 }
 

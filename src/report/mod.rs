@@ -35,6 +35,57 @@ impl Links {
     pub fn repo_path(&self, path: &str) -> String {
         format!("{}{}", self.prefix, path)
     }
+
+    /// Links for a GitHub Actions run, from its environment: files at
+    /// `GITHUB_SERVER_URL/GITHUB_REPOSITORY/blob/<sha>/`. The sha is
+    /// `MIGRAGUARD_SHA` when set (the Action passes the pull request's head,
+    /// since `GITHUB_SHA` of a pull_request run is a merge commit that exists
+    /// only on the runner), else `GITHUB_SHA`. Without all three, no links.
+    pub fn github_env(prefix: String, env: impl Fn(&str) -> Option<String>) -> Links {
+        let var = |name: &str| {
+            env(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let blob_base = (|| {
+            let server = var("GITHUB_SERVER_URL")?;
+            let repository = var("GITHUB_REPOSITORY")?;
+            let sha = var("MIGRAGUARD_SHA").or_else(|| var("GITHUB_SHA"))?;
+            Some(format!(
+                "{}/{}/blob/{}/",
+                server.trim_end_matches('/'),
+                repository.trim_matches('/'),
+                sha
+            ))
+        })();
+        Links { prefix, blob_base }
+    }
+
+    /// Link to `path` (relative to the checked root) at lines `start..=end`,
+    /// when the commit is known.
+    pub fn line_url(&self, path: &str, start: u32, end: u32) -> Option<String> {
+        let base = self.blob_base.as_ref()?;
+        let anchor = if end > start {
+            format!("#L{start}-L{end}")
+        } else {
+            format!("#L{start}")
+        };
+        Some(format!("{base}{}{anchor}", url_path(&self.repo_path(path))))
+    }
+}
+
+/// A repository path as a URL path: every byte outside the unreserved set
+/// and `/` percent-encoded, so spaces, `#` and `?` in file names survive.
+pub(crate) fn url_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// The numbers under a report.
@@ -255,6 +306,77 @@ mod tests {
         );
         assert_eq!(clean.worst(), None);
         assert_eq!(s.worst(), Some(Severity::Error));
+    }
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn github_env_links_prefer_the_migraguard_sha() {
+        let base = [
+            ("GITHUB_SERVER_URL", "https://github.com/"),
+            ("GITHUB_REPOSITORY", "o/r"),
+            ("GITHUB_SHA", "merge123"),
+        ];
+        let l = Links::github_env("svc/".into(), env(&base));
+        assert_eq!(
+            l.blob_base.as_deref(),
+            Some("https://github.com/o/r/blob/merge123/")
+        );
+        assert_eq!(l.prefix, "svc/");
+        let mut with_head = base.to_vec();
+        with_head.push(("MIGRAGUARD_SHA", "head456"));
+        let l = Links::github_env(String::new(), env(&with_head));
+        assert_eq!(
+            l.blob_base.as_deref(),
+            Some("https://github.com/o/r/blob/head456/")
+        );
+        // an empty MIGRAGUARD_SHA (an unset Action input) falls back
+        let mut empty = base.to_vec();
+        empty.push(("MIGRAGUARD_SHA", ""));
+        assert_eq!(
+            Links::github_env(String::new(), env(&empty))
+                .blob_base
+                .as_deref(),
+            Some("https://github.com/o/r/blob/merge123/")
+        );
+        for missing in ["GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"] {
+            let partial: Vec<_> = base
+                .iter()
+                .copied()
+                .filter(|(k, _)| *k != missing)
+                .collect();
+            assert_eq!(
+                Links::github_env("p/".into(), env(&partial)),
+                Links {
+                    prefix: "p/".into(),
+                    blob_base: None
+                },
+                "without {missing}"
+            );
+        }
+    }
+
+    #[test]
+    fn line_urls_are_repository_relative_and_encoded() {
+        let l = Links {
+            prefix: "svc/".into(),
+            blob_base: Some("https://github.com/o/r/blob/abc/".into()),
+        };
+        assert_eq!(
+            l.line_url("app/models.py", 12, 14).as_deref(),
+            Some("https://github.com/o/r/blob/abc/svc/app/models.py#L12-L14")
+        );
+        assert_eq!(
+            l.line_url("a b#1.py", 3, 3).as_deref(),
+            Some("https://github.com/o/r/blob/abc/svc/a%20b%231.py#L3")
+        );
+        assert_eq!(Links::default().line_url("x.py", 1, 1), None);
     }
 
     #[test]

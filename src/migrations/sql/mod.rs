@@ -18,27 +18,17 @@ pub mod split;
 pub mod statements;
 
 use super::apply::Replay;
-use super::{History, MigratedSchema};
+use super::History;
 use crate::dialect::Dialect;
 use crate::source::{LineIndex, SourceFile};
 use rayon::prelude::*;
 use statements::Parsed;
 use std::ops::Range;
 
-/// Replays `histories` in order into one schema.
-pub fn replay(histories: &[History], dialect: Dialect) -> MigratedSchema {
-    let mut state = Replay::new(dialect);
-    let mut migrations = 0;
-    for h in histories {
-        state.findings.extend(h.findings.iter().cloned());
-        replay_history(&mut state, h, dialect);
-        migrations += h.units.len();
-    }
-    state.finish(migrations)
-}
+pub use super::replay::replay;
 
-/// Replays one history's units into `state` (which may already hold a
-/// baseline or earlier histories).
+/// Replays one history of SQL units into `state` (which may already hold a
+/// baseline or earlier histories); `replay::replay_history` dispatches here.
 pub fn replay_history(state: &mut Replay, history: &History, dialect: Dialect) {
     let parsed: Vec<Vec<Parsed>> = history
         .units
@@ -78,7 +68,7 @@ pub fn apply_sql_indexed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::migrations::MigrationUnit;
+    use crate::migrations::{MigratedSchema, MigrationUnit};
     use crate::schema::SqlType;
 
     fn history(files: &[(&str, &str)]) -> Vec<History> {
@@ -90,11 +80,13 @@ mod tests {
                 name: path.to_string(),
                 file: SourceFile::new(*path, *text),
                 up: 0..text.len(),
+                frontend: crate::migrations::Frontend::Sql,
             })
             .collect();
         vec![History {
             units,
             findings: Vec::new(),
+            support: Vec::new(),
         }]
     }
 
@@ -894,8 +886,10 @@ mod matrix {
                 name: "x".into(),
                 file: SourceFile::new("x.sql", text.as_str()),
                 up: 0..text.len(),
+                frontend: crate::migrations::Frontend::Sql,
             }],
             findings: Vec::new(),
+            support: Vec::new(),
         }];
         replay(&h, d)
             .findings
@@ -1049,6 +1043,7 @@ mod perf {
                     version: i.to_string(),
                     name: format!("m{i}"),
                     up: 0..text.len(),
+                    frontend: crate::migrations::Frontend::Sql,
                     file: SourceFile::new(format!("m/{i}.sql"), text),
                 }
             })
@@ -1056,6 +1051,7 @@ mod perf {
         let h = vec![History {
             units,
             findings: Vec::new(),
+            support: Vec::new(),
         }];
         let t = std::time::Instant::now();
         let m = replay(&h, Dialect::Postgresql);
@@ -1080,9 +1076,11 @@ mod perf {
                 version: "1".into(),
                 name: "dump".into(),
                 up: 0..dump.len(),
+                frontend: crate::migrations::Frontend::Sql,
                 file: SourceFile::new("dump.sql", dump.as_str()),
             }],
             findings: Vec::new(),
+            support: Vec::new(),
         }];
         let t = std::time::Instant::now();
         let m = replay(&h, Dialect::Postgresql);
