@@ -2,13 +2,13 @@
 //! type-mismatch, MG106 nullability-mismatch, MG107 default-mismatch.
 
 use super::types::{compare, TypeDiff};
-use super::{db_fills, effectively_not_null, modify_column, pg_alter, sqlite_rebuild, Ctx, Pair};
+use super::{db_fills, effectively_not_null, modify_column, pg_alter, Ctx, Pair};
 use crate::dialect::Dialect;
 use crate::findings::Finding;
 use crate::models::declare;
 use crate::rules::{self, Severity};
 use crate::schema::render;
-use crate::schema::{key, Column};
+use crate::schema::{key, Column, SqlType};
 
 pub(crate) fn check(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
     for mc in &pair.model.columns {
@@ -30,6 +30,27 @@ pub(crate) fn check(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
     }
 }
 
+/// How to rebuild a SQLite table, in the project's own terms.
+fn rebuild_how(ctx: &Ctx, table: &str) -> String {
+    if ctx.diesel() {
+        format!("(in up.sql: CREATE TABLE {table}_new (...); INSERT INTO {table}_new SELECT ... FROM {table}; DROP TABLE {table}; ALTER TABLE {table}_new RENAME TO {table};)")
+    } else {
+        format!("(Alembic: op.batch_alter_table(\"{table}\"))")
+    }
+}
+
+/// The sentence SQLite users get instead of an ALTER COLUMN.
+fn sqlite_rebuild(ctx: &Ctx, db: &crate::schema::Table, col: &str, change: &str) -> String {
+    if ctx.diesel() {
+        format!(
+            "SQLite cannot alter a column in place: rebuild the table in a new migration {}",
+            rebuild_how(ctx, &db.name)
+        )
+    } else {
+        super::sqlite_rebuild(db, col, change)
+    }
+}
+
 fn qualified(pair: &Pair, col: &str) -> String {
     format!("{}.{}", pair.name(), col)
 }
@@ -47,13 +68,14 @@ fn missing_column(ctx: &Ctx, pair: &Pair, mc: &Column) -> Finding {
     };
     let mut help = vec![render::add_column(pair.db, mc, d)];
     if !mc.nullable && mc.default.is_none() && !mc.autoincrement {
-        help.extend(not_null_caveat(pair, mc, d));
+        help.extend(not_null_caveat(ctx, pair, mc, d));
     } else if d == Dialect::Sqlite && !render::sqlite_constant_default(mc) {
         help.push(format!(
-            "-- SQLite rejects ADD COLUMN with a non-constant default: add the column without the default, or rebuild the table (Alembic: op.batch_alter_table(\"{}\"))",
-            pair.db.name
+            "-- SQLite rejects ADD COLUMN with a non-constant default: add the column without the default, or rebuild the table {}",
+            rebuild_how(ctx, &pair.db.name)
         ));
     }
+    help.extend(ctx.migration_hint().map(str::to_string));
     // The model's index and foreign key on this column alone come with it;
     // otherwise MG109/MG110 would only ask for them on the next run.
     let only_this = |cols: &[String]| matches!(cols, [c] if key(c) == key(&mc.name));
@@ -76,19 +98,35 @@ fn missing_column(ctx: &Ctx, pair: &Pair, mc: &Column) -> Finding {
         }
     }
     let (loc, msg) = pair.created_here();
-    let mut f = Finding::new(
+    let f = Finding::new(
         &rules::MG102,
         Some(&pair.name()),
         Some(&mc.name),
         "missing",
         message,
-    )
-    .at(mc.location.clone())
-    .label(format!(
-        "`{}` does not exist in the migrated database",
-        mc.name
-    ))
-    .help(help.join("\n"));
+    );
+    // A generated schema.rs still declaring a column a migration removed was
+    // not regenerated after that migration: the migration is where to look.
+    if let (true, Some(l)) = (ctx.diesel(), lost) {
+        return f
+            .at(l.clone())
+            .label(format!(
+                "this migration removes `{}`; schema.rs was not regenerated",
+                mc.name
+            ))
+            .related(mc.location.clone(), "schema.rs still declares it here")
+            .help(format!(
+                "regenerate schema.rs (`diesel print-schema`) or delete the line there, or, if the column must stay, add it back in a new migration:\n{}",
+                help.join("\n")
+            ));
+    }
+    let mut f = f
+        .at(mc.location.clone())
+        .label(format!(
+            "`{}` does not exist in the migrated database",
+            mc.name
+        ))
+        .help(help.join("\n"));
     // A table rebuild loses the column where it re-creates the table: one
     // related location then says both.
     if lost != Some(&loc) {
@@ -103,15 +141,15 @@ fn missing_column(ctx: &Ctx, pair: &Pair, mc: &Column) -> Finding {
 /// Adding a NOT NULL column with no default fails on a table with rows
 /// (always, in SQLite); the first help line stays the exact statement, the
 /// rest says how to get there on a live table.
-fn not_null_caveat(pair: &Pair, mc: &Column, d: Dialect) -> Vec<String> {
+fn not_null_caveat(ctx: &Ctx, pair: &Pair, mc: &Column, d: Dialect) -> Vec<String> {
     let t = render::table_name(pair.db, d);
     let c = render::quote_ident(&mc.name, d);
     let mut nullable = mc.clone();
     nullable.nullable = true;
     match d {
         Dialect::Sqlite => vec![format!(
-            "-- SQLite rejects ADD COLUMN ... NOT NULL without a DEFAULT: give the column a server default (DEFAULT <value>), or add it nullable, backfill it and rebuild the table to set NOT NULL (Alembic: op.batch_alter_table(\"{}\"))",
-            pair.db.name
+            "-- SQLite rejects ADD COLUMN ... NOT NULL without a DEFAULT: give the column a server default (DEFAULT <value>), or add it nullable, backfill it and rebuild the table to set NOT NULL {}",
+            rebuild_how(ctx, &pair.db.name)
         )],
         Dialect::Postgresql | Dialect::Mysql => {
             let set_not_null = match d {
@@ -150,61 +188,146 @@ fn extra_column(ctx: &Ctx, pair: &Pair, dc: &Column) -> Finding {
     let mut declared = dc.clone();
     declared.nullable = !effectively_not_null(pair.db, dc);
     let decl = declare::column_decl(ctx.models.kind, &declared);
-    Finding::new(&rules::MG104, Some(&pair.name()), Some(&dc.name), "extra", message)
+    let f = Finding::new(&rules::MG104, Some(&pair.name()), Some(&dc.name), "extra", message)
         .severity(severity)
-        .at(dc.location.clone())
-        .label(label)
         .help(format!(
             "declare it in the model: {decl}\nor drop it in a new migration:\nALTER TABLE {} DROP COLUMN {};",
             render::table_name(pair.db, d),
             render::quote_ident(&dc.name, d)
-        ))
+        ));
+    // A generated schema.rs lacking a column its table was created with was
+    // edited by hand: the table's line there is at fault. A column a later
+    // migration added is that migration's news, not yet regenerated.
+    let created_with_table = dc.location.path == pair.db.location.path;
+    if ctx.diesel() && created_with_table {
+        return f
+            .at(pair.model.location.clone())
+            .label(format!("schema.rs does not declare `{}`", dc.name))
+            .related(
+                dc.location.clone(),
+                format!("`{}` is created here", dc.name),
+            );
+    }
+    f.at(dc.location.clone()).label(label)
+}
+
+/// What a Diesel schema.rs type says for comparison: a custom SQL type is an
+/// enum only when the migrations create an enum of that name (print-schema
+/// writes one for every type Diesel lacks: `timetz`, PostGIS types...).
+fn diesel_comparable(ctx: &Ctx, ty: &SqlType) -> SqlType {
+    match ty {
+        SqlType::Enum {
+            name: Some(n),
+            values,
+        } if values.is_empty() => {
+            let enums = &ctx.migrated.schema.enums;
+            let bare = n.rsplit('.').next().unwrap_or(n);
+            if enums.contains_key(&key(n)) || enums.contains_key(&key(bare)) {
+                ty.clone()
+            } else {
+                SqlType::Other(n.clone())
+            }
+        }
+        SqlType::Array(inner) => SqlType::Array(Box::new(diesel_comparable(ctx, inner))),
+        other => other.clone(),
+    }
+}
+
+/// Diesel's `Text` and `Varchar` are one type: without `#[max_length]`
+/// schema.rs says nothing about a string's length.
+fn diesel_unbounded_string(model: &SqlType, db: &SqlType) -> bool {
+    let unbounded = matches!(model, SqlType::Text | SqlType::String { len: None, .. });
+    unbounded && matches!(db, SqlType::Text | SqlType::String { .. })
+}
+
+/// The migration to blame for a column difference: a generated schema.rs
+/// that disagrees with a column a later migration altered was not
+/// regenerated after that migration, so the migration is where to look.
+fn stale_model_at<'a>(ctx: &Ctx, dc: &'a Column) -> Option<&'a crate::source::Location> {
+    if ctx.diesel() {
+        dc.changed_at.as_ref()
+    } else {
+        None
+    }
 }
 
 fn type_mismatch(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Finding> {
     let d = ctx.dialect;
-    let (severity, why) = match compare(&mc.ty, &dc.ty, d) {
+    let model_ty = if ctx.diesel() {
+        diesel_comparable(ctx, &mc.ty)
+    } else {
+        mc.ty.clone()
+    };
+    if ctx.diesel() && diesel_unbounded_string(&model_ty, &dc.ty) {
+        return None;
+    }
+    let (severity, why) = match compare(&model_ty, &dc.ty, d) {
         TypeDiff::Compatible => return None,
         TypeDiff::Minor(w) => (Severity::Warning, w),
         TypeDiff::Major(w) => (Severity::Error, w),
     };
     let q = qualified(pair, &mc.name);
-    let (mt, dt) = (render::type_sql(&mc.ty, d), render::type_sql(&dc.ty, d));
+    let dt = render::type_sql(&dc.ty, d);
+    // the model's type in the model's own language where that is Rust
+    let mt = if ctx.diesel() {
+        let mut bare = mc.clone();
+        bare.nullable = false;
+        match mc.ty {
+            SqlType::String { len: Some(n), .. } => format!(
+                "`{}` with `#[max_length = {n}]`",
+                declare::type_decl(ctx.models.kind, &bare)
+            ),
+            _ => format!("`{}`", declare::type_decl(ctx.models.kind, &bare)),
+        }
+    } else {
+        render::type_sql(&mc.ty, d)
+    };
+    let mt_sql = render::type_sql(&mc.ty, d);
     let fix = match d {
         Dialect::Postgresql => {
             let using = if severity == Severity::Error {
                 format!(
-                    " USING {}::{mt}",
+                    " USING {}::{mt_sql}",
                     render::quote_ident(&dc.name, Dialect::Postgresql)
                 )
             } else {
                 String::new()
             };
-            pg_alter(pair.db, &dc.name, &format!("TYPE {mt}{using}"))
+            pg_alter(pair.db, &dc.name, &format!("TYPE {mt_sql}{using}"))
         }
         Dialect::Mysql => modify_column(pair.db, mc, d).unwrap_or_default(),
-        Dialect::Sqlite => sqlite_rebuild(pair.db, &dc.name, "type_=..."),
+        Dialect::Sqlite => sqlite_rebuild(ctx, pair.db, &dc.name, "type_=..."),
     };
-    Some(
-        Finding::new(
-            &rules::MG105,
-            Some(&pair.name()),
-            Some(&mc.name),
-            "type",
-            format!("column `{q}` is {mt} in the model but {dt} in the database"),
-        )
-        .severity(severity)
-        .at(mc.location.clone())
-        .label(why)
-        .related(
-            dc.location.clone(),
-            format!("the database column is {dt} here"),
-        )
-        .help(format!(
-            "change the column in a new migration:\n{fix}\nor change the model to match the database ({})",
-            declare::type_decl(ctx.models.kind, dc)
-        )),
+    let f = Finding::new(
+        &rules::MG105,
+        Some(&pair.name()),
+        Some(&mc.name),
+        "type",
+        format!("column `{q}` is {mt} in the model but {dt} in the database"),
     )
+    .severity(severity);
+    let f = match stale_model_at(ctx, dc) {
+        Some(at) => f
+            .at(at.clone())
+            .label(format!("this migration makes it {dt}; schema.rs was not regenerated"))
+            .related(mc.location.clone(), format!("schema.rs still says {mt} here"))
+            .help(format!(
+                "regenerate schema.rs (`diesel print-schema`), or change it to match the database: {}\nor, if the migration is wrong, change the column back in a new migration:\n{fix}",
+                declare::column_decl(ctx.models.kind, dc)
+            )),
+        None => f
+            .at(mc.location.clone())
+            .label(why)
+            .related(
+                dc.location.clone(),
+                format!("the database column is {dt} here"),
+            )
+            .help(format!(
+                "change the column in a new migration:\n{fix}\nor change the model to match the database ({})",
+                declare::type_decl(ctx.models.kind, dc)
+            )),
+    };
+    Some(f)
 }
 
 fn nullability(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Finding> {
@@ -226,50 +349,100 @@ fn nullability(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Findi
         let fix = match d {
             Dialect::Postgresql => pg_alter(pair.db, &dc.name, "DROP NOT NULL"),
             Dialect::Mysql => modify_column(pair.db, mc, d).unwrap_or_default(),
-            Dialect::Sqlite => sqlite_rebuild(pair.db, &dc.name, "nullable=True"),
+            Dialect::Sqlite => sqlite_rebuild(ctx, pair.db, &dc.name, "nullable=True"),
         };
-        return Some(
-            Finding::new(
-                &rules::MG106,
-                Some(&pair.name()),
-                Some(&mc.name),
-                "nullable-in-model",
-                format!("column `{q}` allows NULL in the model but is NOT NULL in the database"),
-            )
-            .severity(if filled {
-                Severity::Warning
-            } else {
-                Severity::Error
-            })
-            .at(mc.location.clone())
-            .label("writing None here fails with a NOT NULL violation")
-            .related(dc.location.clone(), "the database column is NOT NULL here")
-            .help(format!(
-                "declare it `nullable=False` in the model, or allow NULL in a new migration:\n{fix}"
-            )),
-        );
+        let f = Finding::new(
+            &rules::MG106,
+            Some(&pair.name()),
+            Some(&mc.name),
+            "nullable-in-model",
+            format!("column `{q}` allows NULL in the model but is NOT NULL in the database"),
+        )
+        .severity(if filled {
+            Severity::Warning
+        } else {
+            Severity::Error
+        });
+        let declare_not_null =
+            model_fix(ctx, dc, false, "declare it `nullable=False` in the model");
+        return Some(match stale_model_at(ctx, dc) {
+            Some(at) => stale_nullability(ctx, f, at, mc, dc, "NOT NULL", &fix),
+            None => f
+                .at(mc.location.clone())
+                .label("writing None here fails with a NOT NULL violation")
+                .related(dc.location.clone(), "the database column is NOT NULL here")
+                .help(format!(
+                    "{declare_not_null}, or allow NULL in a new migration:\n{fix}"
+                )),
+        });
     }
     let fix = match d {
         Dialect::Postgresql => pg_alter(pair.db, &dc.name, "SET NOT NULL"),
         Dialect::Mysql => modify_column(pair.db, mc, d).unwrap_or_default(),
-        Dialect::Sqlite => sqlite_rebuild(pair.db, &dc.name, "nullable=False"),
+        Dialect::Sqlite => sqlite_rebuild(ctx, pair.db, &dc.name, "nullable=False"),
     };
-    Some(
-        Finding::new(
-            &rules::MG106,
-            Some(&pair.name()),
-            Some(&mc.name),
-            "nullable-in-db",
-            format!("column `{q}` is NOT NULL in the model but allows NULL in the database"),
-        )
-        .severity(Severity::Warning)
-        .at(mc.location.clone())
-        .label("the database accepts NULL here; rows written by other code may have it")
-        .related(dc.location.clone(), "the database column allows NULL here")
-        .help(format!(
-            "make the database agree in a new migration (backfill NULLs first):\n{fix}\nor declare it `nullable=True` in the model"
-        )),
+    let f = Finding::new(
+        &rules::MG106,
+        Some(&pair.name()),
+        Some(&mc.name),
+        "nullable-in-db",
+        format!("column `{q}` is NOT NULL in the model but allows NULL in the database"),
     )
+    .severity(Severity::Warning);
+    let declare_nullable = model_fix(ctx, dc, true, "declare it `nullable=True` in the model");
+    Some(match stale_model_at(ctx, dc) {
+        Some(at) => stale_nullability(ctx, f, at, mc, dc, "nullable", &fix),
+        None => f
+            .at(mc.location.clone())
+            .label("the database accepts NULL here; rows written by other code may have it")
+            .related(dc.location.clone(), "the database column allows NULL here")
+            .help(format!(
+                "make the database agree in a new migration (backfill NULLs first):\n{fix}\nor {declare_nullable}"
+            )),
+    })
+}
+
+/// How to make the model say NULL / NOT NULL: SQLAlchemy's keyword, or the
+/// line of a Rust model (`bio -> Nullable<Text>,`).
+fn model_fix(ctx: &Ctx, dc: &Column, nullable: bool, sqlalchemy: &str) -> String {
+    match ctx.models.kind {
+        crate::discover::ModelKind::Sqlalchemy => sqlalchemy.to_string(),
+        kind => {
+            let mut c = dc.clone();
+            c.nullable = nullable;
+            format!(
+                "declare it `{}` in the model",
+                declare::column_decl(kind, &c)
+            )
+        }
+    }
+}
+
+/// MG106 reported at the migration that changed the column after it was
+/// created, when the model is a generated schema.rs that did not follow.
+fn stale_nullability(
+    ctx: &Ctx,
+    f: Finding,
+    at: &crate::source::Location,
+    mc: &Column,
+    dc: &Column,
+    now: &str,
+    revert: &str,
+) -> Finding {
+    let was = if mc.nullable {
+        "Nullable<...>"
+    } else {
+        "no Nullable<...>"
+    };
+    f.at(at.clone())
+        .label(format!(
+            "this migration makes the column {now}; schema.rs was not regenerated"
+        ))
+        .related(mc.location.clone(), format!("schema.rs still says {was} here"))
+        .help(format!(
+            "regenerate schema.rs (`diesel print-schema`), or change it to match the database: {}\nor, if the migration is wrong, undo it in a new migration:\n{revert}",
+            declare::column_decl(ctx.models.kind, dc)
+        ))
 }
 
 /// Defaults compared loosely: quotes and case are folded because frontends
@@ -293,6 +466,7 @@ fn default_mismatch(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<
     let model_default = render::default_sql(mc, d).unwrap_or_else(|| md.raw.clone());
     let fix = match d {
         Dialect::Sqlite => sqlite_rebuild(
+            ctx,
             pair.db,
             &dc.name,
             &format!("server_default=sa.text({model_default:?})"),
@@ -660,6 +834,134 @@ mod tests {
         d.0.primary_key.push("code".into());
         let f = run(vec![m], vec![d], Sqlite);
         assert!(f.is_empty(), "{:?}", ids(&f));
+    }
+
+    /// A Diesel schema.rs model against `db`: `(fingerprint, path:line)`.
+    fn diesel_run(
+        models: Vec<T>,
+        db: Vec<T>,
+        tweak: impl FnOnce(&mut crate::migrations::MigratedSchema),
+    ) -> Vec<(String, String)> {
+        let (mut m, mut d) = schemas(models, db);
+        m.kind = crate::discover::ModelKind::Diesel;
+        tweak(&mut d);
+        crate::diff::diff(&m, &d, Postgresql)
+            .iter()
+            .map(|f| {
+                let l = f.location.as_ref().unwrap();
+                (
+                    f.fingerprint.clone(),
+                    format!("{}:{}", l.path, l.start.line),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn diesel_models_say_nothing_about_constraints_lengths_or_unknown_custom_types() {
+        use crate::schema::SqlType;
+        let custom = |name: &str| SqlType::Enum {
+            name: Some(name.into()),
+            values: vec![],
+        };
+        let model = T::model("users")
+            .pk("id")
+            .col("email", "text", false)
+            .col("code", "varchar", false)
+            .col("open_at", "text", false)
+            .col("mood", "text", false)
+            .col("team_id", "integer", false);
+        let mut model = model;
+        model.0.columns[3].ty = custom("timetz");
+        model.0.columns[4].ty = custom("mood");
+        let db = T::db("users")
+            .pk("id")
+            .col("email", "varchar(255)", false)
+            .unique("email")
+            .col("code", "char(8)", false)
+            .default("code", "'x'")
+            .col("open_at", "timetz", false)
+            .col("mood", "integer", false)
+            .col("team_id", "integer", false)
+            .fk(&["team_id"], "teams", &["id"])
+            .index(None, &["team_id"], false);
+        // the same pair from SQLAlchemy models: the unique constraint and the
+        // foreign key the model lacks are reported
+        let (m, d) = schemas(vec![T(model.0.clone(), true)], vec![T(db.0.clone(), false)]);
+        let sqlalchemy = crate::diff::diff(&m, &d, Postgresql);
+        assert!(
+            !only(&sqlalchemy, "MG109").is_empty(),
+            "{:?}",
+            ids(&sqlalchemy)
+        );
+        assert!(
+            !only(&sqlalchemy, "MG110").is_empty(),
+            "{:?}",
+            ids(&sqlalchemy)
+        );
+        // schema.rs states neither; `timetz` and `mood` are no enums of the
+        // migrations, so never compared; Text matches any string
+        let got = diesel_run(vec![model], vec![db], |_| {});
+        assert!(got.is_empty(), "{got:?}");
+    }
+
+    #[test]
+    fn diesel_enum_types_compare_when_the_migrations_create_them() {
+        let mut model = T::model("users").pk("id").col("mood", "text", false);
+        model.0.columns[1].ty = crate::schema::SqlType::Enum {
+            name: Some("mood".into()),
+            values: vec![],
+        };
+        let db = T::db("users").pk("id").col("mood", "integer", false);
+        let got = diesel_run(vec![model], vec![db], |d| {
+            d.schema.enums.insert(
+                "mood".into(),
+                crate::schema::EnumType {
+                    name: "mood".into(),
+                    values: vec!["ok".into()],
+                    location: dloc(1),
+                },
+            );
+        });
+        assert_eq!(
+            got,
+            [(
+                "MG105:users.mood:type".to_string(),
+                "app/models.py:3".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn diesel_blames_the_migration_that_altered_the_column() {
+        let model = || T::model("posts").pk("id").col("body", "text", true);
+        let db = || T::db("posts").pk("id").col("body", "text", false);
+        // schema.rs edited: its line
+        assert_eq!(
+            diesel_run(vec![model()], vec![db()], |_| {}),
+            [(
+                "MG106:posts.body:nullable-in-model".to_string(),
+                "app/models.py:3".to_string()
+            )]
+        );
+        // a later ALTER made it NOT NULL: that migration's line
+        let got = diesel_run(vec![model()], vec![db()], |d| {
+            if let Some(t) = d.schema.tables.get_mut("posts") {
+                if let Some(c) = t.column_mut("body") {
+                    c.changed_at = Some(crate::source::Location::line(
+                        "migrations/2024-05-01-000000_body/up.sql",
+                        2,
+                    ));
+                }
+            }
+        });
+        assert_eq!(
+            got,
+            [(
+                "MG106:posts.body:nullable-in-model".to_string(),
+                "migrations/2024-05-01-000000_body/up.sql:2".to_string()
+            )]
+        );
     }
 
     #[test]

@@ -42,7 +42,18 @@ fn on(pair: &Pair, cols: &[String]) -> String {
 }
 
 pub(crate) fn check(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
-    out.extend(primary_key(pair));
+    out.extend(primary_key(pair).map(|f| {
+        if ctx.diesel() {
+            // schema.rs states the key as the list after the table name
+            f.help(format!(
+                "change the key list in schema.rs to match the database: `{} ({})`, or rebuild the table's primary key in a new migration (PostgreSQL: ALTER TABLE ... DROP CONSTRAINT <pkey>, ADD PRIMARY KEY (...))",
+                pair.model.name,
+                show(&pair.db.primary_key)
+            ))
+        } else {
+            f
+        }
+    }));
     indexes(ctx, pair, out);
     foreign_keys(ctx, pair, out);
 }
@@ -204,7 +215,7 @@ fn indexes(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
             )),
         );
     }
-    if pair.lenient || ctx.models.partial_keys {
+    if pair.lenient || !ctx.models_state_constraints() {
         return;
     }
     let m_unique_sets: Vec<&ColSet> = m_uniq.iter().map(|u| &u.set).chain([&mpk]).collect();
@@ -350,7 +361,7 @@ fn foreign_keys(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
             .help(add_fk_help(pair, mfk, d, false)),
         );
     }
-    if pair.lenient || ctx.models.partial_keys {
+    if pair.lenient || !ctx.models_state_constraints() {
         return;
     }
     for dfk in &pair.db.foreign_keys {

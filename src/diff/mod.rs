@@ -55,6 +55,10 @@ pub fn diff(models: &ModelSchema, migrated: &MigratedSchema, dialect: Dialect) -
     // MG001 note): a model table missing here may be that one.
     if migrated.unknown_tables == 0 {
         for model in missing {
+            // a view (or other relation replay does not model) of that name exists
+            if migrated.untracked_relations.contains(&model.key()) {
+                continue;
+            }
             out.push(ctx.missing_table(model));
         }
     }
@@ -63,7 +67,7 @@ pub fn diff(models: &ModelSchema, migrated: &MigratedSchema, dialect: Dialect) -
     // is computed (an MG001 note) may be any of the unmatched tables.
     if !models.schema.tables.is_empty() && models.unnamed_tables == 0 {
         for db in extra {
-            if !is_tool_table(db, dialect) {
+            if !is_tool_table(db, dialect) && ctx.models_cover_schema_of(db) {
                 out.push(ctx.extra_table(db));
             }
         }
@@ -182,6 +186,49 @@ fn lenient_tables(models: &ModelSchema) -> BTreeSet<String> {
 }
 
 impl Ctx<'_> {
+    /// The models are a generated Diesel schema.rs: it states columns, types,
+    /// nullability and the primary key, never defaults, unique constraints,
+    /// indexes or foreign keys, so their absence there means "unknown".
+    pub fn diesel(&self) -> bool {
+        self.models.kind == crate::discover::ModelKind::Diesel
+    }
+
+    /// Whether an absent unique constraint or foreign key in the model means
+    /// the model does not want it (rather than cannot say).
+    pub fn models_state_constraints(&self) -> bool {
+        !self.diesel() && !self.models.partial_keys
+    }
+
+    /// Whether the models would declare `db` if they wanted it. Diesel's
+    /// print-schema writes one database schema per file (`public` unless
+    /// configured), so a table in a schema no schema.rs table is in (a
+    /// helper schema of the migrations) is outside what schema.rs covers.
+    fn models_cover_schema_of(&self, db: &Table) -> bool {
+        if !self.diesel() {
+            return true;
+        }
+        let Some(schema) = db.schema.as_deref() else {
+            return true;
+        };
+        let k = table_key(Some(schema), "");
+        if !k.contains('.') {
+            return true; // the default schema under another name
+        }
+        let wanted = key(schema);
+        self.models
+            .schema
+            .tables
+            .values()
+            .any(|t| t.schema.as_deref().map(key).as_deref() == Some(wanted.as_str()))
+    }
+
+    /// A line for help texts that give SQL: where that SQL goes.
+    pub fn migration_hint(&self) -> Option<&'static str> {
+        self.diesel().then_some(
+            "-- put this in the up.sql of a new Diesel migration (`diesel migration generate <name>`), its reverse in down.sql, then run `diesel migration run` to regenerate schema.rs",
+        )
+    }
+
     fn is_lenient(&self, model: &Table) -> bool {
         !self.lenient.is_empty()
             && (self.lenient.contains(&model.key())
@@ -204,6 +251,11 @@ impl Ctx<'_> {
             {
                 let k = key(n);
                 if !self.migrated.schema.enums.contains_key(&k) && seen.insert(k) {
+                    // schema.rs names an enum without its values
+                    if values.is_empty() {
+                        sql.push(format!("CREATE TYPE {n} AS ENUM (...); -- its values"));
+                        continue;
+                    }
                     let e = crate::schema::EnumType {
                         name: n.clone(),
                         values: values.clone(),
@@ -219,6 +271,7 @@ impl Ctx<'_> {
             self.dialect,
         ));
         sql.extend(render::table_indexes(model, self.dialect));
+        sql.extend(self.migration_hint().map(str::to_string));
         let mut f = Finding::new(
             &rules::MG101,
             Some(&name),
@@ -625,6 +678,55 @@ mod tests {
         assert!(!diff(&m, &d, Dialect::Sqlite).is_empty());
         d.opaque_tables.insert("services".into());
         assert!(diff(&m, &d, Dialect::Sqlite).is_empty());
+    }
+
+    #[test]
+    fn diesel_extra_tables_only_in_schemas_schema_rs_covers() {
+        let mut helper = T::db("deps_saved_ddl").pk("id");
+        helper.0.schema = Some("utils".into());
+        let mut audit = T::db("events").pk("id");
+        audit.0.schema = Some("audit".into());
+        let mut public = T::db("stray").pk("id");
+        public.0.schema = Some("public".into());
+        let mut model_audit = T::model("log").pk("id");
+        model_audit.0.schema = Some("audit".into());
+        let (mut m, d) = schemas(
+            vec![T::model("users").pk("id"), model_audit],
+            vec![
+                T::db("users").pk("id"),
+                T::db("log").pk("id"),
+                helper,
+                audit,
+                public,
+            ],
+        );
+        let all = ids(&diff(&m, &d, Dialect::Postgresql));
+        assert!(
+            all.contains(&"MG103:utils.deps_saved_ddl:extra".to_string()),
+            "{all:?}"
+        );
+        m.kind = crate::discover::ModelKind::Diesel;
+        let f = diff(&m, &d, Dialect::Postgresql);
+        assert_eq!(
+            ids(&f),
+            ["MG103:audit.events:extra", "MG103:public.stray:extra"]
+        );
+    }
+
+    #[test]
+    fn a_model_over_a_view_is_not_missing() {
+        let (m, mut d) = schemas(
+            vec![T::model("recent_downloads").pk("id")],
+            vec![T::db("crates").pk("id")],
+        );
+        let f = diff(&m, &d, Dialect::Postgresql);
+        assert_eq!(
+            ids(&f),
+            ["MG101:recent_downloads:missing", "MG103:crates:extra"]
+        );
+        d.untracked_relations.insert("recent_downloads".into());
+        let f = diff(&m, &d, Dialect::Postgresql);
+        assert_eq!(ids(&f), ["MG103:crates:extra"]);
     }
 
     #[test]

@@ -198,7 +198,10 @@ pub(crate) fn find(
 
     // diesel.toml and flyway.conf name their folders, whatever they are called.
     for (_, _, mdir) in &facts.diesel {
-        if detect_layout(snapshot, mdir, false) == Some(Layout::Diesel) {
+        // several schema files of one diesel.toml share its migrations
+        if detect_layout(snapshot, mdir, false) == Some(Layout::Diesel)
+            && !found.iter().any(|f| f.path == *mdir)
+        {
             found.push(MigrationInput {
                 path: mdir.clone(),
                 layout: Layout::Diesel,

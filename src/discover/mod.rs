@@ -289,21 +289,18 @@ impl Facts {
                         .ok()
                         .and_then(|s| s.text.parse::<toml::Table>().ok())
                         .unwrap_or_default();
-                    let schema = table
-                        .get("print_schema")
-                        .and_then(|t| t.get("file"))
-                        .and_then(|v| v.as_str())
-                        .unwrap_or("src/schema.rs");
                     let migrations = table
                         .get("migrations_directory")
                         .and_then(|t| t.get("dir"))
                         .and_then(|v| v.as_str())
                         .unwrap_or("migrations");
-                    f.diesel.push((
-                        dir.to_string(),
-                        join(dir, &crate::config::clean_path(schema)),
-                        join(dir, &crate::config::clean_path(migrations)),
-                    ));
+                    for schema in diesel_schema_files(&table) {
+                        f.diesel.push((
+                            dir.to_string(),
+                            resolve_dots(&join(dir, &crate::config::clean_path(&schema))),
+                            resolve_dots(&join(dir, &crate::config::clean_path(migrations))),
+                        ));
+                    }
                 }
                 "Cargo.toml" => {
                     if let Ok(s) = snapshot.read(path) {
@@ -329,6 +326,51 @@ impl Facts {
     fn in_alembic(&self, path: &str) -> bool {
         self.alembic_dirs.iter().any(|d| under(path, d))
     }
+}
+
+/// `backend/../shared/src/schema.rs` -> `shared/src/schema.rs`: diesel.toml
+/// paths are relative to its folder and may climb out of it. A path that
+/// climbs above the root stays as written (and is then not found).
+fn resolve_dots(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            "." | "" => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return path.to_string();
+                }
+            }
+            _ => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+/// The schema files a `diesel.toml` names: `[print_schema] file`, and the
+/// `file` of each `[print_schema.<name>]` table (Diesel 2.2 writes one file
+/// per database schema that way); Diesel's default `src/schema.rs` when none.
+fn diesel_schema_files(config: &toml::Table) -> Vec<String> {
+    let Some(print_schema) = config.get("print_schema").and_then(|v| v.as_table()) else {
+        return vec!["src/schema.rs".to_string()];
+    };
+    let mut files: Vec<String> = print_schema
+        .get("file")
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .into_iter()
+        .collect();
+    for named in print_schema.values().filter_map(|v| v.as_table()) {
+        if let Some(file) = named.get("file").and_then(|v| v.as_str()) {
+            files.push(file.to_string());
+        }
+    }
+    if files.is_empty() {
+        files.push("src/schema.rs".to_string());
+    }
+    files.sort();
+    files.dedup();
+    files
 }
 
 /// Finds models, migrations and the dialect. Errors mean the check cannot run
@@ -665,6 +707,82 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn diesel_layouts_of_real_projects() {
+        // a workspace: two crates, each with its own diesel.toml; one relies
+        // on the default schema file, the other keeps it outside src/
+        let workspace = [
+            (
+                "api/diesel.toml",
+                "[migrations_directory]\ndir = \"migrations\"\n",
+            ),
+            (
+                "api/Cargo.toml",
+                "[dependencies]\ndiesel = { version = \"2\", features = [\"postgres\"] }\n",
+            ),
+            (
+                "api/src/schema.rs",
+                "diesel::table! { users (id) { id -> Int4, } }",
+            ),
+            (
+                "api/migrations/2024-01-01-000000_users/up.sql",
+                "CREATE TABLE users (id SERIAL PRIMARY KEY);",
+            ),
+            (
+                "worker/diesel.toml",
+                "[print_schema]\nfile = \"db/schema.rs\"\n",
+            ),
+            (
+                "worker/db/schema.rs",
+                "diesel::table! { jobs (id) { id -> Int4, } }",
+            ),
+            (
+                "worker/migrations/2024-01-01-000000_jobs/up.sql",
+                "CREATE TABLE jobs (id SERIAL PRIMARY KEY);",
+            ),
+        ];
+        // two databases: which one to check is the user's call
+        let e = fail(&workspace, Config::default());
+        assert!(
+            e.message
+                .contains("api/migrations (diesel), worker/migrations (diesel)"),
+            "{}",
+            e.message
+        );
+        let config = Config {
+            migrations: vec![crate::config::MigrationsConfig {
+                path: "worker/migrations".into(),
+                layout: Some(Layout::Diesel),
+            }],
+            models: vec![ModelsConfig {
+                path: "worker/db/schema.rs".into(),
+                kind: None,
+            }],
+            ..Config::default()
+        };
+        let p = discover(&snap(&workspace), config).unwrap();
+        assert_eq!(p.models[0].kind, ModelKind::Diesel);
+        assert_eq!(p.models[0].files, ["worker/db/schema.rs"]);
+        // a crate whose diesel.toml points into a sibling crate
+        let p = ok(&[
+            ("server/diesel.toml", "[print_schema]\nfile = \"../db/src/schema.rs\"\n[migrations_directory]\ndir = \"../db/migrations\"\n"),
+            ("db/src/schema.rs", "diesel::table! { users (id) { id -> Int4, } }"),
+            ("db/migrations/2024-01-01-000000_users/up.sql", "CREATE TABLE users (id SERIAL PRIMARY KEY);"),
+        ]);
+        assert_eq!(p.models[0].files, ["db/src/schema.rs"]);
+        assert_eq!(migs(&p), [("db/migrations", Layout::Diesel)]);
+        assert_eq!(super::resolve_dots("../x"), "../x");
+        // Diesel 2.2: one [print_schema.<name>] table per database schema
+        let p = ok(&[
+            ("diesel.toml", "[print_schema.default]\nfile = \"src/schema.rs\"\n\n[print_schema.audit]\nfile = \"src/audit_schema.rs\"\nschema = \"audit\"\n"),
+            ("src/schema.rs", "diesel::table! { users (id) { id -> Int4, } }"),
+            ("src/audit_schema.rs", "diesel::table! { audit.events (id) { id -> Int4, } }"),
+            ("migrations/2024-01-01-000000_users/up.sql", "CREATE TABLE users (id SERIAL PRIMARY KEY);"),
+        ]);
+        assert_eq!(p.models[0].files, ["src/audit_schema.rs", "src/schema.rs"]);
+        assert_eq!(migs(&p), [("migrations", Layout::Diesel)]);
     }
 
     #[test]

@@ -159,13 +159,13 @@ impl Replay {
 
     pub fn finish(mut self, migrations: usize) -> MigratedSchema {
         self.end_unit();
-        let opaque_tables = self
+        let (opaque_tables, untracked_relations) = self
             .opaque
             .into_iter()
-            .filter(|k| self.schema.tables.contains_key(k))
-            .collect();
+            .partition(|k| self.schema.tables.contains_key(k));
         MigratedSchema {
             opaque_tables,
+            untracked_relations,
             schema: self.schema,
             lost_columns: self.lost_columns,
             dropped_tables: self.dropped_tables,
@@ -704,8 +704,16 @@ impl Replay {
             return;
         };
         match change {
-            ColumnChange::Type(ty) => col.ty = ty,
-            ColumnChange::Nullable(n) => col.nullable = n && !is_pk,
+            // what a generated model states: type and nullability (defaults
+            // and identity are not in Diesel's schema.rs)
+            ColumnChange::Type(ty) => {
+                col.ty = ty;
+                col.changed_at = Some(at.clone());
+            }
+            ColumnChange::Nullable(n) => {
+                col.nullable = n && !is_pk;
+                col.changed_at = Some(at.clone());
+            }
             ColumnChange::Default(d) => col.default = d,
             ColumnChange::Autoincrement(a) => {
                 col.autoincrement = a;
@@ -721,6 +729,7 @@ impl Replay {
                 if !renamed {
                     col.location = keep_loc;
                 }
+                col.changed_at = Some(at.clone());
                 if is_pk {
                     col.nullable = false;
                 }

@@ -214,7 +214,18 @@ fn order_in_group(a: &Entry, b: &Entry, layout: Layout) -> Ordering {
         (Layout::Flyway, 1) => a.name.cmp(&b.name),
         (Layout::SchemaDump, _) => Ordering::Equal,
         (_, 1) => Ordering::Equal,
-        _ => cmp_versions(&a.version, &b.version),
+        _ => cmp_in_layout(&a.version, &b.version, layout),
+    }
+}
+
+/// Version order as the tool applies it. Diesel drops the dashes and compares
+/// the rest as text (`diesel_migrations`' `version_from_string`), so
+/// `2017-09-23-182408` runs between `20170102131034` and `20171001000000`
+/// and `2026-05-27-120000-0000` is another version than `2026-05-27-120000`.
+fn cmp_in_layout(a: &str, b: &str, layout: Layout) -> Ordering {
+    match layout {
+        Layout::Diesel => a.replace('-', "").cmp(&b.replace('-', "")),
+        _ => cmp_versions(a, b),
     }
 }
 
@@ -379,7 +390,7 @@ fn duplicate_versions(entries: &[Entry], dir: &str, layout: Layout) -> Vec<Findi
     let mut first: Option<&Entry> = None;
     for e in entries.iter().filter(|e| e.group == 0) {
         match first {
-            Some(f) if cmp_versions(&f.version, &e.version) == Ordering::Equal => {
+            Some(f) if cmp_in_layout(&f.version, &e.version, layout) == Ordering::Equal => {
                 let canonical = crate::discover::names::canonical_version(&e.version);
                 out.push(
                     Finding::new(
@@ -639,6 +650,20 @@ mod tests {
         assert_eq!(h.units[1].version, "2019-12-10-123456");
         assert_eq!(h.units[1].name, "users");
         assert!(h.findings.is_empty());
+
+        // old undashed and newer dashed versions interleave as Diesel runs
+        // them (crates.io has both); a longer version is another version
+        let s = MemorySnapshot::new(vec![
+            ("migrations/20170102131034_badges/up.sql", "B"),
+            ("migrations/2017-09-23-182408_emails/up.sql", "E"),
+            ("migrations/20140925161623_crates/up.sql", "C"),
+            ("migrations/2026-05-27-120000_usernames/up.sql", "U"),
+            ("migrations/2026-05-27-120000-0000_semver/up.sql", "S"),
+        ]);
+        let h = load(&s, &input("migrations", Layout::Diesel));
+        let got: Vec<_> = h.units.iter().map(up).collect();
+        assert_eq!(got, ["C", "B", "E", "U", "S"]);
+        assert!(h.findings.is_empty(), "{:?}", h.findings);
 
         let s = MemorySnapshot::new(vec![
             ("prisma/migrations/20240201000000_b/migration.sql", "B"),

@@ -62,6 +62,10 @@ pub struct MigratedSchema {
     /// that could not be parsed): compare their existence only, never their
     /// columns.
     pub opaque_tables: BTreeSet<String>,
+    /// Keys of relations the migrations create but replay does not model
+    /// (views, materialized views, virtual and foreign tables): a model
+    /// declaring one (Diesel `table!` over a view) is not missing.
+    pub untracked_relations: BTreeSet<String>,
     /// MG201-MG205 and MG002 findings found while replaying.
     pub findings: Vec<Finding>,
     /// Number of migration units replayed.

@@ -10,13 +10,15 @@
 //! - `sqlalchemy_types.rs`: SQLAlchemy types and Python annotations to `SqlType`
 //!   (`sa_type_from_expr`, reusable by an Alembic frontend).
 //!
-//! Rust (syn): `diesel.rs` reads `table!` in schema.rs, `seaorm.rs` reads
+//! Rust (syn): `diesel.rs` reads `table!` in schema.rs (`diesel_types.rs`
+//! maps its SQL types), `seaorm.rs` reads
 //! `DeriveEntityModel` entities. `declare.rs` writes a column back in the
 //! model's own language, for help texts.
 
 pub mod declarative;
 pub mod declare;
 pub mod diesel;
+pub mod diesel_types;
 pub mod flask_sqlalchemy;
 pub mod python;
 pub mod seaorm;

@@ -128,6 +128,12 @@ pub struct Column {
     pub autoincrement: bool,
     /// Where the column was declared or added.
     pub location: Location,
+    /// Migrated side: the statement that last changed the column after it
+    /// was added (ALTER COLUMN type, nullability, default; MySQL MODIFY).
+    /// A generated model (Diesel's schema.rs) that disagrees with the column
+    /// is stale about that change rather than wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_at: Option<Location>,
 }
 
 impl Column {
@@ -141,6 +147,7 @@ impl Column {
             unique: false,
             autoincrement: false,
             location,
+            changed_at: None,
         }
     }
 }
