@@ -67,7 +67,10 @@ pub fn diff(models: &ModelSchema, migrated: &MigratedSchema, dialect: Dialect) -
     // is computed (an MG001 note) may be any of the unmatched tables.
     if !models.schema.tables.is_empty() && models.unnamed_tables == 0 {
         for db in extra {
-            if !is_tool_table(db, dialect) && ctx.models_cover_schema_of(db) {
+            if !is_tool_table(db, dialect)
+                && ctx.models_cover_schema_of(db)
+                && !models.leaves_out(&db.name)
+            {
                 out.push(ctx.extra_table(db));
             }
         }
@@ -711,6 +714,11 @@ mod tests {
             ids(&f),
             ["MG103:audit.events:extra", "MG103:public.stray:extra"]
         );
+        // diesel.toml's print_schema filter leaves `stray` out of schema.rs
+        let re = regex::Regex::new("^stray$").unwrap();
+        m.left_out = vec![crate::models::diesel::TableFilter::Except(vec![re])];
+        let f = diff(&m, &d, Dialect::Postgresql);
+        assert_eq!(ids(&f), ["MG103:audit.events:extra"]);
     }
 
     #[test]

@@ -331,7 +331,7 @@ impl Facts {
 /// `backend/../shared/src/schema.rs` -> `shared/src/schema.rs`: diesel.toml
 /// paths are relative to its folder and may climb out of it. A path that
 /// climbs above the root stays as written (and is then not found).
-fn resolve_dots(path: &str) -> String {
+pub(crate) fn resolve_dots(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for p in path.split('/') {
         match p {
@@ -351,26 +351,44 @@ fn resolve_dots(path: &str) -> String {
 /// `file` of each `[print_schema.<name>]` table (Diesel 2.2 writes one file
 /// per database schema that way); Diesel's default `src/schema.rs` when none.
 fn diesel_schema_files(config: &toml::Table) -> Vec<String> {
-    let Some(print_schema) = config.get("print_schema").and_then(|v| v.as_table()) else {
-        return vec!["src/schema.rs".to_string()];
-    };
-    let mut files: Vec<String> = print_schema
-        .get("file")
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
+    let mut files: Vec<String> = diesel_print_schemas(config)
         .into_iter()
+        .map(|(file, _)| file)
         .collect();
-    for named in print_schema.values().filter_map(|v| v.as_table()) {
-        if let Some(file) = named.get("file").and_then(|v| v.as_str()) {
-            files.push(file.to_string());
-        }
-    }
     if files.is_empty() {
         files.push("src/schema.rs".to_string());
     }
     files.sort();
     files.dedup();
     files
+}
+
+/// Each print_schema configuration of a `diesel.toml` with the file it
+/// writes (Diesel's default `src/schema.rs` when it names none): the root
+/// `[print_schema]` and every `[print_schema.<name>]`.
+pub(crate) fn diesel_print_schemas(config: &toml::Table) -> Vec<(String, &toml::Table)> {
+    const DEFAULT: &str = "src/schema.rs";
+    let Some(print_schema) = config.get("print_schema").and_then(|v| v.as_table()) else {
+        return Vec::new();
+    };
+    let named: Vec<(String, &toml::Table)> = print_schema
+        .values()
+        .filter_map(|v| v.as_table())
+        // `filter = { ... }` is an inline table of the root configuration
+        .filter(|t| !t.contains_key("only_tables") && !t.contains_key("except_tables"))
+        .map(|t| (file_of(t).unwrap_or(DEFAULT).to_string(), t))
+        .collect();
+    let root = file_of(print_schema);
+    if named.is_empty() || root.is_some() {
+        let mut all = vec![(root.unwrap_or(DEFAULT).to_string(), print_schema)];
+        all.extend(named);
+        return all;
+    }
+    named
+}
+
+fn file_of(t: &toml::Table) -> Option<&str> {
+    t.get("file").and_then(|v| v.as_str())
 }
 
 /// Finds models, migrations and the dialect. Errors mean the check cannot run

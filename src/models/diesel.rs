@@ -64,11 +64,76 @@ pub fn load(snapshot: &dyn Snapshot, files: &[String], _dialect: Dialect) -> Mod
             }
         }
     }
+    out.left_out = table_filters(snapshot, files);
     let parsed = from_sources(&readable);
     out.schema = parsed.schema;
     out.findings.extend(parsed.findings);
     out.unnamed_tables += parsed.unnamed_tables;
     out.findings.sort_by_key(|f| f.sort_key());
+    out
+}
+
+/// diesel.toml's `[print_schema] filter = { only_tables = [...] }` or
+/// `{ except_tables = [...] }`: regular expressions matched anywhere in a
+/// table's name, as diesel_cli does. print-schema leaves the other tables out
+/// of schema.rs, so the database having them is no drift.
+#[derive(Clone, Debug)]
+pub enum TableFilter {
+    Only(Vec<regex::Regex>),
+    Except(Vec<regex::Regex>),
+}
+
+impl TableFilter {
+    pub fn leaves_out(&self, table: &str) -> bool {
+        match self {
+            TableFilter::Only(res) => !res.iter().any(|r| r.is_match(table)),
+            TableFilter::Except(res) => res.iter().any(|r| r.is_match(table)),
+        }
+    }
+
+    /// The filter of one print_schema configuration. A pattern diesel_cli
+    /// would reject makes the whole list unknown: no filter is assumed, which
+    /// at worst leaves an MG103 warning.
+    fn from_config(print_schema: &toml::Table) -> Option<TableFilter> {
+        let filter = print_schema.get("filter")?.as_table()?;
+        let patterns = |key: &str| -> Option<Vec<regex::Regex>> {
+            filter
+                .get(key)?
+                .as_array()?
+                .iter()
+                .map(|v| v.as_str().and_then(|p| regex::Regex::new(p).ok()))
+                .collect()
+        };
+        patterns("only_tables")
+            .map(TableFilter::Only)
+            .or_else(|| patterns("except_tables").map(TableFilter::Except))
+    }
+}
+
+/// The filters of every diesel.toml print_schema configuration that writes
+/// one of `files`.
+fn table_filters(snapshot: &dyn Snapshot, files: &[String]) -> Vec<TableFilter> {
+    use crate::discover::{diesel_print_schemas, join, resolve_dots};
+    let mut out = Vec::new();
+    for path in snapshot.files() {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
+        if name != "diesel.toml" {
+            continue;
+        }
+        let Some(config) = snapshot
+            .read(path)
+            .ok()
+            .and_then(|s| s.text.parse::<toml::Table>().ok())
+        else {
+            continue;
+        };
+        for (file, print_schema) in diesel_print_schemas(&config) {
+            let file = resolve_dots(&join(dir, &crate::config::clean_path(&file)));
+            if files.contains(&file) {
+                out.extend(TableFilter::from_config(print_schema));
+            }
+        }
+    }
     out
 }
 

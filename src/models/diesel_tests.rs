@@ -345,3 +345,53 @@ mod robustness {
         }
     }
 }
+
+#[test]
+fn print_schema_filters_name_the_tables_schema_rs_leaves_out() {
+    use crate::snapshot::MemorySnapshot;
+    let schema = "diesel::table! { users (id) { id -> Int4, } }";
+    let snap = MemorySnapshot::new(vec![
+        (
+            "server/diesel.toml",
+            "[print_schema]\nfile = \"src/schema.rs\"\nfilter = { except_tables = [\"^previously_run_sql$\", \"_backup\"] }\n",
+        ),
+        ("server/src/schema.rs", schema),
+        // another crate's filter does not apply to this schema.rs
+        (
+            "tools/diesel.toml",
+            "[print_schema]\nfilter = { only_tables = [\"^jobs$\"] }\n",
+        ),
+        ("tools/src/schema.rs", schema),
+    ]);
+    let m = load(
+        &snap,
+        &["server/src/schema.rs".to_string()],
+        Dialect::Postgresql,
+    );
+    assert!(m.leaves_out("previously_run_sql"));
+    assert!(
+        m.leaves_out("posts_backup"),
+        "matched anywhere, as diesel_cli does"
+    );
+    assert!(!m.leaves_out("posts"));
+    assert!(!m.leaves_out("users"));
+
+    let only = load(
+        &snap,
+        &["tools/src/schema.rs".to_string()],
+        Dialect::Postgresql,
+    );
+    assert!(only.leaves_out("users"));
+    assert!(!only.leaves_out("jobs"));
+
+    // a pattern diesel_cli would reject: no filter is assumed
+    let bad = MemorySnapshot::new(vec![
+        (
+            "diesel.toml",
+            "[print_schema]\nfilter = { except_tables = [\"(unclosed\"] }\n",
+        ),
+        ("src/schema.rs", schema),
+    ]);
+    let m = load(&bad, &["src/schema.rs".to_string()], Dialect::Postgresql);
+    assert!(m.left_out.is_empty());
+}

@@ -53,9 +53,17 @@ pub struct ModelSchema {
     /// (SeaORM entities: relations are Rust code, composite uniques have no
     /// attribute): the database's extra ones are not reported.
     pub partial_keys: bool,
+    /// Tables the models leave out on purpose (diesel.toml's print_schema
+    /// `filter`): the database may have them without an MG103.
+    pub left_out: Vec<diesel::TableFilter>,
 }
 
 impl ModelSchema {
+    /// Whether the models leave the database table `name` out on purpose.
+    pub fn leaves_out(&self, name: &str) -> bool {
+        self.left_out.iter().any(|f| f.leaves_out(name))
+    }
+
     /// Adds another frontend's result (a project with Python and Rust models).
     pub fn merge(&mut self, other: ModelSchema) {
         if self.schema.tables.is_empty() {
@@ -67,6 +75,7 @@ impl ModelSchema {
         self.files += other.files;
         self.unnamed_tables += other.unnamed_tables;
         self.partial_keys |= other.partial_keys;
+        self.left_out.extend(other.left_out);
     }
 }
 
@@ -295,7 +304,7 @@ fn from_files_with(
         files: files.len(),
         unnamed_tables,
         kind: ModelKind::Sqlalchemy,
-        partial_keys: false,
+        ..ModelSchema::default()
     }
 }
 
