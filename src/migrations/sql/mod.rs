@@ -793,6 +793,44 @@ PRAGMA defer_foreign_keys=OFF;
     }
 
     #[test]
+    fn postgres_names_unnamed_unique_constraints_and_indexes_as_the_server_does() {
+        // names checked against PostgreSQL 15; a constraint keeps the name it
+        // got at creation when its column is renamed later
+        let long = "a_rather_long_table_name_for_federated_posts";
+        let sql = format!(
+            "CREATE TABLE v (id int PRIMARY KEY, thread_id int, user_id int, UNIQUE (thread_id, user_id));\nALTER TABLE v RENAME COLUMN user_id TO person_id;\nCREATE TABLE {long} (an_equally_long_column_name_of_the_thing int, b int, UNIQUE (an_equally_long_column_name_of_the_thing, b));\nCREATE INDEX ON {long} (b);\nCREATE INDEX ON {long} (b);\nALTER TABLE v ADD UNIQUE (person_id);"
+        );
+        let m = run(Dialect::Postgresql, &[("1.sql", sql.as_str())]);
+        let names = |t: &str| -> Vec<String> {
+            m.schema.tables[t]
+                .indexes
+                .iter()
+                .map(|i| i.name.clone().unwrap_or_default())
+                .collect()
+        };
+        assert_eq!(names("v"), ["v_thread_id_user_id_key", "v_person_id_key"]);
+        assert_eq!(
+            names(long),
+            [
+                "a_rather_long_table_name_for__an_equally_long_column_name_o_key",
+                "a_rather_long_table_name_for_federated_posts_b_idx",
+                "a_rather_long_table_name_for_federated_posts_b_idx1",
+            ]
+        );
+        let drops = format!("{sql}\nALTER TABLE v DROP CONSTRAINT v_thread_id_user_id_key;\nDROP INDEX {long}_b_idx1;");
+        let m = run(Dialect::Postgresql, &[("1.sql", drops.as_str())]);
+        assert!(m.findings.is_empty(), "{:?}", rules_of(&m));
+        let cols = |t: &str| -> Vec<Vec<String>> {
+            m.schema.tables[t].indexes.iter().map(|i| i.columns.clone()).collect()
+        };
+        assert_eq!(cols("v"), [["person_id"]]);
+        assert_eq!(cols(long).len(), 2);
+        // other dialects name indexes their own way
+        let m = run(Dialect::Sqlite, &[("1.sql", "CREATE TABLE v (a int, UNIQUE (a));")]);
+        assert_eq!(m.schema.tables["v"].indexes[0].name, None);
+    }
+
+    #[test]
     fn column_types_map_to_the_ir() {
         let m = run(
             Dialect::Postgresql,

@@ -1587,7 +1587,12 @@ fn create_table(state: &mut Replay, file: &SourceFile, ct: CreateTable, at: &Loc
                 }
                 table.primary_key = cols;
             }
-            Some(Constraint::Index(index)) => table.indexes.push(index),
+            Some(Constraint::Index(mut index)) => {
+                index.name = index
+                    .name
+                    .or_else(|| implicit_index_name(state, &table, &index.columns, "key"));
+                table.indexes.push(index)
+            }
             Some(Constraint::ForeignKey(fk)) => table.foreign_keys.push(fk),
             Some(Constraint::Check(check)) => table.checks.push(check),
             None => {}
@@ -1605,6 +1610,58 @@ fn create_table(state: &mut Replay, file: &SourceFile, ct: CreateTable, at: &Loc
     }
 }
 
+/// The name PostgreSQL gives an index or unique constraint declared without
+/// one (`<table>_<columns>_key`, `<table>_<columns>_idx`), so that a later
+/// `DROP CONSTRAINT` / `DROP INDEX` by that name finds it. It is fixed at
+/// creation: renaming a column later does not rename the constraint. None in
+/// other dialects, whose names differ (MySQL names indexes after a column).
+fn implicit_index_name(
+    state: &Replay,
+    table: &Table,
+    columns: &[String],
+    label: &str,
+) -> Option<String> {
+    if state.dialect != Dialect::Postgresql || columns.is_empty() {
+        return None;
+    }
+    let taken = |n: &str| {
+        table
+            .indexes
+            .iter()
+            .any(|i| i.name.as_deref().is_some_and(|x| key(x) == key(n)))
+    };
+    let base = pg_object_name(&table.name, &columns.join("_"), label);
+    if !taken(&base) {
+        return Some(base);
+    }
+    // PostgreSQL appends a counter to the label until the name is free
+    (1..1000)
+        .map(|pass| pg_object_name(&table.name, &columns.join("_"), &format!("{label}{pass}")))
+        .find(|n| !taken(n))
+}
+
+/// PostgreSQL's `makeObjectName`: `name1_name2_label`, the longer of the
+/// two names shortened first until the whole fits in 63 bytes.
+fn pg_object_name(name1: &str, name2: &str, label: &str) -> String {
+    const MAX: usize = 63;
+    let avail = MAX.saturating_sub(label.len() + 2);
+    let (mut n1, mut n2) = (name1.len(), name2.len());
+    while n1 + n2 > avail && n1 + n2 > 0 {
+        if n1 > n2 {
+            n1 -= 1;
+        } else {
+            n2 -= 1;
+        }
+    }
+    let clip = |s: &str, mut n: usize| {
+        while n > 0 && !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        s.get(..n).unwrap_or(s).to_string()
+    };
+    format!("{}_{}_{label}", clip(name1, n1), clip(name2, n2))
+}
+
 fn create_index(state: &mut Replay, ci: CreateIndex, at: &Location) {
     let Some(t) = table_ref(&ci.table_name) else {
         return;
@@ -1617,8 +1674,13 @@ fn create_index(state: &mut Replay, ci: CreateIndex, at: &Location) {
         state.check_columns(&t, &plain, at);
         return;
     }
+    let name = ci.name.as_ref().and_then(last_ident).or_else(|| {
+        state
+            .table(&t)
+            .and_then(|tb| implicit_index_name(state, tb, &plain, "idx"))
+    });
     let index = Index {
-        name: ci.name.as_ref().and_then(last_ident),
+        name,
         columns: plain,
         unique: ci.unique,
         location: at.clone(),
@@ -1722,7 +1784,14 @@ fn alter_op(
         }
         AlterTableOperation::AddConstraint { constraint: c, .. } => match constraint(&c, at) {
             Some(Constraint::PrimaryKey(cols)) => state.set_primary_key(t, cols, at),
-            Some(Constraint::Index(index)) => state.create_index(t, index, false, at),
+            Some(Constraint::Index(mut index)) => {
+                if index.name.is_none() {
+                    index.name = state
+                        .table(t)
+                        .and_then(|tb| implicit_index_name(state, tb, &index.columns, "key"));
+                }
+                state.create_index(t, index, false, at)
+            }
             Some(Constraint::ForeignKey(fk)) => state.add_foreign_key(t, fk, at),
             Some(Constraint::Check(check)) => state.add_check(t, check, at),
             None => {}
