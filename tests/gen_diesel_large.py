@@ -1482,6 +1482,54 @@ def s_late_tables():
     return steps
 
 
+
+def s_constraint_maintenance():
+    """Constraints PostgreSQL named itself, dropped by that name years later."""
+    mig("registration_application_admin_set_null", """
+-- deleting an admin must not delete the applications they reviewed
+ALTER TABLE registration_application DROP CONSTRAINT registration_application_admin_id_fkey;
+ALTER TABLE registration_application
+    ADD CONSTRAINT registration_application_admin_id_fkey FOREIGN KEY (admin_id)
+    REFERENCES person (id) ON UPDATE CASCADE ON DELETE SET NULL;
+""", """
+ALTER TABLE registration_application DROP CONSTRAINT registration_application_admin_id_fkey;
+ALTER TABLE registration_application
+    ADD FOREIGN KEY (admin_id) REFERENCES person (id) ON UPDATE CASCADE ON DELETE CASCADE;
+""")
+    mig("instance_domain_case_insensitive", """
+ALTER TABLE instance DROP CONSTRAINT instance_domain_key;
+CREATE UNIQUE INDEX idx_instance_domain_lower ON instance (lower(domain));
+""", """
+DROP INDEX idx_instance_domain_lower;
+ALTER TABLE instance ADD CONSTRAINT instance_domain_key UNIQUE (domain);
+""")
+    mig("open_reports_index", """
+CREATE INDEX ON thread_report (resolved);
+CREATE INDEX ON reply_report (resolved);
+""", """
+DROP INDEX reply_report_resolved_idx;
+DROP INDEX thread_report_resolved_idx;
+""")
+
+
+def s_partial_report_indexes():
+    mig("partial_open_reports_index", """
+-- only unresolved reports are ever listed
+DROP INDEX thread_report_resolved_idx;
+DROP INDEX reply_report_resolved_idx;
+CREATE INDEX idx_thread_report_open ON thread_report (published DESC) WHERE NOT resolved;
+CREATE INDEX idx_reply_report_open ON reply_report (published DESC) WHERE NOT resolved;
+ALTER TABLE poll_option DROP CONSTRAINT poll_option_poll_id_position_key;
+ALTER TABLE poll_option ADD UNIQUE (poll_id, position) DEFERRABLE INITIALLY DEFERRED;
+""", """
+ALTER TABLE poll_option DROP CONSTRAINT poll_option_poll_id_position_key;
+ALTER TABLE poll_option ADD UNIQUE (poll_id, position);
+DROP INDEX idx_reply_report_open;
+DROP INDEX idx_thread_report_open;
+CREATE INDEX ON thread_report (resolved);
+CREATE INDEX ON reply_report (resolved);
+""")
+
 def ev(n):
     return lambda: evolve(n)
 
@@ -1498,7 +1546,7 @@ STEPS = [
     s_rebuild_thread_saved, ev(6), s_composite_votes, s_fillfactor, ev(6), s_rls, s_grants, ev(6),
     s_donations, s_concurrent_indexes, s_person_views_r, ev(6), s_enum_rename_value,
     *LATE[:8], ev(12), *LATE[8:16], ev(12), s_enum_remove_value, *LATE[16:24], ev(14),
-    s_identity("instance"), *LATE[24:], ev(30), s_identity("language"), ev(55),
+    s_identity("instance"), *LATE[24:], s_constraint_maintenance, ev(15), s_partial_report_indexes, ev(15), s_identity("language"), ev(55),
 ]
 
 

@@ -831,6 +831,27 @@ PRAGMA defer_foreign_keys=OFF;
     }
 
     #[test]
+    fn postgres_default_names_let_foreign_keys_and_inline_uniques_be_dropped() {
+        let sql = "CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE a (id int PRIMARY KEY, domain text UNIQUE, admin_id int REFERENCES p ON DELETE CASCADE);\nALTER TABLE a DROP CONSTRAINT a_admin_id_fkey;\nALTER TABLE a ADD CONSTRAINT a_admin_id_fkey FOREIGN KEY (admin_id) REFERENCES p (id) ON DELETE SET NULL;\nALTER TABLE a DROP CONSTRAINT a_domain_key;\nALTER TABLE a ADD COLUMN owner_id int REFERENCES p;";
+        let m = run(Dialect::Postgresql, &[("1.sql", sql)]);
+        assert!(m.findings.is_empty(), "{:?}", rules_of(&m));
+        let t = &m.schema.tables["a"];
+        let fks: Vec<_> = t
+            .foreign_keys
+            .iter()
+            .map(|f| (f.name.clone().unwrap_or_default(), f.on_delete))
+            .collect();
+        assert_eq!(
+            fks,
+            [
+                ("a_admin_id_fkey".to_string(), Some(crate::schema::FkAction::SetNull)),
+                ("a_owner_id_fkey".to_string(), None)
+            ]
+        );
+        assert!(t.column("domain").is_some_and(|c| !c.unique));
+    }
+
+    #[test]
     fn column_types_map_to_the_ir() {
         let m = run(
             Dialect::Postgresql,

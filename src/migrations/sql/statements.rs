@@ -1571,7 +1571,10 @@ fn create_table(state: &mut Replay, file: &SourceFile, ct: CreateTable, at: &Loc
                 rowid = Some(def.name.value.clone());
             }
         }
-        table.foreign_keys.extend(parts.foreign_keys);
+        for mut fk in parts.foreign_keys {
+            name_foreign_key(state, &table, &mut fk);
+            table.foreign_keys.push(fk);
+        }
         table.checks.extend(parts.checks);
         table.columns.push(parts.column);
     }
@@ -1593,7 +1596,10 @@ fn create_table(state: &mut Replay, file: &SourceFile, ct: CreateTable, at: &Loc
                     .or_else(|| implicit_index_name(state, &table, &index.columns, "key"));
                 table.indexes.push(index)
             }
-            Some(Constraint::ForeignKey(fk)) => table.foreign_keys.push(fk),
+            Some(Constraint::ForeignKey(mut fk)) => {
+                name_foreign_key(state, &table, &mut fk);
+                table.foreign_keys.push(fk)
+            }
             Some(Constraint::Check(check)) => table.checks.push(check),
             None => {}
         }
@@ -1638,6 +1644,59 @@ fn implicit_index_name(
     (1..1000)
         .map(|pass| pg_object_name(&table.name, &columns.join("_"), &format!("{label}{pass}")))
         .find(|n| !taken(n))
+}
+
+/// An unnamed foreign key in PostgreSQL is `<table>_<columns>_fkey`; named at
+/// creation like `implicit_index_name`, so that dropping it by that name (to
+/// change its ON DELETE action, say) works.
+fn name_foreign_key(state: &Replay, table: &Table, fk: &mut ForeignKey) {
+    if state.dialect != Dialect::Postgresql || fk.name.is_some() || fk.columns.is_empty() {
+        return;
+    }
+    let taken = |n: &str| {
+        table
+            .foreign_keys
+            .iter()
+            .any(|f| f.name.as_deref().is_some_and(|x| key(x) == key(n)))
+    };
+    let cols = fk.columns.join("_");
+    fk.name = std::iter::once(pg_object_name(&table.name, &cols, "fkey"))
+        .chain((1..1000).map(|pass| pg_object_name(&table.name, &cols, &format!("fkey{pass}"))))
+        .find(|n| !taken(n));
+}
+
+/// `DROP CONSTRAINT <table>_<column>_key` where the column was declared
+/// `UNIQUE` inline (PostgreSQL's name for that constraint): the column is no
+/// longer unique. Read with the current names, so a column renamed since is
+/// left alone (the constraint kept its old name).
+fn drop_column_unique(state: &mut Replay, t: &TableRef, name: &str, at: &Location) {
+    if state.dialect != Dialect::Postgresql {
+        return;
+    }
+    let Some(table) = state.table(t) else {
+        return;
+    };
+    let nk = key(name);
+    let named_elsewhere = table
+        .indexes
+        .iter()
+        .filter_map(|i| i.name.as_deref())
+        .chain(table.foreign_keys.iter().filter_map(|f| f.name.as_deref()))
+        .chain(table.checks.iter().filter_map(|c| c.name.as_deref()))
+        .any(|n| key(n) == nk);
+    if named_elsewhere {
+        return;
+    }
+    let column = table
+        .columns
+        .iter()
+        .find(|c| c.unique && key(&pg_object_name(&table.name, &c.name, "key")) == nk)
+        .cloned();
+    if let Some(mut c) = column {
+        c.unique = false;
+        let column_name = c.name.clone();
+        state.alter_column(t, &column_name, ColumnChange::Replace(c), at);
+    }
 }
 
 /// PostgreSQL's `makeObjectName`: `name1_name2_label`, the longer of the
@@ -1710,7 +1769,10 @@ fn alter_op(
             if parts.primary_key {
                 state.set_primary_key(t, vec![name], at);
             }
-            for fk in parts.foreign_keys {
+            for mut fk in parts.foreign_keys {
+                if let Some(tb) = state.table(t) {
+                    name_foreign_key(state, tb, &mut fk);
+                }
                 state.add_foreign_key(t, fk, at);
             }
             for ch in parts.checks {
@@ -1792,11 +1854,17 @@ fn alter_op(
                 }
                 state.create_index(t, index, false, at)
             }
-            Some(Constraint::ForeignKey(fk)) => state.add_foreign_key(t, fk, at),
+            Some(Constraint::ForeignKey(mut fk)) => {
+                if let Some(tb) = state.table(t) {
+                    name_foreign_key(state, tb, &mut fk);
+                }
+                state.add_foreign_key(t, fk, at)
+            }
             Some(Constraint::Check(check)) => state.add_check(t, check, at),
             None => {}
         },
         AlterTableOperation::DropConstraint { name, .. } => {
+            drop_column_unique(state, t, &name.value, at);
             state.drop_constraint(t, &name.value, at)
         }
         AlterTableOperation::DropForeignKey { name, .. } => {
