@@ -63,9 +63,15 @@ fn renames_rebuilds_and_enum_rebuilds_end_where_the_database_does() {
     assert!(schema["tables"].get("user_account").is_none());
     let person = table(&schema, "person");
     assert!(!column_names(person).contains(&"password_encrypted"));
-    assert!(column_names(person).contains(&"matrix_user_id"), "added in a DO block");
+    assert!(
+        column_names(person).contains(&"matrix_user_id"),
+        "added in a DO block"
+    );
     let saved = table(&schema, "thread_saved");
-    assert_eq!(saved["primary_key"], serde_json::json!(["person_id", "thread_id"]));
+    assert_eq!(
+        saved["primary_key"],
+        serde_json::json!(["person_id", "thread_id"])
+    );
     assert!(!column_names(saved).contains(&"id"));
     let reply = table(&schema, "reply");
     assert!(!column_names(reply).contains(&"parent_id"));
@@ -85,20 +91,29 @@ fn constraints_dropped_by_postgresql_default_names_are_gone() {
     // UNIQUE (thread_id, user_id), dropped as thread_vote_thread_id_user_id_key
     // after user_id became person_id
     let vote = table(&schema, "thread_vote");
-    assert_eq!(vote["primary_key"], serde_json::json!(["person_id", "thread_id"]));
+    assert_eq!(
+        vote["primary_key"],
+        serde_json::json!(["person_id", "thread_id"])
+    );
     let unique_sets: Vec<&Value> = vote["indexes"]
         .as_array()
         .map(|ix| ix.iter().filter(|i| i["unique"] == true).collect())
         .unwrap_or_default();
     assert!(unique_sets.is_empty(), "{unique_sets:?}");
     // inline UNIQUE dropped as instance_domain_key
-    assert_eq!(column(table(&schema, "instance"), "domain")["unique"], false);
+    assert_eq!(
+        column(table(&schema, "instance"), "domain")["unique"],
+        false
+    );
     // inline REFERENCES dropped as registration_application_admin_id_fkey and re-added
     let fks = table(&schema, "registration_application")["foreign_keys"]
         .as_array()
         .cloned()
         .unwrap_or_default();
-    let admin: Vec<&Value> = fks.iter().filter(|f| f["columns"] == serde_json::json!(["admin_id"])).collect();
+    let admin: Vec<&Value> = fks
+        .iter()
+        .filter(|f| f["columns"] == serde_json::json!(["admin_id"]))
+        .collect();
     assert_eq!(admin.len(), 1, "{admin:?}");
     assert_eq!(admin[0]["on_delete"], "set_null");
 }

@@ -10,6 +10,8 @@
 //! table, PostgreSQL ALTER COLUMN, MySQL MODIFY/CHANGE, constraints, several
 //! operations at once), CREATE/DROP INDEX, DROP TABLE, RENAME TABLE, enum
 //! types, the DDL inside `DO` blocks, and the column list of INSERTs (MG202).
+//! In PostgreSQL, unnamed unique constraints, indexes and foreign keys get
+//! the name the server gives them, so a later DROP by that name finds them.
 //! Everything else is skipped without being parsed. A schema-changing
 //! statement that cannot be read is MG205, and the table it names stops
 //! being checked (its shape is no longer known).
@@ -821,12 +823,19 @@ PRAGMA defer_foreign_keys=OFF;
         let m = run(Dialect::Postgresql, &[("1.sql", drops.as_str())]);
         assert!(m.findings.is_empty(), "{:?}", rules_of(&m));
         let cols = |t: &str| -> Vec<Vec<String>> {
-            m.schema.tables[t].indexes.iter().map(|i| i.columns.clone()).collect()
+            m.schema.tables[t]
+                .indexes
+                .iter()
+                .map(|i| i.columns.clone())
+                .collect()
         };
         assert_eq!(cols("v"), [["person_id"]]);
         assert_eq!(cols(long).len(), 2);
         // other dialects name indexes their own way
-        let m = run(Dialect::Sqlite, &[("1.sql", "CREATE TABLE v (a int, UNIQUE (a));")]);
+        let m = run(
+            Dialect::Sqlite,
+            &[("1.sql", "CREATE TABLE v (a int, UNIQUE (a));")],
+        );
         assert_eq!(m.schema.tables["v"].indexes[0].name, None);
     }
 
@@ -844,7 +853,10 @@ PRAGMA defer_foreign_keys=OFF;
         assert_eq!(
             fks,
             [
-                ("a_admin_id_fkey".to_string(), Some(crate::schema::FkAction::SetNull)),
+                (
+                    "a_admin_id_fkey".to_string(),
+                    Some(crate::schema::FkAction::SetNull)
+                ),
                 ("a_owner_id_fkey".to_string(), None)
             ]
         );
