@@ -11,10 +11,11 @@ A dev tool, not run in CI (it needs a PostgreSQL server and psql). Usage:
 
 Compared, for the public schema's base tables: the table set; per table the
 columns in order with their type, NOT NULL, whether they have a default, and
-whether the database supplies the value (identity, serial, computed); the primary key; foreign keys (columns,
-referenced table, ON DELETE); indexes and unique constraints on plain columns
-(columns, uniqueness); and every enum with its labels in order. Prints each
-difference and exits 1 when there is any, 0 when replay matches. Stdlib only;
+whether the database supplies the value (identity, serial, computed); the
+primary key; foreign keys (columns, referenced table, ON DELETE); indexes and
+unique constraints on plain columns (columns, uniqueness); the number of CHECK
+constraints; and every enum with its labels in order. Prints each difference
+and exits 1 when there is any, 0 when replay matches. Stdlib only;
 the database is read through psql.
 """
 
@@ -123,6 +124,12 @@ def database(url):
             GROUP BY i.indexrelid, c.relname, i.indisunique"""):
         if t in tables:
             tables[t]["indexes"].add((cols, unique == "t"))
+    for t, n in psql(url, """
+            SELECT c.relname, count(*) FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE con.contype = 'c' AND n.nspname = 'public' GROUP BY c.relname"""):
+        if t in tables:
+            tables[t]["checks"] = int(n)
     enums = {}
     for name, label in psql(url, """
             SELECT t.typname, e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid
@@ -188,6 +195,9 @@ def main():
         if db["indexes"] != mg_ix:
             diffs.append(f"{name}: indexes\n  db only: {sorted(db['indexes'] - mg_ix)}"
                          f"\n  mg only: {sorted(mg_ix - db['indexes'])}")
+        if db.get("checks", 0) != len(mg["checks"]):
+            diffs.append(f"{name}: {db.get('checks', 0)} CHECK constraints in the database, "
+                         f"{len(mg['checks'])} replayed: {[c['sql'] for c in mg['checks']]}")
     mg_enums = {n: e["values"] for n, e in ir["enums"].items()}
     if mg_enums != db_enums:
         diffs.append(f"enums\n  db: {db_enums}\n  mg: {mg_enums}")

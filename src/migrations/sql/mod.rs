@@ -864,6 +864,20 @@ PRAGMA defer_foreign_keys=OFF;
     }
 
     #[test]
+    fn checks_follow_renamed_columns_and_go_with_dropped_ones() {
+        let sql = "CREATE TABLE b (id int PRIMARY KEY, priority int, note text, lower text);\nALTER TABLE b ADD CONSTRAINT b_priority_check CHECK (priority >= 0);\nALTER TABLE b ADD CHECK (char_length(note) <= 10 AND note <> 'priority');\nALTER TABLE b ADD CHECK (lower(lower) = lower);\nALTER TABLE b RENAME COLUMN priority TO rank;\nALTER TABLE b RENAME COLUMN lower TO name;\nALTER TABLE b DROP COLUMN note;";
+        for dialect in [Dialect::Postgresql, Dialect::Sqlite] {
+            let m = run(dialect, &[("1.sql", sql)]);
+            let checks: Vec<String> = m.schema.tables["b"]
+                .checks
+                .iter()
+                .map(|c| c.sql.clone())
+                .collect();
+            assert_eq!(checks, ["rank >= 0", "lower(name) = name"], "{dialect:?}");
+        }
+    }
+
+    #[test]
     fn column_types_map_to_the_ir() {
         let m = run(
             Dialect::Postgresql,

@@ -1699,6 +1699,54 @@ fn drop_column_unique(state: &mut Replay, t: &TableRef, name: &str, at: &Locatio
     }
 }
 
+/// Whether a CHECK expression, as the IR keeps it, names `column`. Read with
+/// the SQL tokenizer, so a string or a function of that name does not count.
+pub(crate) fn check_names_column(sql: &str, column: &str, dialect: Dialect) -> bool {
+    column_words(sql, column, dialect).is_some_and(|(_, at)| !at.is_empty())
+}
+
+/// The CHECK expression with column `old` renamed to `new`, as the database
+/// rewrites a constraint when its column is renamed; None when it does not
+/// name `old` or cannot be read.
+pub(crate) fn check_with_column_renamed(
+    sql: &str,
+    old: &str,
+    new: &str,
+    dialect: Dialect,
+) -> Option<String> {
+    let (mut tokens, at) = column_words(sql, old, dialect)?;
+    if at.is_empty() {
+        return None;
+    }
+    for i in at {
+        if let Some(Token::Word(w)) = tokens.get_mut(i) {
+            w.value = new.to_string();
+        }
+    }
+    Some(tokens.iter().map(|t| t.to_string()).collect())
+}
+
+/// The tokens of `sql` and the positions of the words naming `column` (not
+/// followed by `(`, which makes them a function).
+fn column_words(sql: &str, column: &str, dialect: Dialect) -> Option<(Vec<Token>, Vec<usize>)> {
+    let d = dialect.sqlparser();
+    let tokens = sqlparser::tokenizer::Tokenizer::new(d.as_ref(), sql)
+        .tokenize()
+        .ok()?;
+    let ck = key(column);
+    let at = tokens
+        .iter()
+        .enumerate()
+        .filter(|(i, t)| {
+            let called = tokens.iter().skip(i + 1).find(|n| split::is_significant(n))
+                == Some(&Token::LParen);
+            matches!(t, Token::Word(w) if key(&w.value) == ck) && !called
+        })
+        .map(|(i, _)| i)
+        .collect();
+    Some((tokens, at))
+}
+
 /// PostgreSQL's `makeObjectName`: `name1_name2_label`, the longer of the
 /// two names shortened first until the whole fits in 63 bytes.
 fn pg_object_name(name1: &str, name2: &str, label: &str) -> String {
