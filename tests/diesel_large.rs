@@ -54,7 +54,7 @@ fn replay_of_the_large_diesel_history_has_no_findings() {
     // `schema` prints what replay found (MG2xx and notes) on stderr
     assert!(stderr.trim().is_empty(), "replay findings:\n{stderr}");
     let tables = schema["tables"].as_object().expect("tables");
-    assert_eq!(tables.len(), 63, "{:?}", tables.keys().collect::<Vec<_>>());
+    assert_eq!(tables.len(), 64, "{:?}", tables.keys().collect::<Vec<_>>());
 }
 
 #[test]
@@ -116,4 +116,30 @@ fn constraints_dropped_by_postgresql_default_names_are_gone() {
         .collect();
     assert_eq!(admin.len(), 1, "{admin:?}");
     assert_eq!(admin[0]["on_delete"], "set_null");
+    // inline REFERENCES renamed (RENAME CONSTRAINT), then dropped and re-added by the new name
+    let tag_fks: Vec<Value> = table(&schema, "thread_tag")["foreign_keys"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let actions: Vec<(&str, &str)> = tag_fks
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap_or(""),
+                f["on_delete"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("thread_tag_thread_fk", "cascade"),
+            ("thread_tag_tag_fk", "restrict")
+        ]
+    );
+    // GENERATED ALWAYS AS (...) STORED, then DROP EXPRESSION: a plain column
+    assert_eq!(
+        column(table(&schema, "reply"), "depth")["autoincrement"],
+        false
+    );
 }

@@ -697,7 +697,9 @@ fn set_schema(op: &[TokenWithSpan]) -> Option<String> {
     }
 }
 
-/// `ALTER [COLUMN] c DROP IDENTITY [IF EXISTS]`: the column it applies to.
+/// `ALTER [COLUMN] c DROP IDENTITY [IF EXISTS]`, or `DROP EXPRESSION` (a
+/// computed column becomes a plain one): the column it applies to. Either
+/// way the database stops supplying the value.
 fn drop_identity(op: &[TokenWithSpan]) -> Option<String> {
     let sig = significant(op);
     let c = if sig.get(1).is_some_and(|t| is_kw(t, "COLUMN")) {
@@ -707,7 +709,9 @@ fn drop_identity(op: &[TokenWithSpan]) -> Option<String> {
     };
     let ok = sig.first().is_some_and(|t| is_kw(t, "ALTER"))
         && sig.get(c + 1).is_some_and(|t| is_kw(t, "DROP"))
-        && sig.get(c + 2).is_some_and(|t| is_kw(t, "IDENTITY"));
+        && sig
+            .get(c + 2)
+            .is_some_and(|t| is_kw(t, "IDENTITY") || is_kw(t, "EXPRESSION"));
     match sig.get(c) {
         Some(Token::Word(w)) if ok => Some(w.value.clone()),
         _ => None,
@@ -740,7 +744,9 @@ fn op_changes_schema(op: &[TokenWithSpan]) -> bool {
             matches!(
                 (at(c), at(c + 1)),
                 ("TYPE", _)
-                    | ("SET", "DATA" | "NOT" | "DEFAULT" | "GENERATED")
+                    // not SET GENERATED ALWAYS / BY DEFAULT: the column
+                    // stays an identity, which is all the IR records
+                    | ("SET", "DATA" | "NOT" | "DEFAULT")
                     | ("DROP", "NOT" | "DEFAULT" | "IDENTITY" | "EXPRESSION")
                     | ("ADD", _)
             )
@@ -1665,6 +1671,45 @@ fn name_foreign_key(state: &Replay, table: &Table, fk: &mut ForeignKey) {
         .find(|n| !taken(n));
 }
 
+/// `RENAME CONSTRAINT a TO b`: a unique constraint is an index of that name;
+/// a foreign key or check is dropped and added back under the new name, so a
+/// later `DROP CONSTRAINT b` finds it.
+fn rename_constraint(state: &mut Replay, t: &TableRef, old: &str, new: &str, at: &Location) {
+    let Some(table) = state.table(t) else {
+        return;
+    };
+    let ok = key(old);
+    let named = |n: &Option<String>| n.as_deref().is_some_and(|x| key(x) == ok);
+    let is_index = table.indexes.iter().any(|i| named(&i.name));
+    let fks: Vec<ForeignKey> = table
+        .foreign_keys
+        .iter()
+        .filter(|f| named(&f.name))
+        .cloned()
+        .collect();
+    let checks: Vec<Check> = table
+        .checks
+        .iter()
+        .filter(|c| named(&c.name))
+        .cloned()
+        .collect();
+    if is_index {
+        state.rename_index(Some(t), old, new);
+    }
+    if fks.is_empty() && checks.is_empty() {
+        return;
+    }
+    state.drop_constraint(t, old, at);
+    for mut fk in fks {
+        fk.name = Some(new.to_string());
+        state.add_foreign_key(t, fk, at);
+    }
+    for mut ch in checks {
+        ch.name = Some(new.to_string());
+        state.add_check(t, ch, at);
+    }
+}
+
 /// `DROP CONSTRAINT <table>_<column>_key` where the column was declared
 /// `UNIQUE` inline (PostgreSQL's name for that constraint): the column is no
 /// longer unique. Read with the current names, so a column renamed since is
@@ -1911,6 +1956,9 @@ fn alter_op(
             Some(Constraint::Check(check)) => state.add_check(t, check, at),
             None => {}
         },
+        AlterTableOperation::RenameConstraint { old_name, new_name } => {
+            rename_constraint(state, t, &old_name.value, &new_name.value, at)
+        }
         AlterTableOperation::DropConstraint { name, .. } => {
             drop_column_unique(state, t, &name.value, at);
             state.drop_constraint(t, &name.value, at)
