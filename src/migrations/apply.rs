@@ -620,6 +620,11 @@ impl Replay {
         };
         let removed = table.columns.remove(pos);
         table.primary_key.retain(|c| key(c) != ck);
+        // the database drops the checks on a dropped column with it
+        let dialect = self.dialect;
+        table
+            .checks
+            .retain(|c| !super::sql::statements::check_names_column(&c.sql, column, dialect));
         table
             .indexes
             .retain(|i| !i.columns.iter().any(|c| key(c) == ck));
@@ -665,6 +670,13 @@ impl Replay {
         {
             if key(c) == ok {
                 *c = new.to_string();
+            }
+        }
+        for ch in &mut table.checks {
+            let renamed =
+                super::sql::statements::check_with_column_renamed(&ch.sql, old, new, self.dialect);
+            if let Some(sql) = renamed {
+                ch.sql = sql;
             }
         }
         if ok != nk {

@@ -10,6 +10,8 @@
 //! table, PostgreSQL ALTER COLUMN, MySQL MODIFY/CHANGE, constraints, several
 //! operations at once), CREATE/DROP INDEX, DROP TABLE, RENAME TABLE, enum
 //! types, the DDL inside `DO` blocks, and the column list of INSERTs (MG202).
+//! In PostgreSQL, unnamed unique constraints, indexes and foreign keys get
+//! the name the server gives them, so a later DROP by that name finds them.
 //! Everything else is skipped without being parsed. A schema-changing
 //! statement that cannot be read is MG205, and the table it names stops
 //! being checked (its shape is no longer known).
@@ -785,6 +787,110 @@ PRAGMA defer_foreign_keys=OFF;
     }
 
     #[test]
+    fn postgres_names_unnamed_unique_constraints_and_indexes_as_the_server_does() {
+        // names checked against PostgreSQL 15; a constraint keeps the name it
+        // got at creation when its column is renamed later
+        let long = "a_rather_long_table_name_for_federated_posts";
+        let sql = format!(
+            "CREATE TABLE v (id int PRIMARY KEY, thread_id int, user_id int, UNIQUE (thread_id, user_id));\nALTER TABLE v RENAME COLUMN user_id TO person_id;\nCREATE TABLE {long} (an_equally_long_column_name_of_the_thing int, b int, UNIQUE (an_equally_long_column_name_of_the_thing, b));\nCREATE INDEX ON {long} (b);\nCREATE INDEX ON {long} (b);\nALTER TABLE v ADD UNIQUE (person_id);"
+        );
+        let m = run(Dialect::Postgresql, &[("1.sql", sql.as_str())]);
+        let names = |t: &str| -> Vec<String> {
+            m.schema.tables[t]
+                .indexes
+                .iter()
+                .map(|i| i.name.clone().unwrap_or_default())
+                .collect()
+        };
+        assert_eq!(names("v"), ["v_thread_id_user_id_key", "v_person_id_key"]);
+        assert_eq!(
+            names(long),
+            [
+                "a_rather_long_table_name_for__an_equally_long_column_name_o_key",
+                "a_rather_long_table_name_for_federated_posts_b_idx",
+                "a_rather_long_table_name_for_federated_posts_b_idx1",
+            ]
+        );
+        let drops = format!("{sql}\nALTER TABLE v DROP CONSTRAINT v_thread_id_user_id_key;\nDROP INDEX {long}_b_idx1;");
+        let m = run(Dialect::Postgresql, &[("1.sql", drops.as_str())]);
+        assert!(m.findings.is_empty(), "{:?}", rules_of(&m));
+        let cols = |t: &str| -> Vec<Vec<String>> {
+            m.schema.tables[t]
+                .indexes
+                .iter()
+                .map(|i| i.columns.clone())
+                .collect()
+        };
+        assert_eq!(cols("v"), [["person_id"]]);
+        assert_eq!(cols(long).len(), 2);
+        // other dialects name indexes their own way
+        let m = run(
+            Dialect::Sqlite,
+            &[("1.sql", "CREATE TABLE v (a int, UNIQUE (a));")],
+        );
+        assert_eq!(m.schema.tables["v"].indexes[0].name, None);
+    }
+
+    #[test]
+    fn postgres_default_names_let_foreign_keys_and_inline_uniques_be_dropped() {
+        let sql = "CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE a (id int PRIMARY KEY, domain text UNIQUE, admin_id int REFERENCES p ON DELETE CASCADE);\nALTER TABLE a DROP CONSTRAINT a_admin_id_fkey;\nALTER TABLE a ADD CONSTRAINT a_admin_id_fkey FOREIGN KEY (admin_id) REFERENCES p (id) ON DELETE SET NULL;\nALTER TABLE a DROP CONSTRAINT a_domain_key;\nALTER TABLE a ADD COLUMN owner_id int REFERENCES p;";
+        let m = run(Dialect::Postgresql, &[("1.sql", sql)]);
+        assert!(m.findings.is_empty(), "{:?}", rules_of(&m));
+        let t = &m.schema.tables["a"];
+        let fks: Vec<_> = t
+            .foreign_keys
+            .iter()
+            .map(|f| (f.name.clone().unwrap_or_default(), f.on_delete))
+            .collect();
+        assert_eq!(
+            fks,
+            [
+                (
+                    "a_admin_id_fkey".to_string(),
+                    Some(crate::schema::FkAction::SetNull)
+                ),
+                ("a_owner_id_fkey".to_string(), None)
+            ]
+        );
+        assert!(t.column("domain").is_some_and(|c| !c.unique));
+    }
+
+    #[test]
+    fn checks_follow_renamed_columns_and_go_with_dropped_ones() {
+        let sql = "CREATE TABLE b (id int PRIMARY KEY, priority int, note text, lower text);\nALTER TABLE b ADD CONSTRAINT b_priority_check CHECK (priority >= 0);\nALTER TABLE b ADD CHECK (char_length(note) <= 10 AND note <> 'priority');\nALTER TABLE b ADD CHECK (lower(lower) = lower);\nALTER TABLE b RENAME COLUMN priority TO rank;\nALTER TABLE b RENAME COLUMN lower TO name;\nALTER TABLE b DROP COLUMN note;";
+        for dialect in [Dialect::Postgresql, Dialect::Sqlite] {
+            let m = run(dialect, &[("1.sql", sql)]);
+            let checks: Vec<String> = m.schema.tables["b"]
+                .checks
+                .iter()
+                .map(|c| c.sql.clone())
+                .collect();
+            assert_eq!(checks, ["rank >= 0", "lower(name) = name"], "{dialect:?}");
+        }
+    }
+
+    #[test]
+    fn renamed_constraints_are_found_by_their_new_name() {
+        let sql = "CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE t (id int PRIMARY KEY, a int REFERENCES p, b int, CONSTRAINT b_pos CHECK (b > 0), UNIQUE (b));\nALTER TABLE t RENAME CONSTRAINT t_a_fkey TO t_a_fk;\nALTER TABLE t RENAME CONSTRAINT b_pos TO t_b_positive;\nALTER TABLE t RENAME CONSTRAINT t_b_key TO t_b_unique;\nALTER TABLE t DROP CONSTRAINT t_a_fk;\nALTER TABLE t DROP CONSTRAINT t_b_positive;\nALTER TABLE t DROP CONSTRAINT t_b_unique;";
+        let m = run(Dialect::Postgresql, &[("1.sql", sql)]);
+        assert!(m.findings.is_empty(), "{:?}", rules_of(&m));
+        let t = &m.schema.tables["t"];
+        assert!(t.foreign_keys.is_empty(), "{:?}", t.foreign_keys);
+        assert!(t.checks.is_empty(), "{:?}", t.checks);
+        assert!(t.indexes.is_empty(), "{:?}", t.indexes);
+    }
+
+    #[test]
+    fn drop_expression_makes_a_computed_column_plain() {
+        let sql = "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * 2) STORED);\nALTER TABLE t ALTER COLUMN b DROP EXPRESSION;";
+        let m = run(Dialect::Postgresql, &[("1.sql", sql)]);
+        assert!(m.findings.is_empty(), "{:?}", rules_of(&m));
+        assert!(m.schema.tables["t"]
+            .column("b")
+            .is_some_and(|c| !c.autoincrement));
+    }
+
+    #[test]
     fn column_types_map_to_the_ir() {
         let m = run(
             Dialect::Postgresql,
@@ -940,6 +1046,9 @@ mod matrix {
             "ALTER TABLE t RENAME a TO z",
             "ALTER TABLE t ALTER a SET NOT NULL",
             "ALTER TABLE t ALTER COLUMN a DROP IDENTITY IF EXISTS",
+            "ALTER TABLE t ALTER COLUMN a SET GENERATED ALWAYS",
+            "ALTER TABLE t ALTER COLUMN a SET GENERATED BY DEFAULT SET INCREMENT BY 2",
+            "ALTER TABLE t ALTER COLUMN a DROP EXPRESSION IF EXISTS",
             "CREATE INDEX ON t (a)",
             "CREATE INDEX CONCURRENTLY ix ON t (a)",
             "ALTER TABLE t ADD CONSTRAINT u UNIQUE USING INDEX ix",

@@ -697,7 +697,9 @@ fn set_schema(op: &[TokenWithSpan]) -> Option<String> {
     }
 }
 
-/// `ALTER [COLUMN] c DROP IDENTITY [IF EXISTS]`: the column it applies to.
+/// `ALTER [COLUMN] c DROP IDENTITY [IF EXISTS]`, or `DROP EXPRESSION` (a
+/// computed column becomes a plain one): the column it applies to. Either
+/// way the database stops supplying the value.
 fn drop_identity(op: &[TokenWithSpan]) -> Option<String> {
     let sig = significant(op);
     let c = if sig.get(1).is_some_and(|t| is_kw(t, "COLUMN")) {
@@ -707,7 +709,9 @@ fn drop_identity(op: &[TokenWithSpan]) -> Option<String> {
     };
     let ok = sig.first().is_some_and(|t| is_kw(t, "ALTER"))
         && sig.get(c + 1).is_some_and(|t| is_kw(t, "DROP"))
-        && sig.get(c + 2).is_some_and(|t| is_kw(t, "IDENTITY"));
+        && sig
+            .get(c + 2)
+            .is_some_and(|t| is_kw(t, "IDENTITY") || is_kw(t, "EXPRESSION"));
     match sig.get(c) {
         Some(Token::Word(w)) if ok => Some(w.value.clone()),
         _ => None,
@@ -740,7 +744,9 @@ fn op_changes_schema(op: &[TokenWithSpan]) -> bool {
             matches!(
                 (at(c), at(c + 1)),
                 ("TYPE", _)
-                    | ("SET", "DATA" | "NOT" | "DEFAULT" | "GENERATED")
+                    // not SET GENERATED ALWAYS / BY DEFAULT: the column
+                    // stays an identity, which is all the IR records
+                    | ("SET", "DATA" | "NOT" | "DEFAULT")
                     | ("DROP", "NOT" | "DEFAULT" | "IDENTITY" | "EXPRESSION")
                     | ("ADD", _)
             )
@@ -1571,7 +1577,10 @@ fn create_table(state: &mut Replay, file: &SourceFile, ct: CreateTable, at: &Loc
                 rowid = Some(def.name.value.clone());
             }
         }
-        table.foreign_keys.extend(parts.foreign_keys);
+        for mut fk in parts.foreign_keys {
+            name_foreign_key(state, &table, &mut fk);
+            table.foreign_keys.push(fk);
+        }
         table.checks.extend(parts.checks);
         table.columns.push(parts.column);
     }
@@ -1587,8 +1596,16 @@ fn create_table(state: &mut Replay, file: &SourceFile, ct: CreateTable, at: &Loc
                 }
                 table.primary_key = cols;
             }
-            Some(Constraint::Index(index)) => table.indexes.push(index),
-            Some(Constraint::ForeignKey(fk)) => table.foreign_keys.push(fk),
+            Some(Constraint::Index(mut index)) => {
+                index.name = index
+                    .name
+                    .or_else(|| implicit_index_name(state, &table, &index.columns, "key"));
+                table.indexes.push(index)
+            }
+            Some(Constraint::ForeignKey(mut fk)) => {
+                name_foreign_key(state, &table, &mut fk);
+                table.foreign_keys.push(fk)
+            }
             Some(Constraint::Check(check)) => table.checks.push(check),
             None => {}
         }
@@ -1605,6 +1622,198 @@ fn create_table(state: &mut Replay, file: &SourceFile, ct: CreateTable, at: &Loc
     }
 }
 
+/// The name PostgreSQL gives an index or unique constraint declared without
+/// one (`<table>_<columns>_key`, `<table>_<columns>_idx`), so that a later
+/// `DROP CONSTRAINT` / `DROP INDEX` by that name finds it. It is fixed at
+/// creation: renaming a column later does not rename the constraint. None in
+/// other dialects, whose names differ (MySQL names indexes after a column).
+fn implicit_index_name(
+    state: &Replay,
+    table: &Table,
+    columns: &[String],
+    label: &str,
+) -> Option<String> {
+    if state.dialect != Dialect::Postgresql || columns.is_empty() {
+        return None;
+    }
+    let taken = |n: &str| {
+        table
+            .indexes
+            .iter()
+            .any(|i| i.name.as_deref().is_some_and(|x| key(x) == key(n)))
+    };
+    let base = pg_object_name(&table.name, &columns.join("_"), label);
+    if !taken(&base) {
+        return Some(base);
+    }
+    // PostgreSQL appends a counter to the label until the name is free
+    (1..1000)
+        .map(|pass| pg_object_name(&table.name, &columns.join("_"), &format!("{label}{pass}")))
+        .find(|n| !taken(n))
+}
+
+/// An unnamed foreign key in PostgreSQL is `<table>_<columns>_fkey`; named at
+/// creation like `implicit_index_name`, so that dropping it by that name (to
+/// change its ON DELETE action, say) works.
+fn name_foreign_key(state: &Replay, table: &Table, fk: &mut ForeignKey) {
+    if state.dialect != Dialect::Postgresql || fk.name.is_some() || fk.columns.is_empty() {
+        return;
+    }
+    let taken = |n: &str| {
+        table
+            .foreign_keys
+            .iter()
+            .any(|f| f.name.as_deref().is_some_and(|x| key(x) == key(n)))
+    };
+    let cols = fk.columns.join("_");
+    fk.name = std::iter::once(pg_object_name(&table.name, &cols, "fkey"))
+        .chain((1..1000).map(|pass| pg_object_name(&table.name, &cols, &format!("fkey{pass}"))))
+        .find(|n| !taken(n));
+}
+
+/// `RENAME CONSTRAINT a TO b`: a unique constraint is an index of that name;
+/// a foreign key or check is dropped and added back under the new name, so a
+/// later `DROP CONSTRAINT b` finds it.
+fn rename_constraint(state: &mut Replay, t: &TableRef, old: &str, new: &str, at: &Location) {
+    let Some(table) = state.table(t) else {
+        return;
+    };
+    let ok = key(old);
+    let named = |n: &Option<String>| n.as_deref().is_some_and(|x| key(x) == ok);
+    let is_index = table.indexes.iter().any(|i| named(&i.name));
+    let fks: Vec<ForeignKey> = table
+        .foreign_keys
+        .iter()
+        .filter(|f| named(&f.name))
+        .cloned()
+        .collect();
+    let checks: Vec<Check> = table
+        .checks
+        .iter()
+        .filter(|c| named(&c.name))
+        .cloned()
+        .collect();
+    if is_index {
+        state.rename_index(Some(t), old, new);
+    }
+    if fks.is_empty() && checks.is_empty() {
+        return;
+    }
+    state.drop_constraint(t, old, at);
+    for mut fk in fks {
+        fk.name = Some(new.to_string());
+        state.add_foreign_key(t, fk, at);
+    }
+    for mut ch in checks {
+        ch.name = Some(new.to_string());
+        state.add_check(t, ch, at);
+    }
+}
+
+/// `DROP CONSTRAINT <table>_<column>_key` where the column was declared
+/// `UNIQUE` inline (PostgreSQL's name for that constraint): the column is no
+/// longer unique. Read with the current names, so a column renamed since is
+/// left alone (the constraint kept its old name).
+fn drop_column_unique(state: &mut Replay, t: &TableRef, name: &str, at: &Location) {
+    if state.dialect != Dialect::Postgresql {
+        return;
+    }
+    let Some(table) = state.table(t) else {
+        return;
+    };
+    let nk = key(name);
+    let named_elsewhere = table
+        .indexes
+        .iter()
+        .filter_map(|i| i.name.as_deref())
+        .chain(table.foreign_keys.iter().filter_map(|f| f.name.as_deref()))
+        .chain(table.checks.iter().filter_map(|c| c.name.as_deref()))
+        .any(|n| key(n) == nk);
+    if named_elsewhere {
+        return;
+    }
+    let column = table
+        .columns
+        .iter()
+        .find(|c| c.unique && key(&pg_object_name(&table.name, &c.name, "key")) == nk)
+        .cloned();
+    if let Some(mut c) = column {
+        c.unique = false;
+        let column_name = c.name.clone();
+        state.alter_column(t, &column_name, ColumnChange::Replace(c), at);
+    }
+}
+
+/// Whether a CHECK expression, as the IR keeps it, names `column`. Read with
+/// the SQL tokenizer, so a string or a function of that name does not count.
+pub(crate) fn check_names_column(sql: &str, column: &str, dialect: Dialect) -> bool {
+    column_words(sql, column, dialect).is_some_and(|(_, at)| !at.is_empty())
+}
+
+/// The CHECK expression with column `old` renamed to `new`, as the database
+/// rewrites a constraint when its column is renamed; None when it does not
+/// name `old` or cannot be read.
+pub(crate) fn check_with_column_renamed(
+    sql: &str,
+    old: &str,
+    new: &str,
+    dialect: Dialect,
+) -> Option<String> {
+    let (mut tokens, at) = column_words(sql, old, dialect)?;
+    if at.is_empty() {
+        return None;
+    }
+    for i in at {
+        if let Some(Token::Word(w)) = tokens.get_mut(i) {
+            w.value = new.to_string();
+        }
+    }
+    Some(tokens.iter().map(|t| t.to_string()).collect())
+}
+
+/// The tokens of `sql` and the positions of the words naming `column` (not
+/// followed by `(`, which makes them a function).
+fn column_words(sql: &str, column: &str, dialect: Dialect) -> Option<(Vec<Token>, Vec<usize>)> {
+    let d = dialect.sqlparser();
+    let tokens = sqlparser::tokenizer::Tokenizer::new(d.as_ref(), sql)
+        .tokenize()
+        .ok()?;
+    let ck = key(column);
+    let at = tokens
+        .iter()
+        .enumerate()
+        .filter(|(i, t)| {
+            let called = tokens.iter().skip(i + 1).find(|n| split::is_significant(n))
+                == Some(&Token::LParen);
+            matches!(t, Token::Word(w) if key(&w.value) == ck) && !called
+        })
+        .map(|(i, _)| i)
+        .collect();
+    Some((tokens, at))
+}
+
+/// PostgreSQL's `makeObjectName`: `name1_name2_label`, the longer of the
+/// two names shortened first until the whole fits in 63 bytes.
+fn pg_object_name(name1: &str, name2: &str, label: &str) -> String {
+    const MAX: usize = 63;
+    let avail = MAX.saturating_sub(label.len() + 2);
+    let (mut n1, mut n2) = (name1.len(), name2.len());
+    while n1 + n2 > avail && n1 + n2 > 0 {
+        if n1 > n2 {
+            n1 -= 1;
+        } else {
+            n2 -= 1;
+        }
+    }
+    let clip = |s: &str, mut n: usize| {
+        while n > 0 && !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        s.get(..n).unwrap_or(s).to_string()
+    };
+    format!("{}_{}_{label}", clip(name1, n1), clip(name2, n2))
+}
+
 fn create_index(state: &mut Replay, ci: CreateIndex, at: &Location) {
     let Some(t) = table_ref(&ci.table_name) else {
         return;
@@ -1617,8 +1826,13 @@ fn create_index(state: &mut Replay, ci: CreateIndex, at: &Location) {
         state.check_columns(&t, &plain, at);
         return;
     }
+    let name = ci.name.as_ref().and_then(last_ident).or_else(|| {
+        state
+            .table(&t)
+            .and_then(|tb| implicit_index_name(state, tb, &plain, "idx"))
+    });
     let index = Index {
-        name: ci.name.as_ref().and_then(last_ident),
+        name,
         columns: plain,
         unique: ci.unique,
         location: at.clone(),
@@ -1648,7 +1862,10 @@ fn alter_op(
             if parts.primary_key {
                 state.set_primary_key(t, vec![name], at);
             }
-            for fk in parts.foreign_keys {
+            for mut fk in parts.foreign_keys {
+                if let Some(tb) = state.table(t) {
+                    name_foreign_key(state, tb, &mut fk);
+                }
                 state.add_foreign_key(t, fk, at);
             }
             for ch in parts.checks {
@@ -1722,12 +1939,28 @@ fn alter_op(
         }
         AlterTableOperation::AddConstraint { constraint: c, .. } => match constraint(&c, at) {
             Some(Constraint::PrimaryKey(cols)) => state.set_primary_key(t, cols, at),
-            Some(Constraint::Index(index)) => state.create_index(t, index, false, at),
-            Some(Constraint::ForeignKey(fk)) => state.add_foreign_key(t, fk, at),
+            Some(Constraint::Index(mut index)) => {
+                if index.name.is_none() {
+                    index.name = state
+                        .table(t)
+                        .and_then(|tb| implicit_index_name(state, tb, &index.columns, "key"));
+                }
+                state.create_index(t, index, false, at)
+            }
+            Some(Constraint::ForeignKey(mut fk)) => {
+                if let Some(tb) = state.table(t) {
+                    name_foreign_key(state, tb, &mut fk);
+                }
+                state.add_foreign_key(t, fk, at)
+            }
             Some(Constraint::Check(check)) => state.add_check(t, check, at),
             None => {}
         },
+        AlterTableOperation::RenameConstraint { old_name, new_name } => {
+            rename_constraint(state, t, &old_name.value, &new_name.value, at)
+        }
         AlterTableOperation::DropConstraint { name, .. } => {
+            drop_column_unique(state, t, &name.value, at);
             state.drop_constraint(t, &name.value, at)
         }
         AlterTableOperation::DropForeignKey { name, .. } => {
