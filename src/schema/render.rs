@@ -456,6 +456,14 @@ pub fn create_enum_type(e: &EnumType, dialect: Dialect) -> Option<String> {
     if dialect != Dialect::Postgresql {
         return None;
     }
+    // A Diesel schema.rs names its enum types but never their values: an
+    // empty `AS ENUM ()` would be valid SQL that says something false.
+    if e.values.is_empty() {
+        return Some(format!(
+            "-- CREATE TYPE {} AS ENUM (...); the models do not list its values",
+            quote_path(&e.name, dialect)
+        ));
+    }
     Some(format!(
         "CREATE TYPE {} AS ENUM ({});",
         quote_path(&e.name, dialect),
@@ -777,6 +785,19 @@ mod tests {
 
     fn loc() -> Location {
         Location::line("t.sql", 1)
+    }
+
+    #[test]
+    fn an_enum_without_known_values_is_not_rendered_as_an_empty_enum() {
+        let mood = EnumType {
+            name: "mood".into(),
+            values: Vec::new(),
+            location: loc(),
+        };
+        let sql = create_enum_type(&mood, Dialect::Postgresql).unwrap();
+        assert!(sql.starts_with("-- "), "{sql}");
+        assert!(!sql.contains("ENUM ()"), "{sql}");
+        assert_eq!(create_enum_type(&mood, Dialect::Sqlite), None);
     }
 
     fn col(name: &str, ty: &str, nullable: bool) -> Column {
