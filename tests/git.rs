@@ -113,6 +113,33 @@ fn a_deleted_migration_orphans_a_column_in_an_untouched_model_file() {
 }
 
 #[test]
+fn a_deleted_migration_nobody_reads_at_the_base_is_still_seen() {
+    // Dialect detection samples a few migration files; with many of them the
+    // last one is read by neither side until replay. Deleting it must not
+    // let the staged check take HEAD's findings as its own.
+    let repo = Repo::with_fixture("seed-000-fixed");
+    repo.write("migraguard.toml", "dialect = \"sqlite\"\n");
+    for n in 4..=72 {
+        repo.write(&format!("migrations/{n:04}_noop.sql"), "SELECT 1;\n");
+    }
+    repo.edit(
+        "app/models.py",
+        "    port = Column(Integer, nullable=False)\n",
+        "    port = Column(Integer, nullable=False)\n    owner = Column(String(100))\n",
+    );
+    repo.write(
+        "migrations/0073_add_service_owner.sql",
+        "ALTER TABLE services ADD COLUMN owner VARCHAR(100);\n",
+    );
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "owner"]);
+    repo.git(&["rm", "-q", "migrations/0073_add_service_owner.sql"]);
+    let (code, v) = json(&repo.mg(&["check", "--staged", "--format", "json"]));
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(finding_keys(&v), ["MG102 services.owner"]);
+}
+
+#[test]
 fn no_commits_yet_means_nothing_is_known() {
     let repo = Repo::new();
     repo.copy_fixture("seed-000-services-description");

@@ -511,9 +511,9 @@ fn check(args: &CheckArgs) -> Result<i32, Fatal> {
     Ok(report.code)
 }
 
-/// Whether two discoveries found the same models and migrations. Together
-/// with the same blobs for every file read, the checks agree. When wrong, the
-/// error is on the side of silence (everything counts as known).
+/// Whether two discoveries found the same model files and migration inputs.
+/// Together with the same migration files and the same blobs for every file
+/// read, the checks agree.
 fn same_inputs(a: &crate::discover::Project, b: &crate::discover::Project) -> bool {
     let inputs = |p: &crate::discover::Project| {
         (
@@ -593,9 +593,13 @@ fn run_with_base(
             };
             let agree = match &base_project {
                 None => true,
+                // Reads alone miss a migration the change deleted or added
+                // without either side reading it (dialect detection samples
+                // files): the migration folders must hold the same files too.
                 Some(Ok(at_base)) => {
                     index.reads_match(base_snap)
                         && same_inputs(at_base, &outcome.project)
+                        && same_migrations(index, base_snap, &outcome.project, at_base)
                         && base_snap.reads_match(index)
                 }
                 Some(Err(_)) => false,
