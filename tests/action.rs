@@ -433,3 +433,51 @@ fn old_drift_at_the_base_is_not_blamed_on_the_pull_request() {
     assert_eq!(results["check"].code, 1, "{}", results["check"].stdout);
     assert!(results["check"].stdout.contains("services.description"));
 }
+
+#[test]
+fn a_push_compares_with_the_commit_before_it_or_checks_everything_after_a_force_push() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut run, base, head) = pull_request(tmp.path(), ".", |project| {
+        edit(
+            &project.join("app/models.py"),
+            NEW_COLUMN,
+            NEW_COLUMN_WITH_OWNER,
+        );
+    });
+    run.env.insert("GITHUB_EVENT_NAME".into(), "push".into());
+    let push = |before: &str| json!({"before": before, "after": head.clone()});
+
+    run.event = push(&base);
+    std::fs::write(&run.env["GITHUB_EVENT_PATH"], run.event.to_string()).unwrap();
+    let results = run_action(&mut run, &tmp.path().join("tool-cache"));
+    let check = &results["check"];
+    assert_eq!(check.code, 1, "{}\n{}", check.stdout, check.stderr);
+    assert_eq!(
+        check.stdout.matches("::error file=").count(),
+        1,
+        "{}",
+        check.stdout
+    );
+    assert!(
+        !check.stdout.contains("::warning title=migraguard"),
+        "{}",
+        check.stdout
+    );
+
+    // A force-push: the previous tip is not in the checkout. A warning, and
+    // a full check rather than a job that cannot run.
+    run.event = push("1111111111111111111111111111111111111111");
+    std::fs::write(&run.env["GITHUB_EVENT_PATH"], run.event.to_string()).unwrap();
+    run.outputs.clear();
+    let results = run_action(&mut run, &tmp.path().join("tool-cache"));
+    let check = &results["check"];
+    assert_eq!(check.code, 1, "{}\n{}", check.stdout, check.stderr);
+    assert!(
+        check
+            .stdout
+            .contains("::warning title=migraguard::the commit before this push"),
+        "{}",
+        check.stdout
+    );
+    assert!(check.stdout.contains("services.owner"), "{}", check.stdout);
+}
