@@ -10,6 +10,7 @@ pub mod dialect;
 pub mod diff;
 pub mod discover;
 pub mod findings;
+pub mod lints;
 pub mod migrations;
 pub mod models;
 pub mod pipeline;

@@ -243,7 +243,7 @@ pub fn migrated_schema(snapshot: &dyn Snapshot, project: &Project) -> MigratedSc
     let histories: Vec<History> = project
         .migrations
         .iter()
-        .map(|input| crate::migrations::layout::load(snapshot, input))
+        .map(|input| crate::migrations::layout::load(snapshot, input, project.dialect))
         .collect();
     crate::migrations::sql::replay(&histories, project.dialect)
 }
@@ -280,10 +280,21 @@ fn run_project(
     require_models(&project)?;
     require_migrations(&project)?;
     let dialect = project.dialect;
-    let ((mut models, notes), mut migrated) = match replay {
-        Some(migrated) => (model_schema(snapshot, &project), migrated),
+    let (((mut models, notes), engine_findings), mut migrated) = match replay {
+        Some(migrated) => (
+            rayon::join(
+                || model_schema(snapshot, &project),
+                || crate::lints::static_pool::check(snapshot),
+            ),
+            migrated,
+        ),
         None => rayon::join(
-            || model_schema(snapshot, &project),
+            || {
+                rayon::join(
+                    || model_schema(snapshot, &project),
+                    || crate::lints::static_pool::check(snapshot),
+                )
+            },
             || migrated_schema(snapshot, &project),
         ),
     };
@@ -293,6 +304,7 @@ fn run_project(
     let mut findings = std::mem::take(&mut models.findings);
     findings.append(&mut migrated.findings);
     findings.extend(diffed);
+    findings.extend(engine_findings);
     findings.sort_by_cached_key(Finding::sort_key);
     let outcome = CheckOutcome {
         project,

@@ -69,6 +69,10 @@ pub enum Layout {
     SchemaDump,
     /// A SeaORM `migration` crate: `src/lib.rs` lists `src/m<version>_<name>.rs`.
     SeaOrm,
+    /// An Alembic script folder (`alembic.ini` script_location): revision
+    /// files under `versions/` (and `version_locations`), ordered by their
+    /// revision graph.
+    Alembic,
 }
 
 impl Layout {
@@ -84,6 +88,7 @@ impl Layout {
         "sqlx",
         "schema-dump",
         "seaorm",
+        "alembic",
     ];
 
     pub fn parse(s: &str) -> Option<Layout> {
@@ -99,6 +104,7 @@ impl Layout {
                 "sqlx" => Layout::Sqlx,
                 "schema-dump" | "dump" | "schema" => Layout::SchemaDump,
                 "seaorm" | "sea-orm" | "sea-orm-migration" => Layout::SeaOrm,
+                "alembic" | "flask-migrate" => Layout::Alembic,
                 _ => return None,
             },
         )
@@ -116,6 +122,7 @@ impl Layout {
             Layout::Sqlx => "sqlx",
             Layout::SchemaDump => "schema-dump",
             Layout::SeaOrm => "seaorm",
+            Layout::Alembic => "alembic",
         }
     }
 }
@@ -1410,14 +1417,14 @@ mod tests {
                 let config = crate::config::load(&s, None).unwrap_or_default();
                 if let Ok(p) = discover(&s, config) {
                     for m in &p.migrations {
-                        let _ = crate::migrations::layout::load(&s, m);
+                        let _ = crate::migrations::layout::load(&s, m, Dialect::default());
                     }
                     let _ = crate::config::parse_str(&p.to_config_toml(), "m");
                 }
                 for l in Layout::NAMES {
                     let layout = Layout::parse(l).unwrap_or(Layout::Numbered);
                     for dir in ["", "migrations", "/migrations/", "é"] {
-                        let _ = crate::migrations::layout::load(&s, &MigrationInput { path: dir.into(), layout });
+                        let _ = crate::migrations::layout::load(&s, &MigrationInput { path: dir.into(), layout }, Dialect::default());
                     }
                 }
             }

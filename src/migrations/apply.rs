@@ -785,6 +785,19 @@ impl Replay {
 
     /// CREATE INDEX / ADD UNIQUE. `index.columns` holds plain column names
     /// only (expression parts are left out by the frontend).
+    /// `CREATE INDEX CONCURRENTLY` (Alembic `postgresql_concurrently=True`):
+    /// the same index, built without blocking writes (MG305 is about the
+    /// other kind).
+    pub fn create_index_concurrently(
+        &mut self,
+        t: &TableRef,
+        index: Index,
+        if_not_exists: bool,
+        at: &Location,
+    ) {
+        self.create_index(t, index, if_not_exists, at)
+    }
+
     pub fn create_index(&mut self, t: &TableRef, index: Index, if_not_exists: bool, at: &Location) {
         let Some(k) = self.require_table(t, false, at) else {
             return;

@@ -16,6 +16,7 @@
 //! - An unreadable or binary file is MG002 at line 1, skipped; loading goes on.
 
 use super::{Frontend, History, MigrationUnit};
+use crate::dialect::Dialect;
 use crate::discover::names::{classify, cmp_versions, is_down_name, SqlName};
 use crate::discover::{Layout, MigrationInput};
 use crate::findings::Finding;
@@ -36,10 +37,12 @@ struct Entry {
     path: String,
 }
 
-pub fn load(snapshot: &dyn Snapshot, input: &MigrationInput) -> History {
+pub fn load(snapshot: &dyn Snapshot, input: &MigrationInput, dialect: Dialect) -> History {
     let dir = crate::config::clean_path(&input.path);
-    if input.layout == Layout::SeaOrm {
-        return load_seaorm(snapshot, &dir);
+    match input.layout {
+        Layout::SeaOrm => return load_seaorm(snapshot, &dir),
+        Layout::Alembic => return super::alembic::load(snapshot, input, dialect),
+        _ => {}
     }
     let single_file = snapshot.exists(&dir);
     let mut entries = select(snapshot, &dir, single_file, input.layout);
@@ -294,7 +297,7 @@ fn select(snapshot: &dyn Snapshot, dir: &str, single_file: bool, layout: Layout)
                 _ => continue,
             },
             // read by `load_seaorm`
-            Layout::SeaOrm => continue,
+            Layout::SeaOrm | Layout::Alembic => continue,
             _ if depth > 0 => continue,
             Layout::GolangMigrate => match classify(fname) {
                 Some(SqlName::UpDown {
@@ -521,7 +524,7 @@ mod tests {
             ("m/zz_seed.sql", "S"),
             ("m/sub/3_x.sql", "nested: not ours"),
         ]);
-        let h = load(&s, &input("m", Layout::Numbered));
+        let h = load(&s, &input("m", Layout::Numbered), Dialect::default());
         assert_eq!(
             paths(&h),
             ["m/001-a.sql", "m/2_b.sql", "m/10_c.sql", "m/zz_seed.sql"]
@@ -540,7 +543,7 @@ mod tests {
             ("db/0001_x.sql", "X"),
             ("db/3_c.sql", "C"),
         ]);
-        let h = load(&s, &input("db", Layout::Numbered));
+        let h = load(&s, &input("db", Layout::Numbered), Dialect::default());
         assert_eq!(h.units.len(), 4);
         assert_eq!(h.findings.len(), 2);
         let f = &h.findings[0];
@@ -570,13 +573,18 @@ mod tests {
             ("f/nested/V3__three.sql", "3"),
             ("f/notes.txt", "no"),
         ]);
-        let h = load(&s, &input("f", Layout::Flyway));
+        let h = load(&s, &input("f", Layout::Flyway), Dialect::default());
         let got: Vec<_> = h.units.iter().map(up).collect();
         assert_eq!(got, ["121", "110", "2", "3", "10", "Ra", "Rb"]);
         assert_eq!(h.units[1].version, "1.10");
         assert!(h.findings.is_empty());
         let s = MemorySnapshot::new(vec![("f/V1__a.sql", ""), ("f/V1.0__b.sql", "")]);
-        assert_eq!(load(&s, &input("f", Layout::Flyway)).findings.len(), 1);
+        assert_eq!(
+            load(&s, &input("f", Layout::Flyway), Dialect::default())
+                .findings
+                .len(),
+            1
+        );
     }
 
     #[test]
@@ -588,7 +596,7 @@ mod tests {
             ("m/1_a.down.sql", "no"),
             ("m/3_c.down.sql", "down without up is fine"),
         ]);
-        let h = load(&s, &input("m", Layout::GolangMigrate));
+        let h = load(&s, &input("m", Layout::GolangMigrate), Dialect::default());
         assert_eq!(paths(&h), ["m/1_a.up.sql", "m/2_b.up.sql"]);
         assert!(h.findings.is_empty());
     }
@@ -603,7 +611,11 @@ mod tests {
             ),
             ("db/migrations/20240101000000_a.sql", text),
         ]);
-        let h = load(&s, &input("db/migrations", Layout::Dbmate));
+        let h = load(
+            &s,
+            &input("db/migrations", Layout::Dbmate),
+            Dialect::default(),
+        );
         assert_eq!(h.units[0].version, "20240101000000");
         assert_eq!(up(&h.units[0]), "CREATE TABLE a (id int);\n\n");
         assert_eq!(up(&h.units[1]), "B\n");
@@ -622,7 +634,7 @@ mod tests {
                 "CREATE TABLE d (id int);\n-- +goose down\nDROP TABLE d;",
             ),
         ]);
-        let h = load(&s, &input("m", Layout::Goose));
+        let h = load(&s, &input("m", Layout::Goose), Dialect::default());
         assert_eq!(h.units.len(), 3);
         assert_eq!(
             up(&h.units[0]),
@@ -644,7 +656,7 @@ mod tests {
             ),
             ("migrations/.keep", ""),
         ]);
-        let h = load(&s, &input("migrations", Layout::Diesel));
+        let h = load(&s, &input("migrations", Layout::Diesel), Dialect::default());
         let got: Vec<_> = h.units.iter().map(up).collect();
         assert_eq!(got, ["I", "U"]);
         assert_eq!(h.units[1].version, "2019-12-10-123456");
@@ -660,7 +672,7 @@ mod tests {
             ("migrations/2026-05-27-120000_usernames/up.sql", "U"),
             ("migrations/2026-05-27-120000-0000_semver/up.sql", "S"),
         ]);
-        let h = load(&s, &input("migrations", Layout::Diesel));
+        let h = load(&s, &input("migrations", Layout::Diesel), Dialect::default());
         let got: Vec<_> = h.units.iter().map(up).collect();
         assert_eq!(got, ["C", "B", "E", "U", "S"]);
         assert!(h.findings.is_empty(), "{:?}", h.findings);
@@ -674,7 +686,11 @@ mod tests {
                 "provider = \"postgresql\"",
             ),
         ]);
-        let h = load(&s, &input("prisma/migrations", Layout::Prisma));
+        let h = load(
+            &s,
+            &input("prisma/migrations", Layout::Prisma),
+            Dialect::default(),
+        );
         let got: Vec<_> = h.units.iter().map(up).collect();
         assert_eq!(got, ["A", "C", "B"]);
         assert!(h.findings.is_empty(), "prisma keys by folder name");
@@ -688,7 +704,7 @@ mod tests {
             ("migrations/20240102000000_b.down.sql", "no"),
             ("migrations/notes.sql", "no"),
         ]);
-        let h = load(&s, &input("migrations", Layout::Sqlx));
+        let h = load(&s, &input("migrations", Layout::Sqlx), Dialect::default());
         let got: Vec<_> = h.units.iter().map(up).collect();
         assert_eq!(got, ["A", "B"]);
     }
@@ -701,10 +717,14 @@ mod tests {
             ("init/01-schema.sql", "1"),
             ("init/readme.md", "no"),
         ]);
-        let h = load(&s, &input("db/schema.sql", Layout::SchemaDump));
+        let h = load(
+            &s,
+            &input("db/schema.sql", Layout::SchemaDump),
+            Dialect::default(),
+        );
         assert_eq!(paths(&h), ["db/schema.sql"]);
         assert_eq!(h.units[0].name, "schema");
-        let h = load(&s, &input("init", Layout::SchemaDump));
+        let h = load(&s, &input("init", Layout::SchemaDump), Dialect::default());
         assert_eq!(paths(&h), ["init/01-schema.sql", "init/02-seed.sql"]);
     }
 
@@ -719,7 +739,7 @@ mod tests {
             ),
             ("m/3_c.sql", &b"CREATE TABLE c (id int);"[..]),
         ]);
-        let h = load(&s, &input("m", Layout::Numbered));
+        let h = load(&s, &input("m", Layout::Numbered), Dialect::default());
         assert_eq!(paths(&h), ["m/3_c.sql"]);
         assert_eq!(h.findings.len(), 2);
         assert!(h.findings.iter().all(|f| f.rule.id == "MG002"));
@@ -730,7 +750,7 @@ mod tests {
     #[test]
     fn missing_folder_is_an_empty_history() {
         let s = MemorySnapshot::new(vec![("x.sql", "")]);
-        let h = load(&s, &input("nope", Layout::Numbered));
+        let h = load(&s, &input("nope", Layout::Numbered), Dialect::default());
         assert!(h.units.is_empty() && h.findings.is_empty());
     }
 }

@@ -1,8 +1,10 @@
-//! Migration frontends: discover and order migration files (`layout`), then
-//! replay them (`replay` dispatches each history to `sql` or `seaorm`, later
-//! `alembic`) through `apply`, which owns every schema mutation and the
-//! MG201-MG203 checks, into the migrated schema.
+//! Migration frontends: discover and order migration files (`layout`, and
+//! `alembic` for its revision graph), then replay them (`replay` dispatches
+//! each history to `sql`, `seaorm` or `alembic`) through `apply`, which owns
+//! every schema mutation, the MG201-MG203 checks and the facts the safety
+//! lints (MG301-MG305) need, into the migrated schema.
 
+pub mod alembic;
 pub mod apply;
 pub mod layout;
 pub mod replay;
@@ -30,12 +32,34 @@ pub struct MigrationUnit {
 }
 
 /// The language a migration is written in.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub enum Frontend {
     #[default]
     Sql,
     /// A Rust file of a SeaORM `migration` crate.
     SeaOrm,
+    /// An Alembic revision file, with what its `upgrade()` does, read once
+    /// when the revision graph was built (the file is parsed only there).
+    Alembic(std::sync::Arc<alembic::ops::Upgrade>),
+}
+
+impl Frontend {
+    pub fn is_seaorm(&self) -> bool {
+        matches!(self, Frontend::SeaOrm)
+    }
+
+    pub fn is_alembic(&self) -> bool {
+        matches!(self, Frontend::Alembic(_))
+    }
+}
+
+impl PartialEq for Frontend {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Frontend::Alembic(a), Frontend::Alembic(b)) => std::sync::Arc::ptr_eq(a, b),
+            _ => std::mem::discriminant(self) == std::mem::discriminant(other),
+        }
+    }
 }
 
 /// Ordered migrations of one input, plus MG204/MG002 findings about them.

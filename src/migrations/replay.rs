@@ -2,7 +2,7 @@
 //! written for. Parsing inside a history is parallel; applying is in order.
 
 use super::apply::Replay;
-use super::{Frontend, History, MigratedSchema};
+use super::{History, MigratedSchema};
 use crate::dialect::Dialect;
 
 /// Replays `histories` in order into one schema.
@@ -25,8 +25,10 @@ pub fn replay(histories: &[History], dialect: Dialect) -> MigratedSchema {
 /// Returns how many tables may have been created under names replay could
 /// not read.
 pub fn replay_history(state: &mut Replay, history: &History, dialect: Dialect) -> usize {
-    if history.units.iter().any(|u| u.frontend == Frontend::SeaOrm) {
+    if history.units.iter().any(|u| u.frontend.is_seaorm()) {
         super::seaorm::replay_history(state, history, dialect)
+    } else if history.units.iter().any(|u| u.frontend.is_alembic()) {
+        super::alembic::replay_history(state, history, dialect)
     } else {
         super::sql::replay_history(state, history, dialect);
         0

@@ -81,6 +81,12 @@ rules! {
     MG203 = "MG203", "duplicate-definition", Error, "a migration creates a table or column that already exists";
     MG204 = "MG204", "history-conflict", Error, "migration versions are duplicated, ambiguous or out of order";
     MG205 = "MG205", "unparsed-statement", Warning, "a schema-changing statement could not be parsed";
+    MG301 = "MG301", "not-null-without-default", Error, "a new migration adds a NOT NULL column without a default to an existing table";
+    MG302 = "MG302", "destructive-change", Warning, "a new migration drops a table or a column";
+    MG303 = "MG303", "rename", Warning, "a new migration renames a table or a column, which breaks the running version during deploy";
+    MG304 = "MG304", "risky-type-change", Warning, "a new migration narrows a column type or changes it in a way that rewrites the table";
+    MG305 = "MG305", "blocking-index", Warning, "a new migration builds a PostgreSQL index on an existing table without CONCURRENTLY";
+    MG401 = "MG401", "static-pool", Warning, "a SQLAlchemy engine uses StaticPool for a file or server database";
 }
 
 /// Looks a rule up by id (`MG102`, case-insensitive) or name (`missing-column`).
