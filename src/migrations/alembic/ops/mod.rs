@@ -1,0 +1,405 @@
+//! What an Alembic revision's `upgrade()` does, read statically (`read`),
+//! and its replay through `apply` (here).
+//!
+//! `read` runs once per revision file, in parallel, and reduces the syntax
+//! tree to owned `Op`s (SQL of `op.execute` already split and parsed), so the
+//! sequential replay only applies them. What cannot be read statically (a
+//! loop or a branch around `op.*` calls, a computed name, SQL built at run
+//! time) is an MG205 note in `Upgrade::findings`, and the table it touches,
+//! when known, stops being compared column by column (opaque). See
+//! docs/alembic.md for the coverage.
+
+mod read;
+#[cfg(test)]
+mod tests;
+
+use crate::dialect::Dialect;
+use crate::findings::Finding;
+use crate::migrations::apply::{ColumnChange, Replay, TableRef};
+use crate::migrations::sql::statements::{self, Parsed};
+use crate::migrations::{Frontend, History};
+use crate::models::python::PyFile;
+use crate::schema::{key, Check, Column, ForeignKey, Index, SqlType, Table};
+use crate::source::{Location, SourceFile};
+
+/// The operations of one revision's `upgrade()`, in order, owning their data
+/// (no syntax tree): built in parallel at load time, applied in order.
+#[derive(Debug, Default)]
+pub struct Upgrade {
+    /// MG205 notes about what could not be read. `replay_history` reports
+    /// them (the loader does not copy them into `History::findings`).
+    pub findings: Vec<Finding>,
+    /// What `upgrade()` does, in order.
+    pub ops: Vec<Op>,
+}
+
+/// A column type that names an existing PostgreSQL enum without listing its
+/// values (`postgresql.ENUM(name="status", create_type=False)`): resolved
+/// against the enums known when the operation is applied.
+#[derive(Clone, Debug)]
+pub struct EnumRef {
+    pub column: String,
+    pub name: String,
+}
+
+/// One schema operation of `upgrade()`.
+#[derive(Debug)]
+pub enum Op {
+    /// `op.create_table`; `enums` are the named enum types its columns
+    /// create (SQLAlchemy emits CREATE TYPE before the table on PostgreSQL).
+    CreateTable {
+        table: Table,
+        if_not_exists: bool,
+        enums: Vec<(String, Vec<String>)>,
+        enum_refs: Vec<EnumRef>,
+    },
+    DropTable {
+        table: TableRef,
+        if_exists: bool,
+        at: Location,
+    },
+    RenameTable {
+        from: TableRef,
+        to: TableRef,
+        at: Location,
+    },
+    /// `op.add_column`, with the indexes, unique constraints and foreign
+    /// keys the column declares (Alembic emits them after the column).
+    AddColumn {
+        table: TableRef,
+        column: Column,
+        if_not_exists: bool,
+        indexes: Vec<Index>,
+        foreign_keys: Vec<ForeignKey>,
+        enums: Vec<(String, Vec<String>)>,
+        enum_refs: Vec<EnumRef>,
+        at: Location,
+    },
+    DropColumn {
+        table: TableRef,
+        column: String,
+        if_exists: bool,
+        at: Location,
+    },
+    /// `op.alter_column`: the changes apply to `column`, then the rename.
+    AlterColumn {
+        table: TableRef,
+        column: String,
+        changes: Vec<ColumnChange>,
+        rename_to: Option<String>,
+        enums: Vec<(String, Vec<String>)>,
+        at: Location,
+    },
+    CreateIndex {
+        table: TableRef,
+        index: Index,
+        concurrently: bool,
+        if_not_exists: bool,
+        at: Location,
+    },
+    DropIndex {
+        table: Option<TableRef>,
+        name: String,
+        if_exists: bool,
+        at: Location,
+    },
+    AddForeignKey {
+        table: TableRef,
+        fk: ForeignKey,
+        at: Location,
+    },
+    AddCheck {
+        table: TableRef,
+        check: Check,
+        at: Location,
+    },
+    SetPrimaryKey {
+        table: TableRef,
+        columns: Vec<String>,
+        at: Location,
+    },
+    /// `op.drop_constraint`; `primary` for `type_="primary"`.
+    DropConstraint {
+        table: TableRef,
+        name: String,
+        primary: bool,
+        at: Location,
+    },
+    CreateEnum {
+        name: String,
+        values: Vec<String>,
+        at: Location,
+    },
+    DropEnum {
+        name: String,
+    },
+    /// `op.execute` of literal SQL, parsed at read time. `file` is the
+    /// revision file, or a copy of it where only the SQL is kept at its
+    /// place when the literal is not a plain slice of the source.
+    Sql {
+        file: SourceFile,
+        parsed: Vec<Parsed>,
+    },
+    /// Something that was not read (its MG205 note is in `findings`): the
+    /// table it touches is no longer compared column by column; `creates`
+    /// when it may have created that table (or an unknown one).
+    Unread {
+        table: Option<TableRef>,
+        creates: bool,
+        at: Location,
+    },
+}
+
+/// Reads `upgrade()` of a parsed revision file.
+pub fn read(file: &PyFile, dialect: Dialect) -> Upgrade {
+    read::read(file, dialect)
+}
+
+/// Replays one Alembic history into `state`; returns how many tables may
+/// have been created under names replay could not read.
+pub fn replay_history(state: &mut Replay, history: &History, dialect: Dialect) -> usize {
+    let mut unknown_tables = 0;
+    for unit in &history.units {
+        if let Frontend::Alembic(upgrade) = &unit.frontend {
+            state.findings.extend(upgrade.findings.iter().cloned());
+            for op in &upgrade.ops {
+                apply(state, op, dialect, &mut unknown_tables);
+            }
+        }
+        state.end_unit();
+    }
+    unknown_tables
+}
+
+fn create_enums(state: &mut Replay, enums: &[(String, Vec<String>)], at: &Location) {
+    for (name, values) in enums {
+        // `create_type=False` columns name a type made earlier; SQLAlchemy's
+        // own CREATE TYPE is `checkfirst`
+        if state.enum_type(name).is_none() {
+            state.create_enum(name, values.clone(), at);
+        }
+    }
+}
+
+fn resolve_enum_refs(state: &Replay, columns: &mut [Column], refs: &[EnumRef]) {
+    for r in refs {
+        if let Some(ty) = state.enum_type(&r.name) {
+            if let Some(c) = columns.iter_mut().find(|c| key(&c.name) == key(&r.column)) {
+                c.ty = ty;
+            }
+        }
+    }
+}
+
+fn apply(state: &mut Replay, op: &Op, dialect: Dialect, unknown_tables: &mut usize) {
+    match op {
+        Op::CreateTable {
+            table,
+            if_not_exists,
+            enums,
+            enum_refs,
+        } => {
+            create_enums(state, enums, &table.location);
+            let mut table = table.clone();
+            resolve_enum_refs(state, &mut table.columns, enum_refs);
+            state.create_table(table, *if_not_exists, false);
+        }
+        Op::DropTable {
+            table,
+            if_exists,
+            at,
+        } => state.drop_table(table, *if_exists, at),
+        Op::RenameTable { from, to, at } => state.rename_table(from, to, at),
+        Op::AddColumn {
+            table,
+            column,
+            if_not_exists,
+            indexes,
+            foreign_keys,
+            enums,
+            enum_refs,
+            at,
+        } => {
+            create_enums(state, enums, at);
+            let mut column = vec![column.clone()];
+            resolve_enum_refs(state, &mut column, enum_refs);
+            let Some(column) = column.pop() else { return };
+            let existed = state
+                .table(table)
+                .is_some_and(|t| t.column(&column.name).is_some());
+            state.add_column(table, column, *if_not_exists, at);
+            if existed && *if_not_exists {
+                return;
+            }
+            for ix in indexes {
+                state.create_index(table, ix.clone(), false, at);
+            }
+            for fk in foreign_keys {
+                let mut fk = fk.clone();
+                name_foreign_key(state, table, &mut fk);
+                state.add_foreign_key(table, fk, at);
+            }
+        }
+        Op::DropColumn {
+            table,
+            column,
+            if_exists,
+            at,
+        } => state.drop_column(table, column, *if_exists, at),
+        Op::AlterColumn {
+            table,
+            column,
+            changes,
+            rename_to,
+            enums,
+            at,
+        } => {
+            create_enums(state, enums, at);
+            for c in changes {
+                state.alter_column(table, column, c.clone(), at);
+            }
+            if let Some(new) = rename_to {
+                state.rename_column(table, column, new, at);
+            }
+        }
+        Op::CreateIndex {
+            table,
+            index,
+            concurrently,
+            if_not_exists,
+            at,
+        } => {
+            let mut index = index.clone();
+            if index.name.is_none() && index.unique {
+                index.name = unique_name(state, table, &index.columns);
+            }
+            if *concurrently {
+                state.create_index_concurrently(table, index, *if_not_exists, at)
+            } else {
+                state.create_index(table, index, *if_not_exists, at)
+            }
+        }
+        Op::DropIndex {
+            table,
+            name,
+            if_exists,
+            at,
+        } => state.drop_index(table.as_ref(), name, *if_exists, at),
+        Op::AddForeignKey { table, fk, at } => {
+            let mut fk = fk.clone();
+            name_foreign_key(state, table, &mut fk);
+            state.add_foreign_key(table, fk, at);
+        }
+        Op::AddCheck { table, check, at } => state.add_check(table, check.clone(), at),
+        Op::SetPrimaryKey { table, columns, at } => {
+            state.set_primary_key(table, columns.clone(), at)
+        }
+        Op::DropConstraint {
+            table,
+            name,
+            primary,
+            at,
+        } => {
+            if *primary {
+                state.drop_primary_key(table, at);
+                return;
+            }
+            drop_column_unique(state, table, name, at);
+            state.drop_constraint(table, name, at);
+        }
+        Op::CreateEnum { name, values, at } => {
+            if state.enum_type(name).is_none() {
+                state.create_enum(name, values.clone(), at);
+            }
+        }
+        Op::DropEnum { name } => state.drop_enum(name),
+        Op::Sql { file, parsed } => statements::apply_parsed(state, file, parsed.clone()),
+        Op::Unread { table, creates, at } => match table {
+            Some(t) if *creates && state.table(t).is_none() => {
+                state.create_opaque_table(t, true, false, at)
+            }
+            Some(t) => state.mark_opaque(t),
+            None if *creates => *unknown_tables += 1,
+            None => {}
+        },
+    }
+    let _ = dialect;
+}
+
+/// PostgreSQL's name for an unnamed unique constraint (`<table>_<cols>_key`),
+/// so a later `op.drop_constraint` by that name finds it.
+fn unique_name(state: &Replay, t: &TableRef, columns: &[String]) -> Option<String> {
+    if state.dialect != Dialect::Postgresql || columns.is_empty() {
+        return None;
+    }
+    let table = state.table(t)?;
+    pg_free_name(table, &columns.join("_"), "key", |tb, n| {
+        tb.indexes
+            .iter()
+            .any(|i| i.name.as_deref().is_some_and(|x| key(x) == key(n)))
+    })
+}
+
+fn name_foreign_key(state: &Replay, t: &TableRef, fk: &mut ForeignKey) {
+    if state.dialect != Dialect::Postgresql || fk.name.is_some() || fk.columns.is_empty() {
+        return;
+    }
+    let Some(table) = state.table(t) else { return };
+    fk.name = pg_free_name(table, &fk.columns.join("_"), "fkey", |tb, n| {
+        tb.foreign_keys
+            .iter()
+            .any(|f| f.name.as_deref().is_some_and(|x| key(x) == key(n)))
+    });
+}
+
+/// `<table>_<cols>_<label>`, with PostgreSQL's counter when it is taken.
+pub(super) fn pg_free_name(
+    table: &Table,
+    cols: &str,
+    label: &str,
+    taken: impl Fn(&Table, &str) -> bool,
+) -> Option<String> {
+    std::iter::once(statements::pg_object_name(&table.name, cols, label))
+        .chain(
+            (1..1000)
+                .map(|n| statements::pg_object_name(&table.name, cols, &format!("{label}{n}"))),
+        )
+        .find(|n| !taken(table, n))
+}
+
+/// `op.drop_constraint("users_email_key", "users")` where `email` was
+/// declared `unique=True` (PostgreSQL's name for that constraint): the column
+/// is no longer unique.
+fn drop_column_unique(state: &mut Replay, t: &TableRef, name: &str, at: &Location) {
+    if state.dialect != Dialect::Postgresql {
+        return;
+    }
+    let Some(table) = state.table(t) else { return };
+    let nk = key(name);
+    let named_elsewhere = table
+        .indexes
+        .iter()
+        .filter_map(|i| i.name.as_deref())
+        .chain(table.foreign_keys.iter().filter_map(|f| f.name.as_deref()))
+        .chain(table.checks.iter().filter_map(|c| c.name.as_deref()))
+        .any(|n| key(n) == nk);
+    if named_elsewhere {
+        return;
+    }
+    let column = table
+        .columns
+        .iter()
+        .find(|c| c.unique && key(&statements::pg_object_name(&table.name, &c.name, "key")) == nk)
+        .cloned();
+    if let Some(mut c) = column {
+        c.unique = false;
+        let name = c.name.clone();
+        state.alter_column(t, &name, ColumnChange::Replace(c), at);
+    }
+}
+
+/// A type that is not compared (a project's own `TypeDecorator`, an
+/// expression): the column exists, its type is unknown.
+pub(super) fn unknown_type() -> SqlType {
+    SqlType::Other("unknown".into())
+}
