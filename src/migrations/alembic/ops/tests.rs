@@ -1,1 +1,518 @@
+use super::*;
+use crate::migrations::replay::replay;
+use crate::migrations::{MigratedSchema, MigrationUnit};
+use crate::models::python::parse_file;
+use crate::schema::{DefaultValue, FkAction};
+use std::sync::Arc;
 
+const HEAD: &str = "from alembic import op\nimport sqlalchemy as sa\n\n";
+
+fn run(dialect: Dialect, revisions: &[&str]) -> MigratedSchema {
+    let units = revisions
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let path = format!("migrations/versions/{i:04}_rev.py");
+            let py = parse_file(SourceFile::new(path.clone(), text.to_string()));
+            MigrationUnit {
+                version: format!("{i:04}"),
+                name: path,
+                file: py.source.clone(),
+                up: 0..text.len(),
+                frontend: Frontend::Alembic(Arc::new(read(&py, dialect))),
+            }
+        })
+        .collect();
+    replay(
+        &[History {
+            units,
+            findings: Vec::new(),
+            support: Vec::new(),
+        }],
+        dialect,
+    )
+}
+
+fn pg(revisions: &[&str]) -> MigratedSchema {
+    run(Dialect::Postgresql, revisions)
+}
+
+fn rev(body: &str) -> String {
+    format!("{HEAD}def upgrade():\n{body}\n\ndef downgrade():\n    op.drop_table('never_read')\n")
+}
+
+fn col<'a>(m: &'a MigratedSchema, t: &str, c: &str) -> &'a Column {
+    m.schema
+        .tables
+        .get(t)
+        .and_then(|t| t.column(c))
+        .unwrap_or_else(|| panic!("no column {t}.{c} in {:?}", m.schema.tables.keys()))
+}
+
+fn rules(m: &MigratedSchema) -> Vec<(&'static str, u32)> {
+    m.findings
+        .iter()
+        .map(|f| {
+            (
+                f.rule.id,
+                f.location.as_ref().map(|l| l.start.line).unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+const USERS: &str = r#"    op.create_table(
+        "users",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=255), nullable=False),
+        sa.Column("name", sa.String(50)),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("active", sa.Boolean(), server_default=sa.false()),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("email"),
+    )
+    op.create_index(op.f("ix_users_name"), "users", ["name"], unique=False)"#;
+
+#[test]
+fn create_table_columns_keys_and_indexes() {
+    let m = pg(&[&rev(USERS)]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    let t = &m.schema.tables["users"];
+    assert_eq!(t.primary_key, vec!["id"]);
+    let id = col(&m, "users", "id");
+    assert_eq!(id.ty, SqlType::Integer { bytes: 4 });
+    assert!(!id.nullable && id.autoincrement);
+    assert_eq!(
+        col(&m, "users", "email").ty,
+        SqlType::String {
+            len: Some(255),
+            fixed: false
+        }
+    );
+    assert!(col(&m, "users", "name").nullable);
+    let created = col(&m, "users", "created_at");
+    assert_eq!(created.ty, SqlType::Timestamp { tz: true });
+    assert_eq!(created.default, Some(DefaultValue::new("now()")));
+    assert_eq!(
+        col(&m, "users", "active").default,
+        Some(DefaultValue::new("false"))
+    );
+    let names: Vec<_> = t
+        .indexes
+        .iter()
+        .map(|i| (i.name.clone(), i.unique))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            (Some("users_email_key".into()), true),
+            (Some("ix_users_name".into()), false)
+        ]
+    );
+    // the location of the table is the create_table call's line
+    assert_eq!(t.location.start.line, 5);
+}
+
+#[test]
+fn downgrade_is_never_read() {
+    let m = pg(&[&rev(USERS)]);
+    assert!(!m.schema.tables.contains_key("never_read"));
+    assert!(m.dropped_tables.is_empty());
+}
+
+#[test]
+fn add_drop_alter_and_rename() {
+    let second = rev(
+        r#"    op.add_column("users", sa.Column("age", sa.SmallInteger(), nullable=True))
+    op.add_column("users", sa.Column("slug", sa.String(40), nullable=False, unique=True, index=True))
+    op.drop_column("users", "active")
+    op.alter_column("users", "name", existing_type=sa.String(50), type_=sa.String(120), nullable=False)
+    op.alter_column("users", "created_at", server_default=None)
+    op.alter_column("users", "email", new_column_name="email_address")
+    op.rename_table("users", "accounts")"#,
+    );
+    let m = pg(&[&rev(USERS), &second]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    assert!(!m.schema.tables.contains_key("users"));
+    assert_eq!(col(&m, "accounts", "age").ty, SqlType::Integer { bytes: 2 });
+    let name = col(&m, "accounts", "name");
+    assert_eq!(
+        name.ty,
+        SqlType::String {
+            len: Some(120),
+            fixed: false
+        }
+    );
+    assert!(!name.nullable);
+    assert_eq!(col(&m, "accounts", "created_at").default, None);
+    assert!(m.schema.tables["accounts"].column("active").is_none());
+    assert!(m.schema.tables["accounts"].column("email").is_none());
+    col(&m, "accounts", "email_address");
+    let t = &m.schema.tables["accounts"];
+    assert!(t
+        .indexes
+        .iter()
+        .any(|i| i.name.as_deref() == Some("ix_users_slug") && i.unique));
+    assert!(m
+        .lost_columns
+        .contains_key(&("accounts".into(), "active".into())));
+}
+
+#[test]
+fn server_default_false_means_unchanged() {
+    let second =
+        rev(r#"    op.alter_column("users", "created_at", server_default=False, nullable=True)"#);
+    let m = pg(&[&rev(USERS), &second]);
+    let c = col(&m, "users", "created_at");
+    assert_eq!(c.default, Some(DefaultValue::new("now()")));
+    assert!(c.nullable);
+}
+
+#[test]
+fn missing_table_and_column_are_mg201_mg202_at_their_line() {
+    let second = rev(r#"    op.add_column("posts", sa.Column("x", sa.Integer()))
+    op.drop_column("users", "nope")"#);
+    let m = pg(&[&rev(USERS), &second]);
+    assert_eq!(rules(&m), vec![("MG201", 5), ("MG202", 6)]);
+}
+
+#[test]
+fn foreign_keys_constraints_and_drops() {
+    let posts = rev(r#"    op.create_table(
+        "posts",
+        sa.Column("id", sa.BigInteger(), primary_key=True),
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("editor_id", sa.Integer()),
+        sa.Column("score", sa.Integer()),
+        sa.ForeignKeyConstraint(["editor_id"], ["users.id"], name="fk_editor", ondelete="SET NULL"),
+        sa.CheckConstraint("score >= 0", name="ck_score"),
+    )
+    op.create_foreign_key("fk_posts_owner", "posts", "users", ["score"], ["id"], onupdate="CASCADE")
+    op.create_unique_constraint("uq_posts_user_score", "posts", ["user_id", "score"])
+    op.create_check_constraint("ck_positive", "posts", "id > 0")"#);
+    let drops = rev(
+        r#"    op.drop_constraint("fk_editor", "posts", type_="foreignkey")
+    op.drop_constraint("uq_posts_user_score", "posts", type_="unique")
+    op.drop_constraint("ck_score", "posts", type_="check")
+    op.drop_constraint("users_email_key", "users", type_="unique")
+    op.drop_constraint("posts_pkey", "posts", type_="primary")
+    op.create_primary_key("pk_posts", "posts", ["id", "user_id"])"#,
+    );
+    let m = pg(&[&rev(USERS), &posts]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    let t = &m.schema.tables["posts"];
+    assert_eq!(t.primary_key, vec!["id"]);
+    let fks: Vec<_> = t
+        .foreign_keys
+        .iter()
+        .map(|f| (f.name.clone().unwrap_or_default(), f.on_delete, f.on_update))
+        .collect();
+    assert_eq!(
+        fks,
+        vec![
+            ("posts_user_id_fkey".into(), Some(FkAction::Cascade), None),
+            ("fk_editor".into(), Some(FkAction::SetNull), None),
+            ("fk_posts_owner".into(), None, Some(FkAction::Cascade)),
+        ]
+    );
+    assert_eq!(t.checks.len(), 2);
+    assert!(t
+        .indexes
+        .iter()
+        .any(|i| i.unique && i.columns == ["user_id", "score"]));
+    let m = pg(&[&rev(USERS), &posts, &drops]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    let t = &m.schema.tables["posts"];
+    assert_eq!(t.foreign_keys.len(), 2);
+    assert!(t.indexes.iter().all(|i| !i.unique));
+    assert_eq!(t.checks.len(), 1);
+    assert_eq!(t.primary_key, vec!["id", "user_id"]);
+    assert!(m.schema.tables["users"].indexes.iter().all(|i| !i.unique));
+}
+
+#[test]
+fn batch_alter_table_applies_to_its_table() {
+    let batch = rev(
+        r#"    with op.batch_alter_table("users", schema=None, recreate="always") as batch_op:
+        batch_op.add_column(sa.Column("bio", sa.Text(), nullable=True))
+        batch_op.alter_column("name", existing_type=sa.String(50), nullable=False)
+        batch_op.drop_column("active")
+        batch_op.create_index(batch_op.f("ix_users_bio"), ["bio"], unique=False)
+        batch_op.create_unique_constraint("uq_users_name", ["name"])
+        batch_op.create_foreign_key("fk_self", "users", ["id"], ["id"])
+        batch_op.drop_index("ix_users_name")"#,
+    );
+    let m = run(Dialect::Sqlite, &[&rev(USERS), &batch]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    let t = &m.schema.tables["users"];
+    assert_eq!(col(&m, "users", "bio").ty, SqlType::Text);
+    assert!(!col(&m, "users", "name").nullable);
+    assert!(t.column("active").is_none());
+    let ix: Vec<_> = t.indexes.iter().filter_map(|i| i.name.clone()).collect();
+    assert_eq!(ix, vec!["ix_users_bio", "uq_users_name"]);
+    assert_eq!(t.foreign_keys.len(), 1);
+}
+
+#[test]
+fn execute_sql_is_replayed_with_line_numbers() {
+    let body = r#"    op.execute("ALTER TABLE users ADD COLUMN nick varchar(20)")
+    op.execute(sa.text("CREATE INDEX ix_nick ON users (nick)"))
+    op.execute(
+        """
+        ALTER TABLE users
+            ADD COLUMN bad_type not_a_type(((;
+        """
+    )
+    op.execute("ALTER TABLE users " "ADD COLUMN joined " "date")
+    op.execute("ALTER TABLE users ADD COLUMN \"quoted\" text")
+    op.execute("UPDATE users SET name = 'x' WHERE name IS NULL")
+    op.execute("ALTER TABLE missing ADD COLUMN y int")"#;
+    let m = pg(&[&rev(USERS), &rev(body)]);
+    assert_eq!(
+        col(&m, "users", "nick").ty,
+        SqlType::String {
+            len: Some(20),
+            fixed: false
+        }
+    );
+    assert!(m.schema.tables["users"]
+        .indexes
+        .iter()
+        .any(|i| i.name.as_deref() == Some("ix_nick")));
+    assert_eq!(col(&m, "users", "joined").ty, SqlType::Date);
+    assert_eq!(col(&m, "users", "quoted").ty, SqlType::Text);
+    // the unparsable part of the statement is on line 10 of the revision, the
+    // missing table is named on line 16
+    assert_eq!(rules(&m), vec![("MG205", 10), ("MG201", 16)]);
+}
+
+#[test]
+fn data_migrations_are_silent() {
+    let body = r#"    conn = op.get_bind()
+    users = sa.table("users", sa.column("id", sa.Integer), sa.column("name", sa.String))
+    op.bulk_insert(users, [{"id": 1, "name": "a"}])
+    rows = conn.execute(sa.text("SELECT id FROM users")).fetchall()
+    for row in rows:
+        conn.execute(sa.text("UPDATE users SET name = :n WHERE id = :i"), {"n": "x", "i": row.id})
+    op.execute(users.update().where(users.c.id == 1).values(name="b"))
+    op.execute(f"UPDATE users SET name = '{DEFAULT}'")
+    op.execute("INSERT INTO users (id, name) VALUES (2, 'b')")
+    if rows:
+        conn.execute(sa.text("DELETE FROM users"))"#;
+    let m = pg(&[&rev(USERS), &rev(body)]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    assert!(m.opaque_tables.is_empty());
+}
+
+#[test]
+fn loops_and_dynamic_names_are_mg205_notes() {
+    let body = r#"    for t in get_tables():
+        op.add_column(t, sa.Column("deleted", sa.Boolean()))
+    op.add_column(table_name(), sa.Column("x", sa.Integer()))
+    if some_flag():
+        op.drop_column("users", "name")
+    op.execute(f"ALTER TABLE users ADD COLUMN {col} int")"#;
+    let m = pg(&[&rev(USERS), &rev(body)]);
+    let notes: Vec<_> = m
+        .findings
+        .iter()
+        .map(|f| {
+            assert_eq!(f.severity, crate::rules::Severity::Note);
+            (f.rule.id, f.location.as_ref().map(|l| l.start.line))
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        vec![
+            ("MG205", Some(5)),
+            ("MG205", Some(7)),
+            ("MG205", Some(8)),
+            ("MG205", Some(10))
+        ]
+    );
+    // the branch named `users`: it is no longer compared column by column
+    assert!(m.opaque_tables.contains("users"));
+    // the column in the undecided branch is not dropped on a guess
+    col(&m, "users", "name");
+}
+
+#[test]
+fn literal_loops_are_unrolled_and_helpers_inlined() {
+    let text = format!(
+        "{HEAD}{}",
+        r#"TABLES = ["users", "posts"]
+
+def _add_audit(table, nullable=True):
+    op.add_column(table, sa.Column("updated_at", sa.DateTime(), nullable=nullable))
+
+def upgrade():
+    op.create_table("posts", sa.Column("id", sa.Integer(), primary_key=True))
+    for t in TABLES:
+        op.add_column(t, sa.Column("deleted", sa.Boolean(), server_default=sa.false()))
+    _add_audit("users")
+    _add_audit(table="posts", nullable=False)
+"#
+    );
+    let m = pg(&[&rev(USERS), &text]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    for t in ["users", "posts"] {
+        assert_eq!(col(&m, t, "deleted").ty, SqlType::Boolean);
+    }
+    assert!(col(&m, "users", "updated_at").nullable);
+    assert!(!col(&m, "posts", "updated_at").nullable);
+}
+
+#[test]
+fn helper_with_computed_argument_is_a_note() {
+    let text = format!(
+        "{HEAD}{}",
+        r#"def _drop(table):
+    op.drop_column(table, "name")
+
+def upgrade():
+    _drop(pick())
+"#
+    );
+    let m = pg(&[&rev(USERS), &text]);
+    assert_eq!(rules(&m), vec![("MG205", 5)]);
+    col(&m, "users", "name");
+}
+
+#[test]
+fn dialect_branches_are_decided() {
+    let body = r#"    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        op.add_column("users", sa.Column("pg_only", sa.Integer()))
+    else:
+        op.add_column("users", sa.Column("other", sa.Integer()))
+    if op.get_context().dialect.name in ("sqlite", "mysql"):
+        op.add_column("users", sa.Column("lite", sa.Integer()))"#;
+    let m = pg(&[&rev(USERS), &rev(body)]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    let t = &m.schema.tables["users"];
+    assert!(t.column("pg_only").is_some());
+    assert!(t.column("other").is_none() && t.column("lite").is_none());
+    let m = run(Dialect::Sqlite, &[&rev(USERS), &rev(body)]);
+    let t = &m.schema.tables["users"];
+    assert!(t.column("pg_only").is_none());
+    assert!(t.column("other").is_some() && t.column("lite").is_some());
+}
+
+#[test]
+fn enums_on_postgresql() {
+    let text = format!(
+        "{HEAD}{}",
+        r#"from sqlalchemy.dialects import postgresql
+
+status = postgresql.ENUM("draft", "live", name="status", create_type=False)
+
+def upgrade():
+    op.create_table(
+        "docs",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("kind", sa.Enum("a", "b", name="doc_kind"), nullable=False),
+    )
+    status.create(op.get_bind(), checkfirst=True)
+    op.add_column("docs", sa.Column("status", status, nullable=True))
+    op.add_column("docs", sa.Column("status2", postgresql.ENUM(name="status", create_type=False)))
+"#
+    );
+    let m = pg(&[&text]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    assert_eq!(m.schema.enums["doc_kind"].values, vec!["a", "b"]);
+    assert_eq!(m.schema.enums["status"].values, vec!["draft", "live"]);
+    let want = SqlType::Enum {
+        name: Some("status".into()),
+        values: vec!["draft".into(), "live".into()],
+    };
+    assert_eq!(col(&m, "docs", "status").ty, want);
+    assert_eq!(col(&m, "docs", "status2").ty, want);
+}
+
+#[test]
+fn types_follow_imports_and_unknown_types_are_not_compared() {
+    let text = r#"from alembic import op
+import sqlalchemy
+import sqlmodel
+from sqlalchemy.dialects.postgresql import UUID as PGUUID, JSONB
+import app.types
+import sqlalchemy_utils
+
+def upgrade():
+    op.create_table(
+        "things",
+        sqlalchemy.Column("id", PGUUID(as_uuid=True), primary_key=True),
+        sqlalchemy.Column("data", JSONB(), nullable=True),
+        sqlalchemy.Column("title", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sqlalchemy.Column("guid", app.types.GUID(), nullable=True),
+        sqlalchemy.Column("ref", sqlalchemy_utils.types.uuid.UUIDType(binary=False)),
+        sqlalchemy.Column("at", sqlalchemy.DateTime(), server_default=sqlalchemy.func.now()),
+        schema="app",
+    )
+"#;
+    let m = pg(&[text]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    let c = |n: &str| col(&m, "app.things", n).ty.clone();
+    assert_eq!(c("id"), SqlType::Uuid);
+    assert_eq!(c("data"), SqlType::Json { binary: true });
+    assert_eq!(
+        c("title"),
+        SqlType::String {
+            len: None,
+            fixed: false
+        }
+    );
+    assert!(matches!(c("guid"), SqlType::Other(_)));
+    assert_eq!(c("ref"), SqlType::Uuid);
+    assert_eq!(
+        col(&m, "app.things", "at").default,
+        Some(DefaultValue::new("now()"))
+    );
+}
+
+#[test]
+fn drop_table_index_and_if_exists() {
+    let body = r#"    op.drop_index("ix_users_name", table_name="users")
+    op.drop_index("ix_gone", table_name="users", if_exists=True)
+    op.drop_table("users")
+    op.drop_table("ghost", if_exists=True)
+    op.create_table("users", sa.Column("id", sa.Integer(), primary_key=True), if_not_exists=True)
+    op.create_index("ix_c", "users", ["id"], postgresql_concurrently=True)"#;
+    let m = pg(&[&rev(USERS), &rev(body)]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    let t = &m.schema.tables["users"];
+    assert_eq!(t.columns.len(), 1);
+    assert_eq!(t.indexes.len(), 1);
+    assert!(m
+        .lost_columns
+        .contains_key(&("users".into(), "email".into())));
+}
+
+#[test]
+fn computed_create_table_counts_as_an_unknown_table() {
+    let body = r#"    op.create_table(name_for("x"), sa.Column("id", sa.Integer()))"#;
+    let m = pg(&[&rev(body)]);
+    assert_eq!(m.unknown_tables, 1);
+    assert_eq!(rules(&m), vec![("MG205", 5)]);
+}
+
+#[test]
+fn unknown_op_is_a_note_and_makes_its_table_opaque() {
+    let body = r#"    op.replace_view("users", "select 1")"#;
+    let m = pg(&[&rev(USERS), &rev(body)]);
+    assert_eq!(rules(&m), vec![("MG205", 5)]);
+    assert!(m.opaque_tables.contains("users"));
+}
+
+#[test]
+fn broken_input_never_panics() {
+    for text in [
+        "def upgrade(:\n    op.create_table(",
+        "def upgrade():\n    op.create_table()\n    op.add_column()\n    op.alter_column('t')\n    op.execute()\n    op.create_index()\n    op.drop_constraint()\n    op.create_foreign_key()\n",
+        "def upgrade():\n    op.execute('\\x41LTER TABLE t ADD COLUMN ' 'x int')\n",
+        "def f(a): f(a)\ndef upgrade():\n    f(1)\n",
+        "",
+    ] {
+        let _ = pg(&[text]);
+    }
+}
