@@ -232,7 +232,11 @@ fn apply(state: &mut Replay, op: &Op, dialect: Dialect, unknown_tables: &mut usi
                 return;
             }
             for ix in indexes {
-                state.create_index(table, ix.clone(), false, at);
+                let mut ix = ix.clone();
+                if ix.name.is_none() && ix.unique {
+                    ix.name = unique_name(state, table, &ix.columns);
+                }
+                state.create_index(table, ix, false, at);
             }
             for fk in foreign_keys {
                 let mut fk = fk.clone();

@@ -453,15 +453,22 @@ impl<'a> Reader<'a> {
             self.note(at, None, false, format!("{what} are not replayed"));
             return;
         }
+        let others: Vec<String> = tables
+            .iter()
+            .skip(1)
+            .map(|(t, _)| format!("`{}`", t.display()))
+            .collect();
+        let what = match others.as_slice() {
+            [] => format!("{what} are not replayed"),
+            _ => format!(
+                "{what} are not replayed (they also touch {})",
+                others.join(", ")
+            ),
+        };
         let mut first = true;
         for (t, creates) in tables {
             if first {
-                self.note(
-                    at.clone(),
-                    Some(t),
-                    creates,
-                    format!("{what} are not replayed"),
-                );
+                self.note(at.clone(), Some(t), creates, what.clone());
                 first = false;
             } else {
                 self.ops.push(Op::Unread {

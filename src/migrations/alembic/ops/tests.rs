@@ -125,6 +125,7 @@ fn add_drop_alter_and_rename() {
     let second = rev(
         r#"    op.add_column("users", sa.Column("age", sa.SmallInteger(), nullable=True))
     op.add_column("users", sa.Column("slug", sa.String(40), nullable=False, unique=True, index=True))
+    op.add_column("users", sa.Column("code", sa.String(40), unique=True))
     op.drop_column("users", "active")
     op.alter_column("users", "name", existing_type=sa.String(50), type_=sa.String(120), nullable=False)
     op.alter_column("users", "created_at", server_default=None)
