@@ -1,0 +1,39 @@
+import enum
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Status(enum.Enum):
+    draft = "draft"
+    live = "live"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    name: Mapped[Optional[str]] = mapped_column(sa.String(50), index=True)
+    created_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    active: Mapped[bool] = mapped_column(server_default=sa.true())
+
+
+class Post(Base):
+    __tablename__ = "posts"
+    __table_args__ = (sa.UniqueConstraint("author_id", "slug", name="uq_posts_author_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(sa.String(80))
+    body: Mapped[Optional[str]] = mapped_column(sa.Text)
+    status: Mapped[Status] = mapped_column(sa.Enum(Status, name="post_status"), server_default="draft")
+    score: Mapped[int] = mapped_column(sa.Integer, server_default="0")
