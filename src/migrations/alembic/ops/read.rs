@@ -499,6 +499,9 @@ impl<'a> Reader<'a> {
     /// `op.get_bind().dialect.name == "postgresql"`, `bind.engine.name !=
     /// "sqlite"`, `context.get_context().dialect.name in ("mysql", ...)`.
     fn dialect_test(&self, test: &'a Expr, env: &Env<'a>) -> Option<bool> {
+        if let Some(r) = self.returned(test) {
+            return self.dialect_test(r, env);
+        }
         match test {
             Expr::UnaryOp(u) if matches!(u.op, ruff_python_ast::UnaryOp::Not) => {
                 self.dialect_test(&u.operand, env).map(|b| !b)
@@ -540,6 +543,9 @@ impl<'a> Reader<'a> {
 
     fn is_dialect_name(&self, e: &'a Expr, env: &Env<'a>) -> bool {
         let e = self.resolve(e, env);
+        if let Some(r) = self.returned(e) {
+            return self.is_dialect_name(r, env);
+        }
         let Expr::Attribute(a) = e else { return false };
         if a.attr.as_str() != "name" {
             return false;
@@ -547,6 +553,33 @@ impl<'a> Reader<'a> {
         match self.resolve(&a.value, env) {
             Expr::Attribute(inner) => matches!(inner.attr.as_str(), "dialect" | "engine"),
             _ => false,
+        }
+    }
+
+    /// What `helper()` returns, for a same-file function without
+    /// parameters whose body is one `return` (`def is_postgres(): return
+    /// op.get_context().dialect.name == "postgresql"`).
+    fn returned(&self, e: &'a Expr) -> Option<&'a Expr> {
+        let c = as_call(e)?;
+        let Expr::Name(n) = &*c.func else { return None };
+        if !c.arguments.args.is_empty() || !c.arguments.keywords.is_empty() {
+            return None;
+        }
+        let def = self.helpers.get(n.id.as_str())?;
+        let p = &def.parameters;
+        if !(p.posonlyargs.is_empty() && p.args.is_empty() && p.kwonlyargs.is_empty()) {
+            return None;
+        }
+        let body: Vec<&Stmt> = def
+            .body
+            .iter()
+            .filter(
+                |st| !matches!(st, Stmt::Expr(x) if matches!(&*x.value, Expr::StringLiteral(_))),
+            )
+            .collect();
+        match body.as_slice() {
+            [Stmt::Return(r)] => r.value.as_deref(),
+            _ => None,
         }
     }
 
@@ -1464,13 +1497,21 @@ impl<'a> Reader<'a> {
             return;
         };
         let mut e = self.resolve(arg, env);
-        if let Some(c) = as_call(e) {
-            if matches!(call_name(c), Some("text")) {
-                match c.arguments.args.first() {
-                    Some(inner) => e = self.resolve(inner, env),
-                    None => return,
+        // `sa.text(...)`, `textwrap.dedent(...)` (whitespace only: the
+        // literal inside is the SQL, at its place in the file)
+        for _ in 0..4 {
+            match as_call(e) {
+                Some(c) if matches!(call_name(c), Some("text" | "dedent")) => {
+                    match c.arguments.args.first() {
+                        Some(inner) => e = self.resolve(inner, env),
+                        None => return,
+                    }
                 }
-            } else {
+                _ => break,
+            }
+        }
+        if let Some(c) = as_call(e) {
+            {
                 // SQLAlchemy constructs (`t.update().values(...)`,
                 // `sa.insert(t)`, `sa.delete(t)`): data, not schema
                 if is_data_construct(c) {
