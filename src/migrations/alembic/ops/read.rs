@@ -86,7 +86,18 @@ pub(super) fn read(py: &PyFile, dialect: Dialect) -> Upgrade {
     };
     r.collect_module(&py.ast.body);
     let Some(upgrade) = r.upgrade_fn() else {
-        return Upgrade::default();
+        if py.syntax_error.is_none() {
+            r.note(
+                Location::line(py.source.path.clone(), 1),
+                None,
+                false,
+                "no `def upgrade()` in this revision".into(),
+            );
+        }
+        return Upgrade {
+            findings: r.findings,
+            ops: r.ops,
+        };
     };
     let mut env = Env::default();
     r.block(&upgrade.body, &mut env);
@@ -623,6 +634,10 @@ impl<'a> Reader<'a> {
         call: &'a ExprCall,
         env: &Env<'a>,
     ) {
+        // only PostgreSQL has enum types; elsewhere `.create(bind)` is a no-op
+        if self.dialect != Dialect::Postgresql {
+            return;
+        }
         let Some(name) = kwarg(ty, "name").and_then(|n| self.string(n, env)) else {
             return;
         };
@@ -1354,7 +1369,9 @@ impl<'a> Reader<'a> {
         let lookup = Types::new(self, env);
         match sa_type_from_expr(t, &lookup) {
             Ok(ty) => {
-                collect_enums(&ty, &mut spec.enums);
+                if self.dialect == Dialect::Postgresql {
+                    collect_enums(&ty, &mut spec.enums);
+                }
                 spec.column.ty = ty;
             }
             Err(_) => {
@@ -1447,7 +1464,9 @@ impl<'a> Reader<'a> {
             let lookup = Types::new(self, env);
             match sa_type_from_expr(t, &lookup) {
                 Ok(ty) => {
-                    collect_enums(&ty, &mut enums);
+                    if self.dialect == Dialect::Postgresql {
+                        collect_enums(&ty, &mut enums);
+                    }
                     changes.push(ColumnChange::Type(ty));
                 }
                 Err(_) => changes.push(ColumnChange::Type(unknown_type())),
@@ -1675,7 +1694,8 @@ fn tref(t: &Table) -> TableRef {
     TableRef::new(t.schema.as_deref(), &t.name)
 }
 
-/// Named enum types a column type creates.
+/// Named enum types a column type creates (PostgreSQL: SQLAlchemy emits
+/// CREATE TYPE before the table).
 fn collect_enums(ty: &SqlType, out: &mut Vec<(String, Vec<String>)>) {
     match ty {
         SqlType::Enum {
