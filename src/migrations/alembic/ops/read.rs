@@ -567,6 +567,37 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Positional arguments with `*LIST` and `*helper()` spread (a module
+    /// constant, or a parameterless function of the file returning a list
+    /// literal) and `helper()` returning one column replaced by its value;
+    /// None when a `*` argument cannot be read.
+    fn items(&self, args: &'a [Expr], env: &Env<'a>) -> Option<Vec<&'a Expr>> {
+        let mut out = Vec::new();
+        for a in args {
+            match a {
+                Expr::Starred(st) => {
+                    let v = self.resolve(&st.value, env);
+                    let v = self.returned(v).map(|r| self.resolve(r, env)).unwrap_or(v);
+                    match v {
+                        Expr::List(l) => out.extend(l.elts.iter().map(|e| self.item(e, env))),
+                        Expr::Tuple(t) => out.extend(t.elts.iter().map(|e| self.item(e, env))),
+                        _ => return None,
+                    }
+                }
+                _ => out.push(self.item(a, env)),
+            }
+        }
+        Some(out)
+    }
+
+    fn item(&self, e: &'a Expr, env: &Env<'a>) -> &'a Expr {
+        let e = self.resolve(e, env);
+        match self.returned(e) {
+            Some(r) => self.resolve(r, env),
+            None => e,
+        }
+    }
+
     /// What `helper()` returns, for a same-file function without
     /// parameters whose body is one `return` (`def is_postgres(): return
     /// op.get_context().dialect.name == "postgresql"`).
@@ -715,7 +746,10 @@ impl<'a> Reader<'a> {
         if QUIET_OPS.contains(&method) {
             return;
         }
-        if crate::models::python::has_splat(call) {
+        let kw_splat = call.arguments.keywords.iter().any(|k| k.arg.is_none());
+        let readable_star =
+            method == "create_table" && self.items(&call.arguments.args, env).is_some();
+        if kw_splat || (crate::models::python::has_splat(call) && !readable_star) {
             let t = self.table_arg(method, batch.as_ref(), call, env);
             self.note(
                 at,
@@ -767,7 +801,7 @@ impl<'a> Reader<'a> {
             "add_column" => {
                 let table = table_at(self, 0, "table_name");
                 let col = Self::arg(call, shift, "column")
-                    .map(|c| self.resolve(c, env))
+                    .map(|c| self.item(c, env))
                     .and_then(as_call);
                 match (table, col) {
                     (Some(table), Some(col)) => self.add_column(table, col, call, env),
@@ -1045,8 +1079,8 @@ impl<'a> Reader<'a> {
         let mut enum_refs = Vec::new();
         let mut autoinc_off = Vec::new();
         let mut col_fk = Vec::new();
-        for item in call.arguments.args.iter().skip(1) {
-            let item = self.resolve(item, env);
+        let items = self.items(&call.arguments.args, env).unwrap_or_default();
+        for item in items.into_iter().skip(1) {
             let Some(c) = as_call(item) else {
                 self.note(
                     self.loc(item.range()),

@@ -630,3 +630,40 @@ def upgrade():
         .get("authmethod")
         .is_none_or(|e| e.values.len() == 2));
 }
+
+#[test]
+fn column_helpers_and_spread_lists() {
+    let text = format!(
+        "{HEAD}{}",
+        r#"def timestamps():
+    return [
+        sa.Column("created_at", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=True),
+    ]
+
+
+def id_column():
+    return sa.Column("id", sa.BigInteger(), primary_key=True)
+
+
+KEYS = (sa.UniqueConstraint("code"),)
+
+
+def upgrade():
+    op.create_table("items", id_column(), sa.Column("code", sa.String(8)), *timestamps(), *KEYS)
+    op.add_column("items", id_column_copy())
+    op.create_table("other", *unknown_columns())
+"#
+    );
+    let m = pg(&[&text]);
+    let t = &m.schema.tables["items"];
+    let names: Vec<_> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, vec!["id", "code", "created_at", "updated_at"]);
+    assert_eq!(t.primary_key, vec!["id"]);
+    assert!(col(&m, "items", "id").autoincrement);
+    assert!(t.indexes.iter().any(|i| i.unique && i.columns == ["code"]));
+    // an unknown helper's column, a spread nothing can read: notes, and
+    // `other` exists with unknown columns
+    assert_eq!(rules(&m), vec![("MG205", 20), ("MG205", 21)]);
+    assert!(m.opaque_tables.contains("items") && m.opaque_tables.contains("other"));
+}
