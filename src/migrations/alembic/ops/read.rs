@@ -33,6 +33,16 @@ const MAX_HELPER_DEPTH: usize = 6;
 /// Longest literal list a `for` loop is unrolled over.
 const MAX_UNROLL: usize = 64;
 
+/// Modules whose type names mean what the shared type mapping says; a type
+/// imported from anywhere else is the project's own.
+const TYPE_MODULES: &[&str] = &[
+    "sqlalchemy",
+    "sqlmodel",
+    "sqlalchemy_utils",
+    "geoalchemy2",
+    "pgvector",
+];
+
 /// `op` methods that change nothing in the schema (data, context, comments).
 const QUIET_OPS: &[&str] = &[
     "get_bind",
@@ -66,6 +76,8 @@ struct Reader<'a> {
     /// `sqlalchemy.dialects.postgresql.UUID`).
     imports: HashMap<String, String>,
     helpers: HashMap<&'a str, &'a StmtFunctionDef>,
+    /// Classes defined in the revision (a `TypeDecorator` of its own).
+    local_classes: Vec<String>,
     module_vars: HashMap<String, &'a Expr>,
     ops: Vec<Op>,
     findings: Vec<Finding>,
@@ -79,6 +91,7 @@ pub(super) fn read(py: &PyFile, dialect: Dialect) -> Upgrade {
         op_names: vec!["op".into(), "alembic.op".into()],
         imports: HashMap::new(),
         helpers: HashMap::new(),
+        local_classes: Vec::new(),
         module_vars: HashMap::new(),
         ops: Vec::new(),
         findings: Vec::new(),
@@ -99,6 +112,23 @@ pub(super) fn read(py: &PyFile, dialect: Dialect) -> Upgrade {
             ops: r.ops,
         };
     };
+    let p = &upgrade.parameters;
+    if !(p.posonlyargs.is_empty() && p.args.is_empty() && p.kwonlyargs.is_empty()) {
+        // the multidb template: `upgrade(engine_name)` dispatches to
+        // `upgrade_<engine>()`, one per database; migraguard checks one
+        // database and does not know which engine it is
+        let head = TextRange::new(upgrade.range().start(), upgrade.parameters.range().end());
+        r.note(
+            r.loc(head),
+            None,
+            true,
+            "a multi-database `upgrade(engine_name)`: its `upgrade_<engine>()` functions are not read".into(),
+        );
+        return Upgrade {
+            findings: r.findings,
+            ops: r.ops,
+        };
+    }
     let mut env = Env::default();
     r.block(&upgrade.body, &mut env);
     Upgrade {
@@ -167,6 +197,7 @@ impl<'a> Reader<'a> {
                 Stmt::FunctionDef(f) => {
                     self.helpers.insert(f.name.as_str(), f);
                 }
+                Stmt::ClassDef(c) => self.local_classes.push(c.name.to_string()),
                 _ => {}
             }
         }
@@ -1833,6 +1864,22 @@ impl TypeLookup for Types<'_, '_> {
         expr: &Expr,
         _call: Option<&ExprCall>,
     ) -> Option<Result<SqlType, String>> {
+        // a type the project defines or imports from its own modules (a
+        // `TypeDecorator`, maybe named `JSON` or `GUID`): unknown here,
+        // whatever its name, so never compared
+        if let Some(root) = crate::models::python::root_name(expr) {
+            if self.bound(expr).is_none() {
+                if self.reader.local_classes.iter().any(|c| c == root) {
+                    return Some(Err(format!("`{root}` is defined in the revision")));
+                }
+                if let Some(path) = self.reader.imports.get(root) {
+                    let top = path.split('.').next().unwrap_or("");
+                    if !TYPE_MODULES.contains(&top) {
+                        return Some(Err(format!("`{root}` comes from `{path}`")));
+                    }
+                }
+            }
+        }
         let target = self.bound(expr)?;
         if self.depth.get() > 8 {
             return Some(Err("type alias chain too long".into()));

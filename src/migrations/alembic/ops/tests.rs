@@ -438,6 +438,11 @@ import sqlmodel
 from sqlalchemy.dialects.postgresql import UUID as PGUUID, JSONB
 import app.types
 import sqlalchemy_utils
+from app.db.types import JSON
+
+
+class Money(sqlalchemy.types.TypeDecorator):
+    impl = sqlalchemy.Numeric(12, 2)
 
 def upgrade():
     op.create_table(
@@ -448,6 +453,8 @@ def upgrade():
         sqlalchemy.Column("guid", app.types.GUID(), nullable=True),
         sqlalchemy.Column("ref", sqlalchemy_utils.types.uuid.UUIDType(binary=False)),
         sqlalchemy.Column("at", sqlalchemy.DateTime(), server_default=sqlalchemy.func.now()),
+        sqlalchemy.Column("payload", JSON()),
+        sqlalchemy.Column("price", Money()),
         schema="app",
     )
 "#;
@@ -465,6 +472,9 @@ def upgrade():
     );
     assert!(matches!(c("guid"), SqlType::Other(_)));
     assert_eq!(c("ref"), SqlType::Uuid);
+    // the project's own types, whatever their names: not compared
+    assert!(matches!(c("payload"), SqlType::Other(_)));
+    assert!(matches!(c("price"), SqlType::Other(_)));
     assert_eq!(
         col(&m, "app.things", "at").default,
         Some(DefaultValue::new("now()"))
@@ -666,4 +676,22 @@ def upgrade():
     // `other` exists with unknown columns
     assert_eq!(rules(&m), vec![("MG205", 20), ("MG205", 21)]);
     assert!(m.opaque_tables.contains("items") && m.opaque_tables.contains("other"));
+}
+
+#[test]
+fn multidb_template_is_a_note_and_lifts_missing_tables() {
+    let text = format!(
+        "{HEAD}{}",
+        r#"def upgrade(engine_name: str) -> None:
+    globals()["upgrade_%s" % engine_name]()
+
+
+def upgrade_engine1() -> None:
+    op.create_table("a", sa.Column("id", sa.Integer(), primary_key=True))
+"#
+    );
+    let m = pg(&[&text]);
+    assert_eq!(rules(&m), vec![("MG205", 4)]);
+    assert!(m.schema.tables.is_empty());
+    assert_eq!(m.unknown_tables, 1);
 }
