@@ -30,6 +30,12 @@ use std::collections::HashMap;
 
 /// How deep same-file helpers may call each other.
 const MAX_HELPER_DEPTH: usize = 6;
+/// Deepest statement nesting walked (Python itself allows 100 levels).
+const MAX_NESTING: usize = 100;
+/// Most same-file helper calls walked in one revision.
+const MAX_HELPER_CALLS: usize = 500;
+/// Most statements looked at to tell whether a block changes the schema.
+const MAX_VISITED: usize = 2000;
 /// Longest literal list a `for` loop is unrolled over.
 const MAX_UNROLL: usize = 64;
 
@@ -81,7 +87,12 @@ struct Reader<'a> {
     module_vars: HashMap<String, &'a Expr>,
     ops: Vec<Op>,
     findings: Vec<Finding>,
+    /// Helper call depth.
     depth: usize,
+    /// Helper calls walked so far.
+    helper_calls: usize,
+    nesting: usize,
+    too_deep_noted: bool,
 }
 
 pub(super) fn read(py: &PyFile, dialect: Dialect) -> Upgrade {
@@ -96,6 +107,9 @@ pub(super) fn read(py: &PyFile, dialect: Dialect) -> Upgrade {
         ops: Vec::new(),
         findings: Vec::new(),
         depth: 0,
+        helper_calls: 0,
+        nesting: 0,
+        too_deep_noted: false,
     };
     r.collect_module(&py.ast.body);
     let Some(upgrade) = r.upgrade_fn() else {
@@ -334,6 +348,24 @@ impl<'a> Reader<'a> {
     }
 
     fn stmt(&mut self, st: &'a Stmt, env: &mut Env<'a>) {
+        if self.nesting > MAX_NESTING {
+            if !self.too_deep_noted {
+                self.too_deep_noted = true;
+                self.note(
+                    self.loc(TextRange::empty(st.range().start())),
+                    None,
+                    true,
+                    "statements nested this deep".into(),
+                );
+            }
+            return;
+        }
+        self.nesting += 1;
+        self.stmt_inner(st, env);
+        self.nesting -= 1;
+    }
+
+    fn stmt_inner(&mut self, st: &'a Stmt, env: &mut Env<'a>) {
         match st {
             Stmt::Expr(e) => self.expr_stmt(&e.value, env),
             Stmt::Assign(a) => {
@@ -418,7 +450,7 @@ impl<'a> Reader<'a> {
                     self.block(body, env);
                     return;
                 }
-                Some(t) => match self.dialect_test(t, env) {
+                Some(t) => match self.dialect_test(t, env, 0) {
                     Some(true) => {
                         self.block(body, env);
                         return;
@@ -531,6 +563,8 @@ impl<'a> Reader<'a> {
             found: false,
             tables: Vec::new(),
             depth: 0,
+            nesting: 0,
+            visited: 0,
         };
         for st in stmts {
             v.visit_stmt(st);
@@ -540,17 +574,23 @@ impl<'a> Reader<'a> {
 
     /// `op.get_bind().dialect.name == "postgresql"`, `bind.engine.name !=
     /// "sqlite"`, `context.get_context().dialect.name in ("mysql", ...)`.
-    fn dialect_test(&self, test: &'a Expr, env: &Env<'a>) -> Option<bool> {
+    fn dialect_test(&self, test: &'a Expr, env: &Env<'a>, depth: usize) -> Option<bool> {
+        if depth > 16 {
+            return None;
+        }
         if let Some(r) = self.returned(test) {
-            return self.dialect_test(r, env);
+            return self.dialect_test(r, env, depth + 1);
         }
         match test {
             Expr::UnaryOp(u) if matches!(u.op, ruff_python_ast::UnaryOp::Not) => {
-                self.dialect_test(&u.operand, env).map(|b| !b)
+                self.dialect_test(&u.operand, env, depth + 1).map(|b| !b)
             }
             Expr::BoolOp(b) => {
-                let vals: Option<Vec<bool>> =
-                    b.values.iter().map(|v| self.dialect_test(v, env)).collect();
+                let vals: Option<Vec<bool>> = b
+                    .values
+                    .iter()
+                    .map(|v| self.dialect_test(v, env, depth + 1))
+                    .collect();
                 let vals = vals?;
                 Some(match b.op {
                     ruff_python_ast::BoolOp::And => vals.iter().all(|x| *x),
@@ -562,7 +602,7 @@ impl<'a> Reader<'a> {
                 let [right] = &*c.comparators else {
                     return None;
                 };
-                if !self.is_dialect_name(&c.left, env) {
+                if !self.is_dialect_name(&c.left, env, 0) {
                     return None;
                 }
                 let ours = |s: &str| Dialect::parse(s) == Some(self.dialect);
@@ -583,10 +623,13 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn is_dialect_name(&self, e: &'a Expr, env: &Env<'a>) -> bool {
+    fn is_dialect_name(&self, e: &'a Expr, env: &Env<'a>, depth: usize) -> bool {
+        if depth > 16 {
+            return false;
+        }
         let e = self.resolve(e, env);
         if let Some(r) = self.returned(e) {
-            return self.is_dialect_name(r, env);
+            return self.is_dialect_name(r, env, depth + 1);
         }
         let Expr::Attribute(a) = e else { return false };
         if a.attr.as_str() != "name" {
@@ -724,6 +767,18 @@ impl<'a> Reader<'a> {
             return;
         }
         let at = self.loc(call.range());
+        self.helper_calls += 1;
+        if self.helper_calls > MAX_HELPER_CALLS {
+            if self.helper_calls == MAX_HELPER_CALLS + 1 {
+                self.note(
+                    at,
+                    None,
+                    true,
+                    "more same-file helper calls than migraguard follows".into(),
+                );
+            }
+            return;
+        }
         if self.depth >= MAX_HELPER_DEPTH {
             let (schema, tables) = self.schema_calls(&def.body.iter().collect::<Vec<_>>(), env);
             if schema {
@@ -1929,11 +1984,21 @@ struct SchemaCalls<'r, 'a> {
     found: bool,
     tables: Vec<(TableRef, bool)>,
     depth: usize,
+    nesting: usize,
+    visited: usize,
 }
 
 impl<'a> Visitor<'a> for SchemaCalls<'_, 'a> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if self.nesting > MAX_NESTING || self.visited > MAX_VISITED {
+            // too deep or too much to look at: assume the worst
+            self.found = true;
+            return;
+        }
+        self.nesting += 1;
+        self.visited += 1;
         walk_stmt(self, stmt);
+        self.nesting -= 1;
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {

@@ -522,6 +522,8 @@ fn broken_input_never_panics() {
         "def upgrade():\n    op.create_table()\n    op.add_column()\n    op.alter_column('t')\n    op.execute()\n    op.create_index()\n    op.drop_constraint()\n    op.create_foreign_key()\n",
         "def upgrade():\n    op.execute('\\x41LTER TABLE t ADD COLUMN ' 'x int')\n",
         "def f(a): f(a)\ndef upgrade():\n    f(1)\n",
+        "def f():\n    return f()\ndef upgrade():\n    if f():\n        op.drop_table('t')\n    op.create_table('x', *f())\n",
+        "def f(a):\n    f(a)\n    f(a)\n    f(a)\n    f(a)\n    op.add_column('t', sa.Column('c', sa.Integer()))\ndef upgrade():\n    f(1)\n",
         "",
     ] {
         let _ = pg(&[text]);
@@ -694,4 +696,18 @@ def upgrade_engine1() -> None:
     assert_eq!(rules(&m), vec![("MG205", 4)]);
     assert!(m.schema.tables.is_empty());
     assert_eq!(m.unknown_tables, 1);
+}
+
+#[test]
+fn deep_nesting_is_a_note_not_a_crash() {
+    let mut text = String::from("from alembic import op\ndef upgrade():\n");
+    for i in 1..300 {
+        text.push_str(&" ".repeat(4 * i));
+        text.push_str("with op.get_context().autocommit_block():\n");
+    }
+    text.push_str(&" ".repeat(4 * 300));
+    text.push_str("op.drop_table('t')\n");
+    let m = pg(&[&text]);
+    assert_eq!(m.findings.len(), 1);
+    assert_eq!(m.findings[0].rule.id, "MG205");
 }
