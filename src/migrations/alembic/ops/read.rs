@@ -151,19 +151,6 @@ pub(super) fn read(py: &PyFile, dialect: Dialect) -> Upgrade {
     }
 }
 
-/// A string's content range in the source when the literal is one plain
-/// slice of it (no escapes, no concatenation).
-fn exact_content(py: &PyFile, e: &Expr) -> Option<std::ops::Range<usize>> {
-    let Expr::StringLiteral(s) = e else {
-        return None;
-    };
-    let parts = s.value.as_slice();
-    let [part] = parts else { return None };
-    let r = part.content_range();
-    let range = r.start().to_usize()..r.end().to_usize();
-    (py.source.text.get(range.clone()) == Some(&*part.value)).then_some(range)
-}
-
 impl<'a> Reader<'a> {
     fn collect_module(&mut self, body: &'a [Stmt]) {
         for st in body {
@@ -806,19 +793,34 @@ impl<'a> Reader<'a> {
                 .or_else(|| kwarg(call, name))
                 .or(p.default.as_deref());
             if let Some(g) = given {
-                inner.vars.insert(name.to_string(), self.resolve(g, env));
+                self.bind_param(&mut inner, name, g, env);
             }
         }
         for p in params.kwonlyargs.iter() {
             let name = p.parameter.name.as_str();
             if let Some(g) = kwarg(call, name).or(p.default.as_deref()) {
-                inner.vars.insert(name.to_string(), self.resolve(g, env));
+                self.bind_param(&mut inner, name, g, env);
             }
         }
         // a parameter left unbound stays a bare name: what uses it is unread
         self.depth += 1;
         self.block(&def.body, &mut inner);
         self.depth -= 1;
+    }
+
+    /// Binds a helper's parameter to the caller's argument; a batch alias
+    /// passed along (`_add_columns(batch_op)`) stays a batch alias.
+    fn bind_param(&self, inner: &mut Env<'a>, name: &str, given: &'a Expr, env: &Env<'a>) {
+        if let Expr::Name(n) = given {
+            if let Some(t) = env.batches.get(n.id.as_str()) {
+                inner.batches.insert(name.to_string(), t.clone());
+                return;
+            }
+        }
+        inner.batches.remove(name);
+        inner
+            .vars
+            .insert(name.to_string(), self.resolve(given, env));
     }
 
     fn op_call(
@@ -1660,6 +1662,11 @@ impl<'a> Reader<'a> {
         }
         match e {
             Expr::StringLiteral(_) => self.literal_sql(e),
+            Expr::FString(f) if fstring_parts(f).is_some() => {
+                if let Some(parts) = fstring_parts(f) {
+                    self.sql_parts(parts);
+                }
+            }
             Expr::FString(f) => {
                 let head: String = f
                     .value
@@ -1735,31 +1742,41 @@ impl<'a> Reader<'a> {
     /// SQL in a string literal, parsed now with locations in the .py file.
     fn literal_sql(&mut self, e: &'a Expr) {
         let Expr::StringLiteral(s) = e else { return };
+        let parts = s
+            .value
+            .iter()
+            .map(|p| (p.content_range(), p.value.to_string()))
+            .collect();
+        self.sql_parts(parts);
+    }
+
+    /// SQL given as literal pieces (the parts of an implicit concatenation,
+    /// the text of an f-string without placeholders): each piece's content
+    /// range in the file and its value. One piece that is a plain slice of
+    /// the file is parsed in place; otherwise a copy of the file blanked
+    /// except for each piece's value at its own place, so lines stay right.
+    fn sql_parts(&mut self, parts: Vec<(TextRange, String)>) {
         let py = self.py;
-        let (file, range) = match exact_content(py, e) {
-            Some(r) => (py.source.clone(), r),
-            None => {
-                // escapes or implicit concatenation: a copy of the file
-                // blanked except for each part's value at its own place, so
-                // lines stay right
-                let text = &py.source.text;
+        let text = &py.source.text;
+        let span = |r: &TextRange| r.start().to_usize()..r.end().to_usize();
+        let (file, range) = match parts.as_slice() {
+            [(r, v)] if text.get(span(r)) == Some(v.as_str()) => (py.source.clone(), span(r)),
+            _ => {
                 let mut out: Vec<u8> = text
                     .bytes()
                     .map(|b| if b == b'\n' { b'\n' } else { b' ' })
                     .collect();
-                let parts = s.value.as_slice();
                 let (mut start, mut end) = (usize::MAX, 0);
-                for part in parts {
-                    let r = part.content_range();
+                for (r, value) in &parts {
                     let (a, b) = (r.start().to_usize(), r.end().to_usize());
                     let raw = text.get(a..b).unwrap_or("");
-                    let mut value = part.value.to_string();
+                    let mut value = value.clone();
                     if !raw.contains('\n') && !value.contains("--") {
                         value = value.replace('\n', " ");
                     }
                     let bytes = value.as_bytes();
+                    // escapes never make a value longer than its source
                     if bytes.len() > b.saturating_sub(a) || b > out.len() {
-                        // cannot happen for Python escapes; stay safe
                         continue;
                     }
                     if let Some(slot) = out.get_mut(a..a + bytes.len()) {
@@ -1768,12 +1785,14 @@ impl<'a> Reader<'a> {
                     start = start.min(a);
                     end = end.max(a + bytes.len());
                 }
-                let Ok(text) = String::from_utf8(out) else {
-                    return;
-                };
                 if start > end {
                     return;
                 }
+                // nothing after the SQL is needed
+                out.truncate(end);
+                let Ok(text) = String::from_utf8(out) else {
+                    return;
+                };
                 (SourceFile::new(py.source.path.clone(), text), start..end)
             }
         };
@@ -1783,6 +1802,30 @@ impl<'a> Reader<'a> {
             self.ops.push(Op::Sql { file, parsed });
         }
     }
+}
+
+/// The literal pieces of an f-string without placeholders (a common
+/// leftover: `f"ALTER TABLE ..."`), None when it has any.
+fn fstring_parts(f: &ruff_python_ast::ExprFString) -> Option<Vec<(TextRange, String)>> {
+    let mut out = Vec::new();
+    for p in f.value.iter() {
+        match p {
+            ruff_python_ast::FStringPart::Literal(l) => {
+                out.push((l.content_range(), l.value.to_string()))
+            }
+            ruff_python_ast::FStringPart::FString(fs) => {
+                for el in fs.elements.iter() {
+                    match el {
+                        ruff_python_ast::InterpolatedStringElement::Literal(l) => {
+                            out.push((l.range(), l.value.to_string()))
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+        }
+    }
+    Some(out)
 }
 
 /// `t.update()...`, `sa.insert(t)`, `table.delete().where(...)`,

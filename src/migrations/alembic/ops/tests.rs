@@ -266,6 +266,7 @@ fn execute_sql_is_replayed_with_line_numbers() {
     )
     op.execute("ALTER TABLE users " "ADD COLUMN joined " "date")
     op.execute("ALTER TABLE users ADD COLUMN \"quoted\" text")
+    op.execute(f"ALTER TABLE users ADD COLUMN plain_f text")
     op.execute("UPDATE users SET name = 'x' WHERE name IS NULL")
     op.execute("ALTER TABLE missing ADD COLUMN y int")"#;
     let m = pg(&[&rev(USERS), &rev(body)]);
@@ -282,9 +283,10 @@ fn execute_sql_is_replayed_with_line_numbers() {
         .any(|i| i.name.as_deref() == Some("ix_nick")));
     assert_eq!(col(&m, "users", "joined").ty, SqlType::Date);
     assert_eq!(col(&m, "users", "quoted").ty, SqlType::Text);
+    assert_eq!(col(&m, "users", "plain_f").location.start.line, 15);
     // the unparsable part of the statement is on line 10 of the revision, the
-    // missing table is named on line 16
-    assert_eq!(rules(&m), vec![("MG205", 10), ("MG201", 16)]);
+    // missing table is named on line 17
+    assert_eq!(rules(&m), vec![("MG205", 10), ("MG201", 17)]);
 }
 
 #[test]
@@ -710,4 +712,22 @@ fn deep_nesting_is_a_note_not_a_crash() {
     let m = pg(&[&text]);
     assert_eq!(m.findings.len(), 1);
     assert_eq!(m.findings[0].rule.id, "MG205");
+}
+
+#[test]
+fn helpers_receive_batch_aliases() {
+    let text = format!(
+        "{HEAD}{}",
+        r#"def _extend(b, kind):
+    b.add_column(sa.Column(kind, sa.Integer()))
+
+
+def upgrade():
+    with op.batch_alter_table("users") as batch_op:
+        _extend(batch_op, "extra")
+"#
+    );
+    let m = run(Dialect::Sqlite, &[&rev(USERS), &text]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    assert_eq!(col(&m, "users", "extra").ty, SqlType::Integer { bytes: 4 });
 }
