@@ -163,12 +163,44 @@ pub fn replay_history(state: &mut Replay, history: &History, dialect: Dialect) -
         if let Frontend::Alembic(upgrade) = &unit.frontend {
             state.findings.extend(upgrade.findings.iter().cloned());
             for op in &upgrade.ops {
+                if unknown_tables > 0 {
+                    assume_created(state, op);
+                }
                 apply(state, op, dialect, &mut unknown_tables);
             }
         }
         state.end_unit();
     }
     unknown_tables
+}
+
+/// Once something created tables under names replay could not read
+/// (`metadata.create_all()`, a computed `create_table`), a table an
+/// operation needs and replay never saw may be one of them: it is taken as
+/// existing with unknown columns (opaque) rather than reported missing
+/// (MG201). A table dropped earlier is still reported.
+fn assume_created(state: &mut Replay, op: &Op) {
+    let (table, at) = match op {
+        Op::DropTable { table, at, .. }
+        | Op::AddColumn { table, at, .. }
+        | Op::DropColumn { table, at, .. }
+        | Op::AlterColumn { table, at, .. }
+        | Op::CreateIndex { table, at, .. }
+        | Op::AddForeignKey { table, at, .. }
+        | Op::AddCheck { table, at, .. }
+        | Op::SetPrimaryKey { table, at, .. }
+        | Op::DropConstraint { table, at, .. } => (table, at),
+        Op::RenameTable { from, at, .. } => (from, at),
+        Op::DropIndex {
+            table: Some(table),
+            at,
+            ..
+        } => (table, at),
+        _ => return,
+    };
+    if state.table(table).is_none() && !state.dropped_tables.contains_key(&table.key()) {
+        state.create_opaque_table(table, true, false, at);
+    }
 }
 
 fn create_enums(state: &mut Replay, enums: &[(String, Vec<String>)], at: &Location) {

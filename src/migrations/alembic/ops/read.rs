@@ -710,6 +710,32 @@ impl<'a> Reader<'a> {
                         return;
                     }
                 }
+                if m == "create" && self.takes_bind(call, env) {
+                    // `sa.Table("t", meta, ...).create(bind)`,
+                    // `Model.__table__.create(bind)`: DDL migraguard
+                    // does not read
+                    let table = as_call(target)
+                        .filter(|c| call_name(c) == Some("Table"))
+                        .and_then(|c| c.arguments.args.first())
+                        .and_then(|n| self.string(n, env))
+                        .map(|n| TableRef::new(None, &n));
+                    self.note(
+                        self.loc(call.range()),
+                        table,
+                        true,
+                        "a table created through SQLAlchemy's `.create(bind)`".into(),
+                    );
+                    return;
+                }
+            }
+            if m == "create_all" && self.takes_bind(call, env) {
+                self.note(
+                    self.loc(call.range()),
+                    None,
+                    true,
+                    "tables created by `metadata.create_all()`; tables this history uses later without creating them are taken as created here".into(),
+                );
+                return;
             }
         }
         if let Expr::Name(n) = &*call.func {
@@ -717,6 +743,20 @@ impl<'a> Reader<'a> {
                 self.helper_call(def, call, env);
             }
         }
+    }
+
+    /// Whether a call is given a connection: `op.get_bind()`, a name bound
+    /// to it, or `bind=`.
+    fn takes_bind(&self, call: &'a ExprCall, env: &Env<'a>) -> bool {
+        if kwarg(call, "bind").is_some() {
+            return true;
+        }
+        call.arguments.args.first().is_some_and(|a| {
+            let a = self.resolve(a, env);
+            as_call(a).is_some_and(|c| {
+                matches!(call_name(c), Some("get_bind" | "connection" | "connect"))
+            })
+        })
     }
 
     fn enum_create_drop(

@@ -731,3 +731,26 @@ def upgrade():
     assert!(m.findings.is_empty(), "{:?}", m.findings);
     assert_eq!(col(&m, "users", "extra").ty, SqlType::Integer { bytes: 4 });
 }
+
+#[test]
+fn create_all_makes_later_unknown_tables_opaque_not_missing() {
+    let first = format!(
+        "{HEAD}{}",
+        r#"from app.models import Base
+
+
+def upgrade():
+    Base.metadata.create_all(bind=op.get_bind())
+    sa.Table("audit", sa.MetaData(), sa.Column("id", sa.Integer())).create(op.get_bind())
+"#
+    );
+    let second = rev(r#"    op.add_column("users", sa.Column("x", sa.Integer()))
+    op.create_index("ix_users_x", "users", ["x"])"#);
+    let m = pg(&[&first, &second]);
+    assert_eq!(rules(&m), vec![("MG205", 8), ("MG205", 9)]);
+    assert_eq!(m.unknown_tables, 1);
+    assert!(m.opaque_tables.contains("users") && m.opaque_tables.contains("audit"));
+    // without the create_all, the missing table is MG201
+    let m = pg(&[&second]);
+    assert_eq!(rules(&m), vec![("MG201", 5)]);
+}
