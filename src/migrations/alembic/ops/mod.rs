@@ -157,7 +157,7 @@ pub fn read(file: &PyFile, dialect: Dialect) -> Upgrade {
 
 /// Replays one Alembic history into `state`; returns how many tables may
 /// have been created under names replay could not read.
-pub fn replay_history(state: &mut Replay, history: &History, dialect: Dialect) -> usize {
+pub fn replay_history(state: &mut Replay, history: &History, _dialect: Dialect) -> usize {
     let mut unknown_tables = 0;
     for unit in &history.units {
         if let Frontend::Alembic(upgrade) = &unit.frontend {
@@ -166,7 +166,7 @@ pub fn replay_history(state: &mut Replay, history: &History, dialect: Dialect) -
                 if unknown_tables > 0 {
                     assume_created(state, op);
                 }
-                apply(state, op, dialect, &mut unknown_tables);
+                apply(state, op, &mut unknown_tables);
             }
         }
         state.end_unit();
@@ -223,7 +223,7 @@ fn resolve_enum_refs(state: &Replay, columns: &mut [Column], refs: &[EnumRef]) {
     }
 }
 
-fn apply(state: &mut Replay, op: &Op, dialect: Dialect, unknown_tables: &mut usize) {
+fn apply(state: &mut Replay, op: &Op, unknown_tables: &mut usize) {
     match op {
         Op::CreateTable {
             table,
@@ -359,7 +359,6 @@ fn apply(state: &mut Replay, op: &Op, dialect: Dialect, unknown_tables: &mut usi
             None => {}
         },
     }
-    let _ = dialect;
 }
 
 /// PostgreSQL's name for an unnamed unique constraint (`<table>_<cols>_key`),

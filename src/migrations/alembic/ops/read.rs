@@ -908,7 +908,7 @@ impl<'a> Reader<'a> {
                     if_exists: self.flag(call, "if_exists", env),
                     at,
                 }),
-                None => self.unreadable_name(method, call, env),
+                None => self.unreadable_name(method, call),
             },
             "rename_table" => {
                 let old = Self::arg(call, 0, "old_table_name").and_then(|e| self.string(e, env));
@@ -1154,7 +1154,7 @@ impl<'a> Reader<'a> {
         Some(TableRef::new(s.as_deref(), &name))
     }
 
-    fn unreadable_name(&mut self, method: &str, call: &'a ExprCall, _env: &Env<'a>) {
+    fn unreadable_name(&mut self, method: &str, call: &'a ExprCall) {
         let at = self.loc(call.range());
         self.note(
             at,
@@ -1198,7 +1198,7 @@ impl<'a> Reader<'a> {
         let name = Self::arg(call, 0, "table_name").and_then(|e| self.string(e, env));
         let schema = self.schema_kw(call, "schema", env);
         let (Some(name), Ok(schema)) = (name, schema) else {
-            self.unreadable_name("create_table", call, env);
+            self.unreadable_name("create_table", call);
             return;
         };
         let mut table = Table::new(name.clone(), schema.clone(), at.clone());
@@ -1504,10 +1504,8 @@ impl<'a> Reader<'a> {
             });
         }
         spec.column.unique = unique && !index;
-        if spec.column.ty == unknown_type() {
-            // `Column("x", None, ForeignKey("t.id"))`: the referenced column's
-            // type is unknown here; left uncompared
-        }
+        // `Column("x", None, ForeignKey("t.id"))` takes the referenced
+        // column's type, which is not known here: left unknown, uncompared
         Some(spec)
     }
 
@@ -1674,8 +1672,21 @@ impl<'a> Reader<'a> {
 
     fn execute(&mut self, call: &'a ExprCall, env: &Env<'a>) {
         let at = self.loc(call.range());
+        match self.execute_sql(call, env) {
+            ExecSql::Literal(e) => self.literal_sql(e),
+            ExecSql::Parts(parts) => self.sql_parts(parts),
+            ExecSql::Data => {}
+            ExecSql::Dynamic { schema: false } => {}
+            ExecSql::Dynamic { schema: true } => {
+                self.note(at, None, false, "SQL built at run time".into())
+            }
+        }
+    }
+
+    /// What `op.execute(x)` is given, without side effects.
+    fn execute_sql(&self, call: &'a ExprCall, env: &Env<'a>) -> ExecSql<'a> {
         let Some(arg) = Self::arg(call, 0, "sqltext") else {
-            return;
+            return ExecSql::Data;
         };
         let mut e = self.resolve(arg, env);
         // `sa.text(...)`, `textwrap.dedent(...)` (whitespace only: the
@@ -1685,60 +1696,30 @@ impl<'a> Reader<'a> {
                 Some(c) if matches!(call_name(c), Some("text" | "dedent")) => {
                     match c.arguments.args.first() {
                         Some(inner) => e = self.resolve(inner, env),
-                        None => return,
+                        None => return ExecSql::Data,
                     }
                 }
                 _ => break,
             }
         }
-        if let Some(c) = as_call(e) {
-            {
-                // SQLAlchemy constructs (`t.update().values(...)`,
-                // `sa.insert(t)`, `sa.delete(t)`): data, not schema
-                if is_data_construct(c) {
-                    return;
-                }
-            }
+        // SQLAlchemy constructs (`t.update().values(...)`, `sa.insert(t)`,
+        // `sa.delete(t)`): data, not schema
+        if as_call(e).is_some_and(is_data_construct) {
+            return ExecSql::Data;
         }
         match e {
-            Expr::StringLiteral(_) => self.literal_sql(e),
-            Expr::FString(f) if fstring_parts(f).is_some() => {
-                if let Some(parts) = fstring_parts(f) {
-                    self.sql_parts(parts);
-                }
-            }
-            Expr::FString(f) => {
-                let head: String = f
-                    .value
-                    .iter()
-                    .map_while(|p| match p {
-                        ruff_python_ast::FStringPart::Literal(l) => Some(l.value.to_string()),
-                        ruff_python_ast::FStringPart::FString(fs) => {
-                            let lits: Vec<String> = fs
-                                .elements
-                                .iter()
-                                .map_while(|el| match el {
-                                    ruff_python_ast::InterpolatedStringElement::Literal(l) => {
-                                        Some(l.value.to_string())
-                                    }
-                                    _ => None,
-                                })
-                                .collect();
-                            Some(lits.concat())
-                        }
-                    })
-                    .collect();
-                if self.may_change_schema(&head) {
-                    self.note(at, None, false, "SQL built with an f-string".into());
-                }
-            }
-            _ => {
-                let head = self.format_head(e, env);
-                match head {
-                    Some(h) if !self.may_change_schema(&h) => {}
-                    _ => self.note(at, None, false, "SQL built at run time".into()),
-                }
-            }
+            Expr::StringLiteral(_) => ExecSql::Literal(e),
+            Expr::FString(f) => match fstring_parts(f) {
+                Some(parts) => ExecSql::Parts(parts),
+                None => ExecSql::Dynamic {
+                    schema: self.may_change_schema(&fstring_head(f)),
+                },
+            },
+            _ => ExecSql::Dynamic {
+                schema: self
+                    .format_head(e, env)
+                    .is_none_or(|h| self.may_change_schema(&h)),
+            },
         }
     }
 
@@ -1842,6 +1823,41 @@ impl<'a> Reader<'a> {
             self.ops.push(Op::Sql { file, parsed });
         }
     }
+}
+
+/// What `op.execute` runs.
+enum ExecSql<'a> {
+    /// A string literal (maybe concatenated).
+    Literal(&'a Expr),
+    /// An f-string without placeholders, by pieces.
+    Parts(Vec<(TextRange, String)>),
+    /// A SQLAlchemy data statement, or nothing.
+    Data,
+    /// Built at run time; `schema` when its literal start may change the
+    /// schema (or there is none to tell).
+    Dynamic { schema: bool },
+}
+
+/// The literal start of an f-string, up to its first placeholder.
+fn fstring_head(f: &ruff_python_ast::ExprFString) -> String {
+    f.value
+        .iter()
+        .map_while(|p| match p {
+            ruff_python_ast::FStringPart::Literal(l) => Some(l.value.to_string()),
+            ruff_python_ast::FStringPart::FString(fs) => Some(
+                fs.elements
+                    .iter()
+                    .map_while(|el| match el {
+                        ruff_python_ast::InterpolatedStringElement::Literal(l) => {
+                            Some(l.value.to_string())
+                        }
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+                    .concat(),
+            ),
+        })
+        .collect()
 }
 
 /// The literal pieces of an f-string without placeholders (a common
@@ -2090,12 +2106,19 @@ impl<'a> Visitor<'a> for SchemaCalls<'_, 'a> {
             if let Some((method, batch)) = r.receiver(call, self.env) {
                 if method == "execute" {
                     // SQL under a condition: schema when it may be
-                    let sql = call
-                        .arguments
-                        .args
-                        .first()
-                        .and_then(|a| r.sql_text(a, self.env));
-                    if sql.as_deref().is_none_or(|s| r.may_change_schema(s)) {
+                    let schema = match r.execute_sql(call, self.env) {
+                        ExecSql::Literal(Expr::StringLiteral(l)) => {
+                            r.may_change_schema(l.value.to_str())
+                        }
+                        ExecSql::Literal(_) => true,
+                        ExecSql::Parts(parts) => {
+                            let text: String = parts.into_iter().map(|(_, v)| v).collect();
+                            r.may_change_schema(&text)
+                        }
+                        ExecSql::Data => false,
+                        ExecSql::Dynamic { schema } => schema,
+                    };
+                    if schema {
                         self.found = true;
                     }
                 } else if !QUIET_OPS.contains(&method.as_str()) {
