@@ -18,7 +18,7 @@ use crate::models::python::{
     as_call, bool_lit, call_name, dotted, is_none, kwarg, str_lit, u32_lit, PyFile,
 };
 use crate::models::sqlalchemy::{fk_actions, server_default, split_fk_target};
-use crate::models::sqlalchemy_types::{sa_type_from_expr, TypeLookup};
+use crate::models::sqlalchemy_types::{sa_type_from_expr, PyEnum, TypeLookup};
 use crate::rules::{Severity, MG205};
 use crate::schema::{Check, Column, ForeignKey, Index, SqlType, Table};
 use crate::source::{Location, SourceFile};
@@ -82,8 +82,8 @@ struct Reader<'a> {
     /// `sqlalchemy.dialects.postgresql.UUID`).
     imports: HashMap<String, String>,
     helpers: HashMap<&'a str, &'a StmtFunctionDef>,
-    /// Classes defined in the revision (a `TypeDecorator` of its own).
-    local_classes: Vec<String>,
+    /// Classes defined in the revision (a `TypeDecorator`, a Python enum).
+    local_classes: Vec<&'a ruff_python_ast::StmtClassDef>,
     module_vars: HashMap<String, &'a Expr>,
     ops: Vec<Op>,
     findings: Vec<Finding>,
@@ -198,7 +198,7 @@ impl<'a> Reader<'a> {
                 Stmt::FunctionDef(f) => {
                     self.helpers.insert(f.name.as_str(), f);
                 }
-                Stmt::ClassDef(c) => self.local_classes.push(c.name.to_string()),
+                Stmt::ClassDef(c) => self.local_classes.push(c),
                 _ => {}
             }
         }
@@ -2023,7 +2023,12 @@ impl TypeLookup for Types<'_, '_> {
         // whatever its name, so never compared
         if let Some(root) = crate::models::python::root_name(expr) {
             if self.bound(expr).is_none() {
-                if self.reader.local_classes.iter().any(|c| c == root) {
+                if self
+                    .reader
+                    .local_classes
+                    .iter()
+                    .any(|c| c.name.as_str() == root)
+                {
                     return Some(Err(format!("`{root}` is defined in the revision")));
                 }
                 if let Some(path) = self.reader.imports.get(root) {
@@ -2042,6 +2047,31 @@ impl TypeLookup for Types<'_, '_> {
         let t = sa_type_from_expr(target, self);
         self.depth.set(self.depth.get() - 1);
         Some(t)
+    }
+
+    /// `sa.Enum(Status)` with `class Status(enum.Enum)` in the revision.
+    fn python_enum(&self, expr: &Expr) -> Option<PyEnum> {
+        let Expr::Name(n) = expr else { return None };
+        let def = self
+            .reader
+            .local_classes
+            .iter()
+            .rev()
+            .find(|c| c.name.as_str() == n.id.as_str())?;
+        let is_enum = def
+            .bases()
+            .iter()
+            .any(|b| crate::models::python::last_name(b).is_some_and(|x| x.ends_with("Enum")));
+        if !is_enum {
+            return None;
+        }
+        Some(PyEnum {
+            class_name: def.name.to_string(),
+            members: crate::models::python::enum_members(crate::models::python::ClassRef {
+                file: 0,
+                def,
+            }),
+        })
     }
 
     fn constant_int(&self, expr: &Expr) -> Option<u32> {

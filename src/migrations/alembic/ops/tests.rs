@@ -758,3 +758,36 @@ def upgrade():
     let m = pg(&[&second]);
     assert_eq!(rules(&m), vec![("MG201", 5)]);
 }
+
+#[test]
+fn python_enum_classes_of_the_revision() {
+    let text = format!(
+        "{HEAD}{}",
+        r#"import enum
+
+
+class Kind(str, enum.Enum):
+    A = "a"
+    B = "b"
+
+
+def upgrade():
+    op.create_table(
+        "things",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("kind", sa.Enum(Kind), nullable=False),
+        sa.Column("kind_value", sa.Enum(Kind, name="kv", values_callable=lambda x: [e.value for e in x])),
+    )
+"#
+    );
+    let m = pg(&[&text]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    assert_eq!(
+        col(&m, "things", "kind").ty,
+        SqlType::Enum {
+            name: Some("kind".into()),
+            values: vec!["A".into(), "B".into()]
+        }
+    );
+    assert_eq!(m.schema.enums["kv"].values, vec!["a", "b"]);
+}
