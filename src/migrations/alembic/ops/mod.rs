@@ -27,7 +27,8 @@ use crate::source::{Location, SourceFile};
 #[derive(Debug, Default)]
 pub struct Upgrade {
     /// MG205 notes about what could not be read. `replay_history` reports
-    /// them (the loader does not copy them into `History::findings`).
+    /// them (once, should the loader have copied them into
+    /// `History::findings` as well).
     pub findings: Vec<Finding>,
     /// What `upgrade()` does, in order.
     pub ops: Vec<Op>,
@@ -159,9 +160,21 @@ pub fn read(file: &PyFile, dialect: Dialect) -> Upgrade {
 /// have been created under names replay could not read.
 pub fn replay_history(state: &mut Replay, history: &History, _dialect: Dialect) -> usize {
     let mut unknown_tables = 0;
+    // the loader may have passed the notes on in `History::findings` too
+    let seen: std::collections::HashSet<(String, Option<Location>)> = history
+        .findings
+        .iter()
+        .map(|f| (f.fingerprint.clone(), f.location.clone()))
+        .collect();
     for unit in &history.units {
         if let Frontend::Alembic(upgrade) = &unit.frontend {
-            state.findings.extend(upgrade.findings.iter().cloned());
+            state.findings.extend(
+                upgrade
+                    .findings
+                    .iter()
+                    .filter(|f| !seen.contains(&(f.fingerprint.clone(), f.location.clone())))
+                    .cloned(),
+            );
             for op in &upgrade.ops {
                 if unknown_tables > 0 {
                     assume_created(state, op);

@@ -845,3 +845,27 @@ def upgrade():
     );
     assert_eq!(m.schema.enums["kv"].values, vec!["a", "b"]);
 }
+
+#[test]
+fn notes_are_reported_once_even_when_the_loader_passed_them_on() {
+    let text = rev(r#"    op.add_column(table_name(), sa.Column("x", sa.Integer()))"#);
+    let py = parse_file(SourceFile::new("v/0001.py", text.clone()));
+    let upgrade = Arc::new(read(&py, Dialect::Postgresql));
+    assert_eq!(upgrade.findings.len(), 1);
+    let unit = MigrationUnit {
+        version: "0001".into(),
+        name: "0001".into(),
+        file: py.source.clone(),
+        up: 0..text.len(),
+        frontend: Frontend::Alembic(upgrade.clone()),
+    };
+    let m = replay(
+        &[History {
+            units: vec![unit],
+            findings: upgrade.findings.clone(),
+            support: Vec::new(),
+        }],
+        Dialect::Postgresql,
+    );
+    assert_eq!(m.findings.len(), 1);
+}
