@@ -34,13 +34,22 @@ pub struct Upgrade {
     pub ops: Vec<Op>,
 }
 
-/// A column type that names an existing PostgreSQL enum without listing its
-/// values (`postgresql.ENUM(name="status", create_type=False)`): resolved
-/// against the enums known when the operation is applied.
+/// A column type known only when the operation is applied: resolved
+/// against the schema replayed so far.
 #[derive(Clone, Debug)]
-pub struct EnumRef {
+pub struct TypeRef {
     pub column: String,
-    pub name: String,
+    pub from: TypeFrom,
+}
+
+#[derive(Clone, Debug)]
+pub enum TypeFrom {
+    /// An existing PostgreSQL enum named without its values
+    /// (`postgresql.ENUM(name="status", create_type=False)`).
+    Enum(String),
+    /// `Column("user_id", ForeignKey("users.id"))` without a type: SQLAlchemy
+    /// gives it the referenced column's.
+    ForeignKey { table: TableRef, column: String },
 }
 
 /// One schema operation of `upgrade()`.
@@ -52,7 +61,7 @@ pub enum Op {
         table: Table,
         if_not_exists: bool,
         enums: Vec<(String, Vec<String>)>,
-        enum_refs: Vec<EnumRef>,
+        type_refs: Vec<TypeRef>,
     },
     DropTable {
         table: TableRef,
@@ -73,7 +82,7 @@ pub enum Op {
         indexes: Vec<Index>,
         foreign_keys: Vec<ForeignKey>,
         enums: Vec<(String, Vec<String>)>,
-        enum_refs: Vec<EnumRef>,
+        type_refs: Vec<TypeRef>,
         at: Location,
     },
     DropColumn {
@@ -226,9 +235,29 @@ fn create_enums(state: &mut Replay, enums: &[(String, Vec<String>)], at: &Locati
     }
 }
 
-fn resolve_enum_refs(state: &Replay, columns: &mut [Column], refs: &[EnumRef]) {
+fn resolve_type_refs(
+    state: &Replay,
+    columns: &mut [Column],
+    refs: &[TypeRef],
+    own: Option<&TableRef>,
+) {
     for r in refs {
-        if let Some(ty) = state.enum_type(&r.name) {
+        let ty = match &r.from {
+            TypeFrom::Enum(name) => state.enum_type(name),
+            TypeFrom::ForeignKey { table, column }
+                if own.is_some_and(|o| o.key() == table.key()) =>
+            {
+                columns
+                    .iter()
+                    .find(|c| key(&c.name) == key(column))
+                    .map(|c| c.ty.clone())
+            }
+            TypeFrom::ForeignKey { table, column } => state
+                .table(table)
+                .and_then(|t| t.column(column))
+                .map(|c| c.ty.clone()),
+        };
+        if let Some(ty) = ty {
             if let Some(c) = columns.iter_mut().find(|c| key(&c.name) == key(&r.column)) {
                 c.ty = ty;
             }
@@ -242,11 +271,12 @@ fn apply(state: &mut Replay, op: &Op, unknown_tables: &mut usize) {
             table,
             if_not_exists,
             enums,
-            enum_refs,
+            type_refs,
         } => {
             create_enums(state, enums, &table.location);
             let mut table = table.clone();
-            resolve_enum_refs(state, &mut table.columns, enum_refs);
+            let own = TableRef::new(table.schema.as_deref(), &table.name);
+            resolve_type_refs(state, &mut table.columns, type_refs, Some(&own));
             state.create_table(table, *if_not_exists, false);
         }
         Op::DropTable {
@@ -262,12 +292,12 @@ fn apply(state: &mut Replay, op: &Op, unknown_tables: &mut usize) {
             indexes,
             foreign_keys,
             enums,
-            enum_refs,
+            type_refs,
             at,
         } => {
             create_enums(state, enums, at);
             let mut column = vec![column.clone()];
-            resolve_enum_refs(state, &mut column, enum_refs);
+            resolve_type_refs(state, &mut column, type_refs, None);
             let Some(column) = column.pop() else { return };
             let existed = state
                 .table(table)

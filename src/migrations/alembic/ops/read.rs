@@ -8,7 +8,7 @@
 //! "postgresql"`) are decided; loops over a literal list are unrolled; any
 //! other loop, branch or `try` around `op.*` calls is an MG205 note.
 
-use super::{unknown_type, EnumRef, Op, Upgrade};
+use super::{unknown_type, Op, TypeFrom, TypeRef, Upgrade};
 use crate::dialect::Dialect;
 use crate::findings::Finding;
 use crate::migrations::apply::{ColumnChange, TableRef};
@@ -1204,7 +1204,7 @@ impl<'a> Reader<'a> {
         let mut table = Table::new(name.clone(), schema.clone(), at.clone());
         let mut pk_from_columns = Vec::new();
         let mut enums = Vec::new();
-        let mut enum_refs = Vec::new();
+        let mut type_refs = Vec::new();
         let mut autoinc_off = Vec::new();
         let mut col_fk = Vec::new();
         let items = self.items(&call.arguments.args, env).unwrap_or_default();
@@ -1239,7 +1239,7 @@ impl<'a> Reader<'a> {
                         col_fk.push(cd.column.name.clone());
                     }
                     enums.extend(cd.enums);
-                    enum_refs.extend(cd.enum_ref);
+                    type_refs.extend(cd.type_ref);
                     table.indexes.extend(cd.indexes);
                     table.foreign_keys.extend(cd.foreign_keys);
                     table.columns.push(cd.column);
@@ -1267,7 +1267,7 @@ impl<'a> Reader<'a> {
             table,
             if_not_exists: self.flag(call, "if_not_exists", env),
             enums,
-            enum_refs,
+            type_refs,
         });
     }
 
@@ -1429,7 +1429,7 @@ impl<'a> Reader<'a> {
             indexes: Vec::new(),
             foreign_keys: Vec::new(),
             enums: Vec::new(),
-            enum_ref: None,
+            type_ref: None,
         };
         let mut ty_expr: Option<&'a Expr> = kwarg(c, "type_");
         for a in args {
@@ -1460,8 +1460,17 @@ impl<'a> Reader<'a> {
                 ty_expr = Some(a);
             }
         }
-        if let Some(t) = ty_expr {
-            self.column_type(&mut spec, t, env);
+        match ty_expr {
+            Some(t) => self.column_type(&mut spec, t, env),
+            None => {
+                spec.type_ref = spec.foreign_keys.first().map(|fk| TypeRef {
+                    column: name.clone(),
+                    from: TypeFrom::ForeignKey {
+                        table: TableRef::new(fk.ref_schema.as_deref(), &fk.ref_table),
+                        column: fk.ref_columns.first().cloned().unwrap_or_default(),
+                    },
+                })
+            }
         }
         let mut unique = false;
         let mut index = false;
@@ -1504,8 +1513,6 @@ impl<'a> Reader<'a> {
             });
         }
         spec.column.unique = unique && !index;
-        // `Column("x", None, ForeignKey("t.id"))` takes the referenced
-        // column's type, which is not known here: left unknown, uncompared
         Some(spec)
     }
 
@@ -1542,9 +1549,9 @@ impl<'a> Reader<'a> {
                     if matches!(call_name(c), Some("Enum" | "ENUM")) && c.arguments.args.is_empty()
                     {
                         if let Some(n) = kwarg(c, "name").and_then(|n| self.string(n, env)) {
-                            spec.enum_ref = Some(EnumRef {
+                            spec.type_ref = Some(TypeRef {
                                 column: spec.column.name.clone(),
-                                name: n,
+                                from: TypeFrom::Enum(n),
                             });
                         }
                     }
@@ -1593,7 +1600,7 @@ impl<'a> Reader<'a> {
             indexes,
             foreign_keys: cd.foreign_keys,
             enums: cd.enums,
-            enum_refs: cd.enum_ref.into_iter().collect(),
+            type_refs: cd.type_ref.into_iter().collect(),
             at,
         });
     }
@@ -1976,7 +1983,7 @@ struct ColumnSpec {
     indexes: Vec<Index>,
     foreign_keys: Vec<ForeignKey>,
     enums: Vec<(String, Vec<String>)>,
-    enum_ref: Option<EnumRef>,
+    type_ref: Option<TypeRef>,
 }
 
 /// The type mapping's view of this file: imports for aliases, local and

@@ -869,3 +869,29 @@ fn notes_are_reported_once_even_when_the_loader_passed_them_on() {
     );
     assert_eq!(m.findings.len(), 1);
 }
+
+#[test]
+fn a_foreign_key_column_without_a_type_takes_the_referenced_one() {
+    let body = r#"    op.create_table(
+        "nodes",
+        sa.Column("id", sa.BigInteger(), primary_key=True),
+        sa.Column("parent_id", None, sa.ForeignKey("nodes.id")),
+        sa.Column("owner_id", sa.ForeignKey("users.id")),
+    )
+    op.add_column("nodes", sa.Column("editor_id", sa.ForeignKey("users.id")))"#;
+    let m = pg(&[&rev(USERS), &rev(body)]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    assert_eq!(
+        col(&m, "nodes", "parent_id").ty,
+        SqlType::Integer { bytes: 8 }
+    );
+    assert_eq!(
+        col(&m, "nodes", "owner_id").ty,
+        SqlType::Integer { bytes: 4 }
+    );
+    assert_eq!(
+        col(&m, "nodes", "editor_id").ty,
+        SqlType::Integer { bytes: 4 }
+    );
+    assert!(!col(&m, "nodes", "owner_id").autoincrement);
+}
