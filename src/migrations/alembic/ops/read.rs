@@ -1539,7 +1539,7 @@ impl<'a> Reader<'a> {
                 if self.dialect == Dialect::Postgresql {
                     collect_enums(&ty, &mut spec.enums);
                 }
-                spec.column.ty = ty;
+                spec.column.ty = stored_type(ty, self.dialect);
             }
             Err(_) => {
                 // `postgresql.ENUM(name="status", create_type=False)`: an
@@ -1634,7 +1634,7 @@ impl<'a> Reader<'a> {
                     if self.dialect == Dialect::Postgresql {
                         collect_enums(&ty, &mut enums);
                     }
-                    changes.push(ColumnChange::Type(ty));
+                    changes.push(ColumnChange::Type(stored_type(ty, self.dialect)));
                 }
                 Err(_) => changes.push(ColumnChange::Type(unknown_type())),
             }
@@ -1918,6 +1918,20 @@ fn is_data_construct(c: &ExprCall) -> bool {
 
 fn tref(t: &Table) -> TableRef {
     TableRef::new(t.schema.as_deref(), &t.name)
+}
+
+/// The type the database stores. SQLite has no enum: SQLAlchemy creates
+/// `sa.Enum` as a VARCHAR as long as its longest value, without a CHECK
+/// (`create_constraint` is off by default since 1.4), so any value fits.
+fn stored_type(ty: SqlType, dialect: Dialect) -> SqlType {
+    match (ty, dialect) {
+        (SqlType::Enum { values, .. }, Dialect::Sqlite) => SqlType::String {
+            len: values.iter().map(|v| v.chars().count() as u32).max(),
+            fixed: false,
+        },
+        (SqlType::Array(inner), d) => SqlType::Array(Box::new(stored_type(*inner, d))),
+        (t, _) => t,
+    }
 }
 
 /// Named enum types a column type creates (PostgreSQL: SQLAlchemy emits
