@@ -15,7 +15,7 @@ use crate::migrations::apply::{ColumnChange, TableRef};
 use crate::migrations::sql::split;
 use crate::migrations::sql::statements::{self, Kind};
 use crate::models::python::{
-    as_call, bool_lit, call_name, dotted, is_none, kwarg, str_lit, u32_lit, PyFile,
+    as_call, bool_lit, call_name, dotted, is_none, kwarg, last_name, str_lit, u32_lit, PyFile,
 };
 use crate::models::sqlalchemy::{fk_actions, server_default, split_fk_target};
 use crate::models::sqlalchemy_types::{sa_type_from_expr, PyEnum, TypeLookup};
@@ -567,6 +567,16 @@ impl<'a> Reader<'a> {
         }
         if let Some(r) = self.returned(test) {
             return self.dialect_test(r, env, depth + 1);
+        }
+        // `context.is_offline_mode()`, `migration_context.as_sql`: the
+        // replayed run is the online one
+        let offline = match self.resolve(test, env) {
+            Expr::Call(c) => last_name(&c.func) == Some("is_offline_mode"),
+            Expr::Attribute(a) => a.attr.as_str() == "as_sql",
+            _ => false,
+        };
+        if offline {
+            return Some(false);
         }
         match test {
             Expr::UnaryOp(u) if matches!(u.op, ruff_python_ast::UnaryOp::Not) => {

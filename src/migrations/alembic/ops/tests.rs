@@ -393,12 +393,17 @@ fn dialect_branches_are_decided() {
     else:
         op.add_column("users", sa.Column("other", sa.Integer()))
     if op.get_context().dialect.name in ("sqlite", "mysql"):
-        op.add_column("users", sa.Column("lite", sa.Integer()))"#;
+        op.add_column("users", sa.Column("lite", sa.Integer()))
+    if not context.is_offline_mode():
+        op.add_column("users", sa.Column("online", sa.Integer()))
+    if op.get_context().as_sql:
+        op.add_column("users", sa.Column("offline", sa.Integer()))"#;
     let m = pg(&[&rev(USERS), &rev(body)]);
     assert!(m.findings.is_empty(), "{:?}", m.findings);
     let t = &m.schema.tables["users"];
     assert!(t.column("pg_only").is_some());
     assert!(t.column("other").is_none() && t.column("lite").is_none());
+    assert!(t.column("online").is_some() && t.column("offline").is_none());
     let m = run(Dialect::Sqlite, &[&rev(USERS), &rev(body)]);
     let t = &m.schema.tables["users"];
     assert!(t.column("pg_only").is_none());
