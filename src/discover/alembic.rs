@@ -79,7 +79,11 @@ pub fn scripts(snapshot: &dyn Snapshot) -> Vec<AlembicScript> {
         }
     }
     out.retain(|s| !s.dir.is_empty() || s.note.is_some());
-    out.sort_by(|a, b| a.dir.cmp(&b.dir).then(b.config.is_some().cmp(&a.config.is_some())));
+    out.sort_by(|a, b| {
+        a.dir
+            .cmp(&b.dir)
+            .then(b.config.is_some().cmp(&a.config.is_some()))
+    });
     out.dedup_by(|later, first| later.dir == first.dir);
     out
 }
@@ -407,7 +411,10 @@ mod tests {
         let script = script_at(&s, "backend/migrations");
         assert_eq!(
             script.version_dirs,
-            ["backend/migrations/versions", "backend/plugins/billing/versions"]
+            [
+                "backend/migrations/versions",
+                "backend/plugins/billing/versions"
+            ]
         );
         assert!(script.recursive);
     }

@@ -519,7 +519,10 @@ fn configured(
 
 /// A configured Alembic script folder (or the alembic.ini / pyproject.toml
 /// naming it): the folder must exist and hold revision files.
-fn configured_alembic(snapshot: &dyn Snapshot, path: &str) -> Result<MigrationInput, DiscoverError> {
+fn configured_alembic(
+    snapshot: &dyn Snapshot,
+    path: &str,
+) -> Result<MigrationInput, DiscoverError> {
     let script = super::alembic::script_at(snapshot, path);
     if script.dir.is_empty() {
         return Err(DiscoverError::new(
