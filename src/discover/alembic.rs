@@ -49,15 +49,12 @@ pub fn scripts(snapshot: &dyn Snapshot) -> Vec<AlembicScript> {
     let mut out: Vec<AlembicScript> = Vec::new();
     for path in snapshot.files() {
         let (dir, name) = split(path);
-        let script = match name {
-            "alembic.ini" => from_ini(snapshot, path, dir),
+        match name {
+            "alembic.ini" => out.extend(from_ini(snapshot, path, dir)),
             "pyproject.toml" if !snapshot.exists(&join(dir, "alembic.ini")) => {
-                from_pyproject(snapshot, path, dir)
+                out.extend(from_pyproject(snapshot, path, dir))
             }
-            _ => None,
-        };
-        if let Some(s) = script {
-            out.push(s);
+            _ => {}
         }
     }
     for path in snapshot.files() {
@@ -137,12 +134,38 @@ pub fn revision_files<'a>(snapshot: &'a dyn Snapshot, script: &AlembicScript) ->
     files
 }
 
-fn from_ini(snapshot: &dyn Snapshot, path: &str, dir: &str) -> Option<AlembicScript> {
+/// The script folders of one `alembic.ini`: its `[alembic]` section, and
+/// every other section with a `script_location` (multi-database setups run
+/// as `alembic --name <section>`).
+fn from_ini(snapshot: &dyn Snapshot, path: &str, dir: &str) -> Vec<AlembicScript> {
     if is_test_path(path) {
-        return None;
+        return Vec::new();
     }
-    let text = snapshot.read_lossy(path).ok()?.text;
-    let section = ini_section(&text, "alembic");
+    let Ok(file) = snapshot.read_lossy(path) else {
+        return Vec::new();
+    };
+    let mut sections: Vec<(String, Vec<(String, String)>)> = ini_sections(&file.text)
+        .into_iter()
+        .filter(|(name, keys)| {
+            name == "alembic" || keys.iter().any(|(k, _)| k == "script_location")
+        })
+        .collect();
+    if sections.is_empty() {
+        sections.push(("alembic".into(), Vec::new()));
+    }
+    sections
+        .into_iter()
+        .map(|(name, keys)| from_section(snapshot, path, dir, name == "alembic", &keys))
+        .collect()
+}
+
+fn from_section(
+    snapshot: &dyn Snapshot,
+    path: &str,
+    dir: &str,
+    main: bool,
+    section: &[(String, String)],
+) -> AlembicScript {
     let get = |key: &str| {
         section
             .iter()
@@ -159,7 +182,7 @@ fn from_ini(snapshot: &dyn Snapshot, path: &str, dir: &str) -> Option<AlembicScr
     };
     // alembic >= 1.16 reads what the ini leaves out from pyproject.toml
     let pyproject = join(dir, "pyproject.toml");
-    if let Some(toml) = pyproject_settings(snapshot, &pyproject) {
+    if let Some(toml) = pyproject_settings(snapshot, &pyproject).filter(|_| main) {
         settings.script_location = settings.script_location.or(toml.script_location);
         settings.version_locations = settings.version_locations.or(toml.version_locations);
         settings.recursive = settings.recursive.or(toml.recursive);
@@ -168,7 +191,7 @@ fn from_ini(snapshot: &dyn Snapshot, path: &str, dir: &str) -> Option<AlembicScr
         // Flask-Migrate's migrations/alembic.ini: the folder is passed in code
         settings.script_location = Some("%(here)s".into());
     }
-    Some(resolve(snapshot, path, dir, settings))
+    resolve(snapshot, path, dir, settings)
 }
 
 fn from_pyproject(snapshot: &dyn Snapshot, path: &str, dir: &str) -> Option<AlembicScript> {
@@ -320,26 +343,31 @@ fn ini_bool(v: &str) -> bool {
     )
 }
 
-/// The `key = value` pairs of one INI section, as Python's configparser
-/// reads them: keys lower-cased, `=` or `:`, indented lines continue the
-/// previous value (joined with a newline), full-line `#`/`;` comments.
-fn ini_section(text: &str, wanted: &str) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    let mut inside = false;
+/// The sections of an INI file with their `key = value` pairs, as Python's
+/// configparser reads them: keys lower-cased, `=` or `:`, indented lines
+/// continue the previous value (joined with a newline), full-line `#`/`;`
+/// comments; a repeated key or section: the last value wins.
+fn ini_sections(text: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let mut out: Vec<(String, Vec<(String, String)>)> = Vec::new();
     for line in text.lines() {
         let trimmed = line.trim();
-        if trimmed.starts_with('#') || trimmed.starts_with(';') {
+        if trimmed.starts_with('#') || trimmed.starts_with(';') || trimmed.is_empty() {
             continue;
         }
         if let Some(name) = trimmed.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
-            inside = name.trim() == wanted;
+            let name = name.trim().to_string();
+            let keys = match out.iter().position(|(n, _)| *n == name) {
+                Some(at) => out.remove(at).1,
+                None => Vec::new(),
+            };
+            out.push((name, keys));
             continue;
         }
-        if !inside || trimmed.is_empty() {
+        let Some((_, keys)) = out.last_mut() else {
             continue;
-        }
+        };
         if line.starts_with([' ', '\t']) {
-            if let Some((_, v)) = out.last_mut() {
+            if let Some((_, v)) = keys.last_mut() {
                 if !v.is_empty() {
                     v.push('\n');
                 }
@@ -347,15 +375,23 @@ fn ini_section(text: &str, wanted: &str) -> Vec<(String, String)> {
                 continue;
             }
         }
-        let at = trimmed.find(['=', ':']);
-        if let Some(at) = at {
+        if let Some(at) = trimmed.find(['=', ':']) {
             let key = trimmed.get(..at).unwrap_or("").trim().to_ascii_lowercase();
             let value = trimmed.get(at + 1..).unwrap_or("").trim().to_string();
-            out.retain(|(k, _)| *k != key);
-            out.push((key, value));
+            keys.retain(|(k, _)| *k != key);
+            keys.push((key, value));
         }
     }
     out
+}
+
+#[cfg(test)]
+fn ini_section(text: &str, wanted: &str) -> Vec<(String, String)> {
+    ini_sections(text)
+        .into_iter()
+        .find(|(n, _)| n == wanted)
+        .map(|(_, k)| k)
+        .unwrap_or_default()
 }
 
 /// Whether `path` is inside one of the scripts' folders or version folders.
@@ -392,6 +428,16 @@ mod tests {
         assert_eq!(all[0].dir, "alembic");
         assert_eq!(all[0].config.as_deref(), Some("alembic.ini"));
         assert_eq!(all[0].version_dirs, ["alembic/versions"]);
+    }
+
+    #[test]
+    fn multi_database_sections() {
+        let s = snap(&[(
+            "alembic.ini",
+            "[DEFAULT]\nsqlalchemy.url = sqlite://\n[engine1]\nscript_location = db/one\n[engine2]\nscript_location = db/two\n[loggers]\nkeys = root\n",
+        )]);
+        let dirs: Vec<String> = scripts(&s).into_iter().map(|s| s.dir).collect();
+        assert_eq!(dirs, ["db/one", "db/two"]);
     }
 
     #[test]

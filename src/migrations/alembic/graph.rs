@@ -473,7 +473,8 @@ fn heads(
         let [first, others @ ..] = heads.as_slice() else {
             continue;
         };
-        if others.is_empty() {
+        // two files of one id are MG204 already, as a duplicate
+        if others.iter().all(|&o| revs[o].id == revs[*first].id) {
             continue;
         }
         let id = |i: usize| revs[i].id.as_deref().unwrap_or("?");
@@ -799,6 +800,18 @@ mod tests {
         );
         assert_eq!(&*dup[0].related[0].location.path, "alembic/versions/2.py");
         assert_eq!(h.findings.len(), 1, "{:?}", h.findings);
+        // duplicated heads are the duplicate, not two heads
+        let h = load_files(&[
+            ("alembic/versions/1.py", rev("a1", "None")),
+            ("alembic/versions/2.py", rev("b2", "'a1'")),
+            ("alembic/versions/3.py", rev("b2", "'a1'")),
+        ]);
+        assert_eq!(mg204(&h).len(), 1, "{:?}", h.findings);
+        assert!(
+            mg204(&h)[0].contains("used by two files"),
+            "{:?}",
+            h.findings
+        );
     }
 
     #[test]
