@@ -515,10 +515,12 @@ fn heads(
     }
 }
 
-/// Every node after its parents; branches contiguous; ties by index (the
-/// nodes are in file path order). A cycle is reported (its nodes, each
-/// pointing at the next one's child... in parent order) and broken at its
-/// lowest index. Returns the order and the cycles found.
+/// Every node after its parents; the branch just emitted is continued while
+/// it can be; otherwise the lowest ready index (nodes are in file path
+/// order). When every node left waits on another one left, the nodes are on
+/// or below a cycle: the cycle is returned (each node followed by the one it
+/// names as parent) and broken at its lowest index. Returns the order, every
+/// node exactly once, and the cycles found.
 fn topological(parents: &[BTreeSet<usize>]) -> (Vec<usize>, Vec<Vec<usize>>) {
     let n = parents.len();
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -554,10 +556,8 @@ fn topological(parents: &[BTreeSet<usize>]) -> (Vec<usize>, Vec<Vec<usize>>) {
                     break;
                 };
                 let cycle = find_cycle(start, parents, &done);
-                let Some(&breaker) = cycle.iter().min() else {
-                    break;
-                };
-                if !cycle.iter().any(|&i| on_reported_cycle[i]) {
+                let breaker = cycle.iter().copied().min().unwrap_or(start);
+                if !cycle.is_empty() && !cycle.iter().any(|&i| on_reported_cycle[i]) {
                     for &i in &cycle {
                         on_reported_cycle[i] = true;
                     }
@@ -582,7 +582,7 @@ fn topological(parents: &[BTreeSet<usize>]) -> (Vec<usize>, Vec<Vec<usize>>) {
 
 /// Walks up not-done parents from `start` until a node repeats: the nodes
 /// from its first visit on are a cycle, returned from the lowest index on,
-/// each followed by its child on the cycle.
+/// each followed by the parent it names.
 fn find_cycle(start: usize, parents: &[BTreeSet<usize>], done: &[bool]) -> Vec<usize> {
     let mut path: Vec<usize> = vec![start];
     let mut seen: HashMap<usize, usize> = HashMap::from([(start, 0)]);
