@@ -954,4 +954,65 @@ mod tests {
         reversed.reverse();
         assert_eq!(versions(&load_files(&reversed)), versions(&h));
     }
+
+    mod prop {
+        use super::super::topological;
+        use proptest::prelude::*;
+        use std::collections::BTreeSet;
+
+        fn is_permutation(order: &[usize], n: usize) -> bool {
+            let mut seen = order.to_vec();
+            seen.sort_unstable();
+            seen == (0..n).collect::<Vec<_>>()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(200)))]
+            #[test]
+            fn acyclic_graphs_are_ordered_parents_first(
+                rank in (1usize..14).prop_flat_map(|n| Just((0..n).collect::<Vec<usize>>()).prop_shuffle()),
+                edges in proptest::collection::vec((0usize..14, 0usize..14), 0..30),
+            ) {
+                let n = rank.len();
+                // an edge goes from the lower rank to the higher: no cycle
+                let mut parents = vec![BTreeSet::new(); n];
+                for (a, b) in edges {
+                    let (a, b) = (a % n, b % n);
+                    if rank[a] < rank[b] {
+                        parents[b].insert(a);
+                    } else if rank[b] < rank[a] {
+                        parents[a].insert(b);
+                    }
+                }
+                let (order, cycles) = topological(&parents);
+                prop_assert!(cycles.is_empty());
+                prop_assert!(is_permutation(&order, n));
+                let pos: Vec<usize> = (0..n).map(|i| order.iter().position(|&x| x == i).unwrap()).collect();
+                for (child, ps) in parents.iter().enumerate() {
+                    for &p in ps {
+                        prop_assert!(pos[p] < pos[child]);
+                    }
+                }
+            }
+
+            #[test]
+            fn any_graph_replays_every_node_once(
+                n in 1usize..12,
+                edges in proptest::collection::vec((0usize..12, 0usize..12), 0..40),
+            ) {
+                let mut parents = vec![BTreeSet::new(); n];
+                for (a, b) in edges {
+                    parents[b % n].insert(a % n);
+                }
+                let (order, cycles) = topological(&parents);
+                prop_assert!(is_permutation(&order, n));
+                let has_cycle = parents.iter().enumerate().any(|(i, ps)| ps.contains(&i))
+                    || !cycles.is_empty();
+                // nodes out of parent order only where a cycle was broken
+                let pos: Vec<usize> = (0..n).map(|i| order.iter().position(|&x| x == i).unwrap()).collect();
+                let violated = parents.iter().enumerate().any(|(c, ps)| ps.iter().any(|&p| pos[p] > pos[c] || p == c));
+                prop_assert!(!violated || has_cycle);
+            }
+        }
+    }
 }
