@@ -1153,6 +1153,23 @@ mod tests {
             "{}",
             e.message
         );
+        // a package script_location that is not in the repository
+        let e = fail(
+            &[
+                ("app/models.py", MODELS),
+                (
+                    "alembic.ini",
+                    "[alembic]\nscript_location = other_pkg:migrations\n",
+                ),
+            ],
+            Config::default(),
+        );
+        assert!(
+            e.message
+                .contains("names a folder inside the Python package `other_pkg`"),
+            "{}",
+            e.message
+        );
     }
 
     fn alembic_migs(files: &[(&str, &str)]) -> Vec<(String, Layout)> {
