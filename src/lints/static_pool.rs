@@ -60,7 +60,7 @@ pub fn check(snapshot: &dyn Snapshot) -> Vec<Finding> {
     load_imported(snapshot, &python, &mut files);
     let program = Program::new(&files);
     let mut findings = Vec::new();
-    for file in 0..engine_count.min(files.len()) {
+    for (file, parsed) in files.iter().enumerate().take(engine_count) {
         let mut scan = Scan {
             program: &program,
             file,
@@ -69,7 +69,7 @@ pub fn check(snapshot: &dyn Snapshot) -> Vec<Finding> {
             ordinal: 0,
             findings: Vec::new(),
         };
-        for stmt in &files[file].ast.body {
+        for stmt in &parsed.ast.body {
             scan.visit_stmt(stmt);
         }
         findings.append(&mut scan.findings);
