@@ -1,6 +1,9 @@
 //! The mutation table of tests/alembic/mutations.toml and the projects built
 //! from it, shared by tests/alembic_mutations.rs and tests/alembic_check.rs.
 
+// Each test binary uses a different part of the table.
+#![allow(dead_code)]
+
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
