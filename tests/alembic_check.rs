@@ -163,14 +163,40 @@ fn migraguard_agrees_with_alembic_check_except_where_documented() {
         println!("SKIPPED: alembic check comparison: no python with alembic ({how})");
         return;
     };
-    let mut lines = Vec::new();
-    let mut problems = compare(&python, "base", None, &mut lines);
-    for m in mutations() {
+    let table = mutations();
+    let mut jobs: Vec<(String, Option<(&Mutation, State)>)> = vec![("base".into(), None)];
+    for m in &table {
         for state in [State::Mutated, State::Fixed] {
-            let label = format!("{} {state:?}", m.name);
-            problems.extend(compare(&python, &label, Some((&m, state)), &mut lines));
+            jobs.push((format!("{} {state:?}", m.name), Some((m, state))));
         }
     }
+    // two workers: each job is two Python processes and one migraguard run
+    let results: Vec<(Vec<String>, Vec<String>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..2)
+            .map(|w| {
+                let (jobs, python) = (&jobs, &python);
+                scope.spawn(move || {
+                    jobs.iter()
+                        .enumerate()
+                        .filter(|(i, _)| i % 2 == w)
+                        .map(|(i, (label, mutation))| {
+                            let mut lines = Vec::new();
+                            let problems = compare(python, label, *mutation, &mut lines);
+                            (i, (lines, problems))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut all: Vec<_> = workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a comparison worker"))
+            .collect();
+        all.sort_by_key(|(i, _)| *i);
+        all.into_iter().map(|(_, r)| r).collect()
+    });
+    let lines: Vec<String> = results.iter().flat_map(|(l, _)| l.clone()).collect();
+    let problems: Vec<String> = results.into_iter().flat_map(|(_, p)| p).collect();
     println!("{}", lines.join("\n"));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
