@@ -1,6 +1,7 @@
 //! The Alembic acceptance table: on an Alembic project whose models match its
 //! revisions `check` exits 0; each single model edit without a revision
-//! gives the right rule at the right line; adding the revision Alembic's own
+//! gives the right rule at the right line, with the `op.*` call to write
+//! in its help; adding the revision Alembic's own
 //! autogenerate writes for it (tests/alembic/revisions, written by
 //! tests/alembic/generate.py with the real Alembic) makes it exit 0 again.
 //!
@@ -59,6 +60,13 @@ fn verdict_problem(m: &Mutation, state: State) -> Option<String> {
         return Some(format!(
             "{}: {} at {}, want {}",
             m.name, m.rule, loc["path"], m.location_path
+        ));
+    }
+    let help = actual[0]["help"].as_str().unwrap_or_default();
+    if !help.contains(&m.help_contains) {
+        return Some(format!(
+            "{}: {} help does not show {:?}:\n{help}",
+            m.name, m.rule, m.help_contains
         ));
     }
     let line = line_at(&dir, loc).unwrap_or_default();

@@ -19,6 +19,9 @@ pub struct Mutation {
     pub column: String,
     pub location_path: String,
     pub location_contains: String,
+    /// Text the finding's help must hold (the `op.*` call), "" for none.
+    #[serde(default)]
+    pub help_contains: String,
     pub alembic_drift: bool,
     /// Why migraguard and `alembic check` disagree on the mutated project.
     #[serde(default)]
