@@ -64,6 +64,7 @@ pub fn check(snapshot: &dyn Snapshot) -> Vec<Finding> {
         let mut scan = Scan {
             program: &program,
             file,
+            source: parsed,
             frames: Vec::new(),
             target: None,
             ordinal: 0,
@@ -286,6 +287,8 @@ fn collect_locals<'a>(body: &'a [Stmt], frame: &mut Frame<'a>, depth: usize) {
 struct Scan<'p, 'a> {
     program: &'p Program<'a>,
     file: usize,
+    /// The parsed file `file` is the index of.
+    source: &'a PyFile,
     frames: Vec<Frame<'a>>,
     /// The name the expression being visited is assigned to.
     target: Option<&'a str>,
@@ -348,10 +351,6 @@ impl<'a> Visitor<'a> for Scan<'_, 'a> {
 }
 
 impl<'a> Scan<'_, 'a> {
-    fn pyfile(&self) -> &'a PyFile {
-        &self.program.files[self.file]
-    }
-
     fn external(&self, expr: &Expr) -> Option<String> {
         match self.program.resolve(self.file, expr) {
             Resolved::External(path) => Some(path),
@@ -363,8 +362,14 @@ impl<'a> Scan<'_, 'a> {
         let Some(callee) = self.external(&call.func) else {
             return;
         };
-        let is_engine = callee.starts_with("sqlalchemy")
-            && (callee.ends_with(".create_engine") || callee.ends_with(".create_async_engine"));
+        if !callee.starts_with("sqlalchemy") {
+            return;
+        }
+        let from_config = callee.ends_with(".engine_from_config")
+            || callee.ends_with(".async_engine_from_config");
+        let is_engine = from_config
+            || callee.ends_with(".create_engine")
+            || callee.ends_with(".create_async_engine");
         if !is_engine {
             return;
         }
@@ -382,29 +387,38 @@ impl<'a> Scan<'_, 'a> {
         if !is_static {
             return;
         }
-        let Some(url) = call.arguments.args.first().or_else(|| kwarg(call, "url")) else {
+        // `engine_from_config(config, prefix=...)`: the URL is a key of a
+        // configuration mapping (alembic.ini, a Pyramid .ini), not resolved
+        let url = if from_config {
+            call.arguments.args.first()
+        } else {
+            call.arguments.args.first().or_else(|| kwarg(call, "url"))
+        };
+        let Some(url) = url else {
             return;
         };
-        let database = match self.value(self.file, url, 0) {
+        let resolved = if from_config {
+            Value::Unknown
+        } else {
+            self.value(self.file, url, 0)
+        };
+        let database = match resolved {
             Value::Param => return,
             Value::Unknown => Database::Unknown,
             Value::Text(text) => classify(&text),
         };
-        let file = self.pyfile();
+        let file = self.source;
         let url_text = file.text(url.range());
-        let asynchronous = callee.ends_with(".create_async_engine");
-        let function = if asynchronous {
-            "create_async_engine"
-        } else {
-            "create_engine"
-        };
+        let asynchronous = callee.ends_with(".create_async_engine")
+            || callee.ends_with(".async_engine_from_config");
+        let function = callee.rsplit('.').next().unwrap_or("create_engine");
         let (message, help) = match &database {
             Database::InMemorySqlite => return,
             Database::Server(dialect) => (
                 format!(
                     "engine uses StaticPool for a {dialect} database: every request shares one connection and waits for it"
                 ),
-                server_help(function),
+                server_help(function, asynchronous),
             ),
             Database::SqliteFile(path) => (
                 format!(
@@ -418,7 +432,7 @@ impl<'a> Scan<'_, 'a> {
                 ),
                 format!(
                     "StaticPool is only right for an in-memory SQLite database (`sqlite://`, in tests). {} For a SQLite file: {}",
-                    server_help(function),
+                    server_help(function, asynchronous),
                     file_help()
                 ),
             ),
@@ -631,8 +645,8 @@ impl<'a> Scan<'_, 'a> {
     }
 }
 
-fn server_help(function: &str) -> String {
-    let pool = if function == "create_async_engine" {
+fn server_help(function: &str, asynchronous: bool) -> String {
+    let pool = if asynchronous {
         "AsyncAdaptedQueuePool"
     } else {
         "QueuePool"
@@ -869,6 +883,9 @@ settings = Settings()
             ),
             // a StaticPool that is not SQLAlchemy's
             ("create_engine(SERVER, poolclass=MyStaticPool)", false),
+            // the URL is a key of a configuration file
+            ("sqlalchemy.engine_from_config(CONFIG, prefix=\"sqlalchemy.\", poolclass=StaticPool)", true),
+            ("sqlalchemy.engine_from_config(CONFIG, prefix=\"sqlalchemy.\", poolclass=pool.NullPool)", false),
         ];
         for (call, expected) in cases {
             let source = format!(
