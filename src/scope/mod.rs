@@ -7,6 +7,11 @@
 //! baseline; later the findings already present at the git base). `--all`
 //! skips the last two: it shows everything the configuration asks for.
 //!
+//! The safety lints (MG301-MG305) speak only about migrations the change
+//! adds (`NewMigrations`): a migration already deployed cannot be made safer.
+//! That filter comes after inline suppressions and before the known sets,
+//! and `--all` skips it too.
+//!
 //! Filtering by "already known" is generic: a `KnownSet` is a reason plus
 //! fingerprints. Adding the git-base filter is a new `KnownReason` variant and
 //! a `Scope::known` call; reporters only see `ScopeCounts`.
@@ -86,6 +91,8 @@ pub struct ScopeCounts {
     pub suppressed: usize,
     /// Per known set, in the order the sets were given.
     pub known: Vec<(KnownReason, usize)>,
+    /// Safety findings (MG3xx) on migrations the change did not add.
+    pub old_migrations: usize,
 }
 
 impl ScopeCounts {
@@ -127,6 +134,36 @@ impl ScopeCounts {
 pub struct Scoped {
     pub findings: Vec<Finding>,
     pub counts: ScopeCounts,
+    /// One-line remarks for the summary (why some findings are not shown).
+    pub remarks: Vec<String>,
+}
+
+/// Which migrations the safety lints (MG301-MG305) may report on: those the
+/// change adds or edits, told by the path of the finding's location.
+pub enum NewMigrations<'a> {
+    /// Every migration (`--all`, a repository without commits, and callers
+    /// that do not scope by change).
+    All,
+    /// Those for which the function says the file differs from the git base
+    /// or is absent there.
+    Changed(Box<dyn Fn(&str) -> bool + 'a>),
+    /// Outside git nothing tells which migrations are new: none.
+    NotGit,
+}
+
+impl NewMigrations<'_> {
+    fn contains(&self, path: &str) -> bool {
+        match self {
+            NewMigrations::All => true,
+            NewMigrations::Changed(is_new) => is_new(path),
+            NewMigrations::NotGit => false,
+        }
+    }
+}
+
+/// Whether a finding comes from the safety lints, which look only at new migrations.
+pub fn is_safety(f: &Finding) -> bool {
+    f.rule.id.starts_with("MG3")
 }
 
 pub struct Scope<'a> {
@@ -135,6 +172,7 @@ pub struct Scope<'a> {
     ignore_tables: GlobSet,
     all: bool,
     known: Vec<KnownSet>,
+    new_migrations: NewMigrations<'a>,
 }
 
 impl<'a> Scope<'a> {
@@ -171,7 +209,14 @@ impl<'a> Scope<'a> {
             ignore_tables,
             all: false,
             known: Vec::new(),
+            new_migrations: NewMigrations::All,
         })
+    }
+
+    /// Which migrations the safety lints may report on (every one by default).
+    pub fn new_migrations(mut self, new: NewMigrations<'a>) -> Self {
+        self.new_migrations = new;
+        self
     }
 
     /// `--all`: keep suppressed and known findings (config still applies).
@@ -191,6 +236,7 @@ impl<'a> Scope<'a> {
             ..ScopeCounts::default()
         };
         let mut lines = LineCache::new(self.snapshot);
+        let mut new_paths: HashMap<Arc<str>, bool> = HashMap::new();
         let mut kept = Vec::with_capacity(findings.len());
         for mut f in findings {
             match self.overrides.get(f.rule.id) {
@@ -213,6 +259,18 @@ impl<'a> Scope<'a> {
                 counts.suppressed += 1;
                 continue;
             }
+            if is_safety(&f) {
+                let new = match &f.location {
+                    Some(l) => *new_paths
+                        .entry(l.path.clone())
+                        .or_insert_with(|| self.new_migrations.contains(&l.path)),
+                    None => false,
+                };
+                if !new {
+                    counts.old_migrations += 1;
+                    continue;
+                }
+            }
             if let Some(i) = self
                 .known
                 .iter()
@@ -225,9 +283,18 @@ impl<'a> Scope<'a> {
             }
             kept.push(f);
         }
+        let mut remarks = Vec::new();
+        if matches!(self.new_migrations, NewMigrations::NotGit) && counts.old_migrations > 0 {
+            let n = counts.old_migrations;
+            remarks.push(format!(
+                "{n} safety finding{} on existing migrations not shown: not a git repository (use --all)",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
         Scoped {
             findings: kept,
             counts,
+            remarks,
         }
     }
 
@@ -241,6 +308,7 @@ impl<'a> Scope<'a> {
             ignore_tables: self.ignore_tables.clone(),
             all: false,
             known: Vec::new(),
+            new_migrations: NewMigrations::All,
         };
         plain
             .apply(findings)
