@@ -778,7 +778,14 @@ fn schema(args: &SchemaArgs) -> Result<i32, Fatal> {
         SchemaFrom::Migrations => {
             pipeline::require_migrations(&project)?;
             let m = pipeline::migrated_schema(&snapshot, &project);
-            (m.schema, m.findings, Vec::new())
+            // what explains the schema; whether a migration is safe to run
+            // is `check`'s business
+            let gaps = m
+                .findings
+                .into_iter()
+                .filter(|f| !crate::scope::is_safety(f))
+                .collect();
+            (m.schema, gaps, Vec::new())
         }
     };
     let text = match args.format {

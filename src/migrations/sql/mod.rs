@@ -716,7 +716,12 @@ PRAGMA defer_foreign_keys=OFF;
         );
         // Prisma's rebuild: only the column it loses is a safety finding
         let fps: Vec<&str> = m.findings.iter().map(|f| f.fingerprint.as_str()).collect();
-        assert_eq!(fps, ["MG302::2/migration.sql::post.body"], "{:#?}", m.findings);
+        assert_eq!(
+            fps,
+            ["MG302::2/migration.sql::post.body"],
+            "{:#?}",
+            m.findings
+        );
         assert_eq!(columns(&m, "post"), ["id", "title"]);
         assert!(m.lost_columns.contains_key(&("post".into(), "body".into())));
     }
