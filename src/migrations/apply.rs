@@ -575,7 +575,9 @@ impl Replay {
             return;
         }
         let ck = col_key(&k, &column.name);
-        if !self.unit.is_new_table(&k) {
+        // SQLite refuses ADD COLUMN NOT NULL without a default even on a
+        // table made a moment ago
+        if !self.unit.is_new_table(&k) || self.dialect == Dialect::Sqlite {
             self.unit.push(Fact::AddColumn {
                 origin: self.unit.origin(&k),
                 table: table.display_name(),
