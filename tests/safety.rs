@@ -304,3 +304,33 @@ fn copy(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn a_table_created_earlier_in_the_same_change_is_empty_in_production() {
+    let repo = Repo::with_fixture("seed-002-migration");
+    repo.write(
+        "migrations/0003_audit.sql",
+        "CREATE TABLE audit (id SERIAL PRIMARY KEY, job_id INTEGER);\n",
+    );
+    let path = "migrations/0004_audit_more.sql";
+    repo.write(
+        path,
+        "CREATE INDEX ix_audit_job ON audit (job_id);\n\
+         ALTER TABLE audit ADD COLUMN actor TEXT NOT NULL;\n\
+         CREATE INDEX ix_jobs_name ON jobs (name);\n",
+    );
+    repo.git(&["add", "-A"]);
+    // only the index on the deployed table
+    assert_eq!(
+        check(&repo, &["--staged"]),
+        vec![s("MG305", "jobs", path, 3)]
+    );
+    // once audit is deployed, the same statements are risky
+    assert_eq!(
+        check(&repo, &["--all"])
+            .into_iter()
+            .filter(|f| f.2 == path)
+            .count(),
+        3
+    );
+}

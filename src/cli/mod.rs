@@ -884,13 +884,20 @@ fn init(args: &InitArgs) -> Result<i32, Fatal> {
 
 fn baseline(args: &BaselineArgs) -> Result<i32, Fatal> {
     let root = root_of(args.path.as_deref());
-    let snapshot = open_root(&root)?;
-    let config = load_config(&snapshot, args.config.as_deref(), args.dialect)?;
-    // The baseline records what a check would report without a baseline:
-    // configuration and inline suppressions still apply.
-    let scope = Scope::new(&snapshot, &config)?;
+    let checked = Checked::Worktree(open_root(&root)?);
+    let snapshot = checked.snapshot();
+    let config = load_config(snapshot, args.config.as_deref(), args.dialect)?;
+    // The baseline records what a plain check would report without a
+    // baseline: configuration, inline suppressions and the scope of the
+    // safety lints (new migrations only) still apply.
+    let git = GitRepo::discover(&root).ok().flatten();
+    let scope = Scope::new(snapshot, &config)?.new_migrations(new_migrations(
+        &checked,
+        &Base::None,
+        git.as_ref(),
+    ));
     let target = root.join(baseline_path(&config));
-    let mut outcome = pipeline::check(&snapshot, config)?;
+    let mut outcome = pipeline::check(snapshot, config)?;
     let scoped = scope.apply(std::mem::take(&mut outcome.findings));
     let b = Baseline::from_findings(&scoped.findings);
     write_file(&target, &b.to_json())?;

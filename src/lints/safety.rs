@@ -94,6 +94,21 @@ pub struct UnitFacts {
     renamed: BTreeMap<String, String>,
     /// (origin, column key) of columns added in this unit.
     new_columns: BTreeSet<(String, String)>,
+    /// Where each table a fact is about was created (by an earlier unit).
+    created: BTreeMap<String, Location>,
+}
+
+/// The message of the related location that says where a finding's table
+/// was created: scope drops safety findings on a table that a migration of
+/// the same change created (it is empty in production).
+pub const CREATED_HERE: &str = "is created here";
+
+/// Where the table of a safety finding was created, when the finding says.
+pub fn table_created_at(f: &Finding) -> Option<&Location> {
+    f.related
+        .iter()
+        .find(|r| r.message.ends_with(CREATED_HERE))
+        .map(|r| &r.location)
 }
 
 impl UnitFacts {
@@ -148,7 +163,11 @@ impl UnitFacts {
         }
     }
 
-    pub fn push(&mut self, fact: Fact) {
+    /// Records `fact` about a table created at `created`.
+    pub fn push(&mut self, created: &Location, fact: Fact) {
+        self.created
+            .entry(fact.origin().to_string())
+            .or_insert_with(|| created.clone());
         self.facts.push(fact);
     }
 
@@ -224,6 +243,8 @@ pub fn resolve<'a>(
     for fact in &unit.facts {
         let origin = fact.origin();
         let gone = dropped.contains(origin);
+        let before = out.len();
+        let rebuild = rebuilt(origin);
         match fact {
             Fact::DropTable {
                 table, columns, at, ..
@@ -289,6 +310,24 @@ pub fn resolve<'a>(
             } => {
                 if dialect == Dialect::Postgresql {
                     out.push(blocking_index(table, name.as_deref(), columns, *unique, at));
+                }
+            }
+        }
+        if let (false, Some(created)) = (rebuild, unit.created.get(origin)) {
+            // SQLite refuses the NOT NULL add even on a table just created
+            let empty_table_matters =
+                |f: &Finding| dialect == Dialect::Sqlite && std::ptr::eq(f.rule, &rules::MG301);
+            for f in out
+                .iter_mut()
+                .skip(before)
+                .filter(|f| !empty_table_matters(f))
+            {
+                if f.location.as_ref().map(|l| &l.path) != Some(&created.path) {
+                    let table = f.table.clone().unwrap_or_default();
+                    f.related.push(crate::findings::Related {
+                        location: created.clone(),
+                        message: format!("`{table}` {CREATED_HERE}"),
+                    });
                 }
             }
         }
@@ -811,11 +850,14 @@ mod tests {
     }
 
     fn add(unit: &mut UnitFacts, column: Column) {
-        unit.push(Fact::AddColumn {
-            origin: "jobs".into(),
-            table: "jobs".into(),
-            column,
-        });
+        unit.push(
+            &loc("m/0001.sql", 1),
+            Fact::AddColumn {
+                origin: "jobs".into(),
+                table: "jobs".into(),
+                column,
+            },
+        );
     }
 
     fn ids(findings: &[Finding]) -> Vec<std::string::String> {
@@ -861,14 +903,17 @@ mod tests {
     #[test]
     fn blocking_index_only_in_postgresql() {
         let mut unit = UnitFacts::default();
-        unit.push(Fact::BlockingIndex {
-            origin: "jobs".into(),
-            table: "jobs".into(),
-            name: Some("ix_jobs_state".into()),
-            columns: vec!["state".into()],
-            unique: false,
-            at: loc("m/0003.sql", 2),
-        });
+        unit.push(
+            &loc("m/0001.sql", 1),
+            Fact::BlockingIndex {
+                origin: "jobs".into(),
+                table: "jobs".into(),
+                name: Some("ix_jobs_state".into()),
+                columns: vec!["state".into()],
+                unique: false,
+                at: loc("m/0003.sql", 2),
+            },
+        );
         let none = |_: &str| None;
         let pg = resolve(unit.clone(), PG, none);
         assert_eq!(ids(&pg), ["MG305 MG305::m/0003.sql::jobs.ix_jobs_state"]);
@@ -885,18 +930,24 @@ mod tests {
     fn a_dropped_table_takes_its_other_facts_with_it() {
         let mut unit = UnitFacts::default();
         let at = loc("m/0004.sql", 1);
-        unit.push(Fact::DropColumn {
-            origin: "t".into(),
-            table: "t".into(),
-            column: "c".into(),
-            at: at.clone(),
-        });
-        unit.push(Fact::DropTable {
-            origin: "t".into(),
-            table: "t".into(),
-            columns: vec!["id".into()],
-            at,
-        });
+        unit.push(
+            &loc("m/0001.sql", 1),
+            Fact::DropColumn {
+                origin: "t".into(),
+                table: "t".into(),
+                column: "c".into(),
+                at: at.clone(),
+            },
+        );
+        unit.push(
+            &loc("m/0001.sql", 1),
+            Fact::DropTable {
+                origin: "t".into(),
+                table: "t".into(),
+                columns: vec!["id".into()],
+                at,
+            },
+        );
         let f = resolve(unit, PG, |_: &str| None);
         assert_eq!(ids(&f), ["MG302 MG302::m/0004.sql::t"]);
     }

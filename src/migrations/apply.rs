@@ -444,12 +444,15 @@ impl Replay {
             return;
         };
         if !self.unit.is_new_table(&k) {
-            self.unit.push(Fact::DropTable {
-                origin: self.unit.origin(&k),
-                table: table.display_name(),
-                columns: table.columns.iter().map(|c| c.name.clone()).collect(),
-                at: at.clone(),
-            });
+            self.unit.push(
+                &table.location,
+                Fact::DropTable {
+                    origin: self.unit.origin(&k),
+                    table: table.display_name(),
+                    columns: table.columns.iter().map(|c| c.name.clone()).collect(),
+                    at: at.clone(),
+                },
+            );
         }
         self.unit.table_dropped(&k);
         self.temp_tables.remove(&k);
@@ -494,13 +497,16 @@ impl Replay {
             return;
         };
         if !self.unit.is_new_table(&k) {
-            self.unit.push(Fact::RenameTable {
-                origin: self.unit.origin(&k),
-                from: table.display_name(),
-                to: to.display(),
-                columns: table.columns.iter().map(|c| c.name.clone()).collect(),
-                at: at.clone(),
-            });
+            self.unit.push(
+                &table.location,
+                Fact::RenameTable {
+                    origin: self.unit.origin(&k),
+                    from: table.display_name(),
+                    to: to.display(),
+                    columns: table.columns.iter().map(|c| c.name.clone()).collect(),
+                    at: at.clone(),
+                },
+            );
         }
         self.unit.table_renamed(&k, &to_key);
         table.name = to.name.clone();
@@ -578,11 +584,14 @@ impl Replay {
         // SQLite refuses ADD COLUMN NOT NULL without a default even on a
         // table made a moment ago
         if !self.unit.is_new_table(&k) || self.dialect == Dialect::Sqlite {
-            self.unit.push(Fact::AddColumn {
-                origin: self.unit.origin(&k),
-                table: table.display_name(),
-                column: column.clone(),
-            });
+            self.unit.push(
+                &table.location,
+                Fact::AddColumn {
+                    origin: self.unit.origin(&k),
+                    table: table.display_name(),
+                    column: column.clone(),
+                },
+            );
         }
         self.unit.column_added(&k, &column.name);
         table.columns.push(column);
@@ -670,12 +679,15 @@ impl Replay {
         };
         let removed = table.columns.remove(pos);
         if self.unit.is_old_column(&k, &removed.name) {
-            self.unit.push(Fact::DropColumn {
-                origin: self.unit.origin(&k),
-                table: table.display_name(),
-                column: removed.name.clone(),
-                at: at.clone(),
-            });
+            self.unit.push(
+                &table.location,
+                Fact::DropColumn {
+                    origin: self.unit.origin(&k),
+                    table: table.display_name(),
+                    column: removed.name.clone(),
+                    at: at.clone(),
+                },
+            );
         }
         table.primary_key.retain(|c| key(c) != ck);
         // the database drops the checks on a dropped column with it
@@ -714,13 +726,16 @@ impl Replay {
             return;
         };
         if self.unit.is_old_column(&k, old) && old_name != new {
-            self.unit.push(Fact::RenameColumn {
-                origin: self.unit.origin(&k),
-                table: table.display_name(),
-                from: old_name,
-                to: new.to_string(),
-                at: at.clone(),
-            });
+            self.unit.push(
+                &table.location,
+                Fact::RenameColumn {
+                    origin: self.unit.origin(&k),
+                    table: table.display_name(),
+                    from: old_name,
+                    to: new.to_string(),
+                    at: at.clone(),
+                },
+            );
         }
         self.unit.column_renamed(&k, old, new);
         let Some(col) = table.column_mut(old) else {
@@ -783,6 +798,7 @@ impl Replay {
         }
         let is_pk = table.is_primary_key(column);
         let tname = table.display_name();
+        let tloc = table.location.clone();
         let Some(col) = table.column_mut(column) else {
             self.report_missing_column(&k, column, at, "ALTER COLUMN changes column");
             return;
@@ -794,23 +810,29 @@ impl Replay {
                 _ => (None, None),
             };
             if let Some(ty) = new_ty.filter(|ty| **ty != col.ty) {
-                self.unit.push(Fact::TypeChange {
-                    origin: self.unit.origin(&k),
-                    table: tname.clone(),
-                    column: col.name.clone(),
-                    old: col.ty.clone(),
-                    new: ty.clone(),
-                    at: at.clone(),
-                });
+                self.unit.push(
+                    &tloc,
+                    Fact::TypeChange {
+                        origin: self.unit.origin(&k),
+                        table: tname.clone(),
+                        column: col.name.clone(),
+                        old: col.ty.clone(),
+                        new: ty.clone(),
+                        at: at.clone(),
+                    },
+                );
             }
             if let Some(n) = new_name.filter(|n| key(n) != key(column)) {
-                self.unit.push(Fact::RenameColumn {
-                    origin: self.unit.origin(&k),
-                    table: tname,
-                    from: col.name.clone(),
-                    to: n.to_string(),
-                    at: at.clone(),
-                });
+                self.unit.push(
+                    &tloc,
+                    Fact::RenameColumn {
+                        origin: self.unit.origin(&k),
+                        table: tname,
+                        from: col.name.clone(),
+                        to: n.to_string(),
+                        at: at.clone(),
+                    },
+                );
             }
         }
         if let ColumnChange::Replace(c) = &change {
@@ -941,14 +963,17 @@ impl Replay {
             }
         }
         if blocking && !self.unit.is_new_table(&k) {
-            self.unit.push(Fact::BlockingIndex {
-                origin: self.unit.origin(&k),
-                table: table.display_name(),
-                name: index.name.clone(),
-                columns: index.columns.clone(),
-                unique: index.unique,
-                at: at.clone(),
-            });
+            self.unit.push(
+                &table.location,
+                Fact::BlockingIndex {
+                    origin: self.unit.origin(&k),
+                    table: table.display_name(),
+                    name: index.name.clone(),
+                    columns: index.columns.clone(),
+                    unique: index.unique,
+                    at: at.clone(),
+                },
+            );
         }
         table.indexes.push(index);
         if self.dialect == Dialect::Mysql {

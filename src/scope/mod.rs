@@ -260,13 +260,18 @@ impl<'a> Scope<'a> {
                 continue;
             }
             if is_safety(&f) {
-                let new = match &f.location {
-                    Some(l) => *new_paths
-                        .entry(l.path.clone())
-                        .or_insert_with(|| self.new_migrations.contains(&l.path)),
-                    None => false,
+                let mut is_new = |path: &Arc<str>| {
+                    *new_paths
+                        .entry(path.clone())
+                        .or_insert_with(|| self.new_migrations.contains(path))
                 };
-                if !new {
+                let new = f.location.as_ref().is_some_and(|l| is_new(&l.path));
+                // a table an earlier migration of the same change created is
+                // empty in production: nothing to be careful about (with
+                // every migration new, as without commits, that says nothing)
+                let table_is_new = matches!(self.new_migrations, NewMigrations::Changed(_))
+                    && crate::lints::safety::table_created_at(&f).is_some_and(|l| is_new(&l.path));
+                if !new || table_is_new {
                     counts.old_migrations += 1;
                     continue;
                 }
@@ -551,6 +556,52 @@ class A(Base):
             ..Config::default()
         };
         assert!(Scope::new(&snap, &bad).is_err());
+    }
+
+    #[test]
+    fn safety_findings_only_on_new_migrations() {
+        use crate::rules::{MG301, MG302};
+        let snap = mem(&[]);
+        let config = Config::default();
+        let old = finding(&MG302, "t", "m/0001.sql", 3);
+        let new = finding(&MG301, "t", "m/0002.sql", 1);
+        let drift = finding(&MG102, "t", "app/models.py", 1);
+        // created by a new migration: nothing deployed to be careful about
+        let on_new_table = finding(&MG301, "n", "m/0002.sql", 2)
+            .related(Location::line("m/0002b.sql", 1), "`n` is created here");
+        let on_old_table = finding(&MG302, "o", "m/0002.sql", 3)
+            .related(Location::line("m/0001.sql", 1), "`o` is created here");
+        let findings = vec![
+            old.clone(),
+            new.clone(),
+            drift.clone(),
+            on_new_table,
+            on_old_table,
+        ];
+        let changed = |p: &str| p != "m/0001.sql";
+        let scoped = Scope::new(&snap, &config)
+            .unwrap()
+            .new_migrations(NewMigrations::Changed(Box::new(changed)))
+            .apply(findings.clone());
+        assert_eq!(
+            kept_lines(&scoped),
+            [("MG301", 1), ("MG102", 1), ("MG302", 3)]
+        );
+        assert_eq!(scoped.counts.old_migrations, 2);
+        assert!(scoped.remarks.is_empty());
+
+        let outside = Scope::new(&snap, &config)
+            .unwrap()
+            .new_migrations(NewMigrations::NotGit);
+        let scoped = outside.apply(findings.clone());
+        assert_eq!(kept_lines(&scoped), [("MG102", 1)]);
+        assert_eq!(
+            scoped.remarks,
+            ["4 safety findings on existing migrations not shown: not a git repository (use --all)"]
+        );
+        let all = outside.all(true).apply(findings);
+        assert_eq!(all.findings.len(), 5);
+        assert!(all.remarks.is_empty());
     }
 
     #[test]
