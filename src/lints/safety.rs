@@ -951,4 +951,124 @@ mod tests {
         let f = resolve(unit, PG, |_: &str| None);
         assert_eq!(ids(&f), ["MG302 MG302::m/0004.sql::t"]);
     }
+
+    /// Safety findings of replaying `files` (one unit each), as
+    /// `RULE table[.column]@line`.
+    fn replayed(dialect: Dialect, files: &[(&str, &str)]) -> Vec<std::string::String> {
+        use crate::migrations::{History, MigrationUnit};
+        use crate::source::SourceFile;
+        let units = files
+            .iter()
+            .enumerate()
+            .map(|(i, (path, text))| MigrationUnit {
+                version: format!("{i:04}"),
+                name: path.to_string(),
+                file: SourceFile::new(*path, *text),
+                up: 0..text.len(),
+                frontend: crate::migrations::Frontend::Sql,
+            })
+            .collect();
+        let h = History {
+            units,
+            findings: Vec::new(),
+            support: Vec::new(),
+        };
+        crate::migrations::sql::replay(&[h], dialect)
+            .findings
+            .iter()
+            .filter(|f| f.rule.id.starts_with("MG3"))
+            .map(|f| {
+                let subject = match (&f.table, &f.column) {
+                    (Some(t), Some(c)) => format!("{t}.{c}"),
+                    (Some(t), None) => t.clone(),
+                    _ => std::string::String::new(),
+                };
+                let line = f.location.as_ref().map_or(0, |l| l.start.line);
+                format!("{} {subject}@{line}", f.rule.id)
+            })
+            .collect()
+    }
+
+    const BASE: (&str, &str) = (
+        "m/0001.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, note TEXT);",
+    );
+
+    #[test]
+    fn safe_shapes_stay_silent() {
+        let pg = |sql: &str| replayed(PG, &[BASE, ("m/0002.sql", sql)]);
+        // a unique constraint, a concurrent index, widening, a nullable add
+        assert!(pg("ALTER TABLE t ADD CONSTRAINT t_name_key UNIQUE (name);").is_empty());
+        assert!(pg("CREATE INDEX CONCURRENTLY ix_t_name ON t (name);").is_empty());
+        assert!(pg("ALTER TABLE t ALTER COLUMN name TYPE VARCHAR(100);").is_empty());
+        assert!(pg("ALTER TABLE t ALTER COLUMN name TYPE TEXT;").is_empty());
+        assert!(pg("ALTER TABLE t ADD COLUMN c INTEGER NOT NULL DEFAULT 0;").is_empty());
+        assert!(pg("ALTER TABLE t ADD COLUMN c BIGINT GENERATED ALWAYS AS IDENTITY;").is_empty());
+        assert!(pg("ALTER TABLE t ADD COLUMN c SERIAL;").is_empty());
+        // everything on a table of the same migration
+        assert!(pg("CREATE TABLE u (id INTEGER PRIMARY KEY, a TEXT);\n\
+             CREATE INDEX ix_u_a ON u (a);\n\
+             ALTER TABLE u ADD COLUMN b TEXT NOT NULL;\n\
+             ALTER TABLE u RENAME COLUMN a TO c;\n\
+             ALTER TABLE u ALTER COLUMN id TYPE BIGINT;\n\
+             ALTER TABLE u RENAME TO v;\n\
+             DROP TABLE v;")
+        .is_empty());
+        // conditional DDL in a DO block (the same statement outside one is reported)
+        assert_eq!(pg("ALTER TABLE t DROP COLUMN note;"), ["MG302 t.note@1"]);
+        assert!(pg("DO $$ BEGIN\n\
+             IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 't' AND column_name = 'note') THEN\n\
+             ALTER TABLE t DROP COLUMN note;\n\
+             END IF;\n\
+             END $$;")
+        .is_empty());
+        // a column added and dropped again in one migration
+        assert!(
+            pg("ALTER TABLE t ADD COLUMN tmp TEXT;\nALTER TABLE t DROP COLUMN tmp;").is_empty()
+        );
+    }
+
+    #[test]
+    fn rebuilds_report_only_lost_columns() {
+        let lite = |sql: &str| replayed(LITE, &[BASE, ("m/0002.sql", sql)]);
+        // create new, copy, drop old, rename new: nothing lost
+        assert_eq!(
+            lite("CREATE TABLE t_new (id INTEGER PRIMARY KEY, name VARCHAR(20) NOT NULL, note TEXT);\n\
+                 INSERT INTO t_new SELECT id, name, note FROM t;\n\
+                 DROP TABLE t;\n\
+                 ALTER TABLE t_new RENAME TO t;"),
+            Vec::<std::string::String>::new()
+        );
+        // rename old away, create, copy, drop old: `note` is lost
+        assert_eq!(
+            lite(
+                "ALTER TABLE t RENAME TO t_old;\n\
+                 CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL);\n\
+                 INSERT INTO t (id, name) SELECT id, name FROM t_old;\n\
+                 DROP TABLE t_old;"
+            ),
+            ["MG302 t.note@2"]
+        );
+        // a plain drop and a plain rename are what they are
+        assert_eq!(lite("DROP TABLE t;"), ["MG302 t@1"]);
+        assert_eq!(lite("ALTER TABLE t RENAME TO items;"), ["MG303 t@1"]);
+    }
+
+    #[test]
+    fn mysql_change_and_modify() {
+        let my = |sql: &str| replayed(MY, &[BASE, ("m/0002.sql", sql)]);
+        assert_eq!(
+            my("ALTER TABLE t CHANGE name title VARCHAR(50) NOT NULL;"),
+            ["MG303 t.name@1"]
+        );
+        assert!(my("ALTER TABLE t MODIFY name VARCHAR(80) NOT NULL;").is_empty());
+        assert_eq!(
+            my("ALTER TABLE t MODIFY name VARCHAR(10) NOT NULL;"),
+            ["MG304 t.name@1"]
+        );
+        assert_eq!(my("ALTER TABLE t MODIFY id BIGINT;"), ["MG304 t.id@1"]);
+        // MySQL fills existing rows with the implicit default; no CONCURRENTLY there
+        assert!(my("ALTER TABLE t ADD COLUMN c INT NOT NULL;").is_empty());
+        assert!(my("CREATE INDEX ix_t_name ON t (name);").is_empty());
+    }
 }
