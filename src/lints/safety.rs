@@ -260,17 +260,17 @@ pub fn resolve<'a>(
                 }
                 if let Some(new) = table_at(origin) {
                     for c in columns.iter().filter(|c| new.column(c).is_none()) {
-                        out.push(lost_column(table, c, new, at, dialect));
+                        out.push(lost_column(table, c, new, at));
                     }
                 }
             }
             Fact::DropTable { table, at, .. } => {
-                out.push(drop_table(table, at, dialect));
+                out.push(drop_table(table, at));
             }
             _ if gone => {}
             Fact::RenameTable { from, to, at, .. } => {
                 if seen_origin.insert(origin) {
-                    out.push(rename_table(from, to, at, dialect));
+                    out.push(rename_table(from, to, at));
                 }
             }
             Fact::AddColumn { table, column, .. } => {
@@ -280,14 +280,14 @@ pub fn resolve<'a>(
             }
             Fact::DropColumn {
                 table, column, at, ..
-            } => out.push(drop_column(table, column, at, dialect)),
+            } => out.push(drop_column(table, column, at)),
             Fact::RenameColumn {
                 table,
                 from,
                 to,
                 at,
                 ..
-            } => out.push(rename_column(table, from, to, at, dialect)),
+            } => out.push(rename_column(table, from, to, at)),
             Fact::TypeChange {
                 table,
                 column,
@@ -407,7 +407,7 @@ fn contract_help(what: &str, at: &Location) -> String {
     }
 }
 
-fn drop_table(table: &str, at: &Location, _dialect: Dialect) -> Finding {
+fn drop_table(table: &str, at: &Location) -> Finding {
     finding(
         &rules::MG302,
         at,
@@ -419,7 +419,7 @@ fn drop_table(table: &str, at: &Location, _dialect: Dialect) -> Finding {
     .help(contract_help(&format!("`{table}`"), at))
 }
 
-fn drop_column(table: &str, column: &str, at: &Location, _dialect: Dialect) -> Finding {
+fn drop_column(table: &str, column: &str, at: &Location) -> Finding {
     finding(
         &rules::MG302,
         at,
@@ -433,13 +433,7 @@ fn drop_column(table: &str, column: &str, at: &Location, _dialect: Dialect) -> F
     .help(contract_help(&format!("`{table}.{column}`"), at))
 }
 
-fn lost_column(
-    table: &str,
-    column: &str,
-    new: &Table,
-    dropped_at: &Location,
-    _dialect: Dialect,
-) -> Finding {
+fn lost_column(table: &str, column: &str, new: &Table, dropped_at: &Location) -> Finding {
     let at = &new.location;
     finding(
         &rules::MG302,
@@ -461,7 +455,7 @@ fn lost_column(
 
 // ---- MG303 -----------------------------------------------------------------
 
-fn rename_table(from: &str, to: &str, at: &Location, _dialect: Dialect) -> Finding {
+fn rename_table(from: &str, to: &str, at: &Location) -> Finding {
     let help = match lang_of(&at.path) {
         Lang::Alembic => format!(
             "expand/contract: op.create_table(\"{to}\", ...) and copy or sync the rows, release a version \
@@ -485,7 +479,7 @@ fn rename_table(from: &str, to: &str, at: &Location, _dialect: Dialect) -> Findi
     .help(help)
 }
 
-fn rename_column(table: &str, from: &str, to: &str, at: &Location, _dialect: Dialect) -> Finding {
+fn rename_column(table: &str, from: &str, to: &str, at: &Location) -> Finding {
     let help = match lang_of(&at.path) {
         Lang::Alembic => format!(
             "expand/contract: op.add_column(\"{table}\", sa.Column(\"{to}\", ...)), write both columns and \
