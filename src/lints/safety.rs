@@ -591,6 +591,9 @@ fn pg_rewrites(old: &SqlType, new: &SqlType) -> bool {
                 len: b,
             },
         ) => a != b && b.is_some(),
+        // char <-> varchar/text, json -> text: casts whose cost is unclear
+        (String { .. } | Text, String { .. } | Text) => false,
+        (Json { binary: false }, String { fixed: false, .. } | Text) => false,
         (
             Decimal {
                 precision: _,
@@ -806,6 +809,12 @@ mod tests {
             "unknown types stay silent"
         );
         assert_eq!(type_change_risk(&int(4), &int(4), PG), None);
+        let char10 = String {
+            len: Some(10),
+            fixed: true,
+        };
+        assert_eq!(type_change_risk(&char10, &Text, PG), None);
+        assert_eq!(type_change_risk(&Json { binary: false }, &Text, PG), None);
     }
 
     #[test]
