@@ -334,3 +334,22 @@ fn a_table_created_earlier_in_the_same_change_is_empty_in_production() {
         3
     );
 }
+
+#[test]
+fn a_new_diesel_migration_is_linted_but_not_its_down_sql() {
+    let repo = Repo::with_fixture("diesel-postgres");
+    let dir = "migrations/2099-01-01-000000_drop_bio";
+    repo.write(
+        &format!("{dir}/up.sql"),
+        "ALTER TABLE users DROP COLUMN bio;\n",
+    );
+    repo.write(
+        &format!("{dir}/down.sql"),
+        "ALTER TABLE users ADD COLUMN bio TEXT;\nDROP TABLE users;\n",
+    );
+    repo.git(&["add", "-A"]);
+    assert_eq!(
+        check(&repo, &["--staged"]),
+        vec![s("MG302", "users.bio", &format!("{dir}/up.sql"), 1)]
+    );
+}
