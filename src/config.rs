@@ -402,12 +402,6 @@ impl<'a> Parser<'a> {
                     for (path, layout, span) in self.entries(v, "migrations", "layout")? {
                         let layout = match layout {
                             None => None,
-                            Some(l) if l.trim().eq_ignore_ascii_case("alembic") => {
-                                return Err(self.err(
-                                    span,
-                                    format!("`{pre}migrations`: Alembic migrations are not supported yet; point `path` at SQL migrations"),
-                                ));
-                            }
                             Some(l) => Some(Layout::parse(&l).ok_or_else(|| {
                                 self.err(
                                     span,
@@ -728,9 +722,8 @@ mg105 = "note"
         assert!(e.contains("line 3"), "{e}");
         let e = err("[[migrations]]\npath = \"x\"\nlayout = \"liquibase\"");
         assert!(e.contains("unknown layout \"liquibase\""), "{e}");
-        assert!(
-            err("[[migrations]]\npath = \"x\"\nlayout = \"alembic\"").contains("not supported yet")
-        );
+        let c = parse_str("[[migrations]]\npath = \"x\"\nlayout = \"alembic\"", "m").unwrap();
+        assert_eq!(c.migrations[0].layout, Some(Layout::Alembic));
         let e = err("[rules]\nMG999 = \"off\"");
         assert!(e.contains("unknown rule \"MG999\""), "{e}");
         let e = err("[rules]\nMG103 = \"loud\"");

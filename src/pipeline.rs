@@ -300,7 +300,11 @@ fn run_project(
     };
     require_content(&project, &models, &migrated)?;
     let kept = keep_replay.then(|| migrated.clone());
-    let diffed = crate::diff::diff(&models, &migrated, dialect);
+    let alembic = project
+        .migrations
+        .iter()
+        .any(|m| m.layout == crate::discover::Layout::Alembic);
+    let diffed = crate::diff::diff_with(&models, &migrated, dialect, alembic);
     let mut findings = std::mem::take(&mut models.findings);
     findings.append(&mut migrated.findings);
     findings.extend(diffed);

@@ -113,6 +113,13 @@ fn replayed_schema_matches_a_real_sqlite_database() {
         if expect.dialect.as_deref() != Some("sqlite") || expect.exit == 2 {
             continue;
         }
+        // Alembic projects have no SQL files to run: tests/verify_alembic_fixtures.py
+        // runs their revisions with the real Alembic instead.
+        if expect.sqlite_migrations.is_empty()
+            && (dir.join("alembic.ini").exists() || dir.join("migrations/alembic.ini").exists())
+        {
+            continue;
+        }
         if expect.sqlite_migrations.is_empty() {
             problems.push(format!(
                 "{}: dialect sqlite but no sqlite_migrations",

@@ -149,10 +149,16 @@ type Tables = Vec<(String, Shape)>;
 /// columns on our side) keep only their name.
 fn both(sqlite_files: &[&str], replay_files: &[&str]) -> (Tables, Tables) {
     let m = replay(&history(replay_files), Dialect::Sqlite);
+    // replay's own findings; the safety lints (MG3xx) judge the migrations
+    let replay_findings: Vec<_> = m
+        .findings
+        .iter()
+        .filter(|f| !f.rule.id.starts_with("MG3"))
+        .collect();
     assert!(
-        m.findings.is_empty(),
+        replay_findings.is_empty(),
         "unexpected findings: {:#?}",
-        m.findings
+        replay_findings
     );
     let mut real = sqlite_schema(sqlite_files);
     for (_, shape) in real.iter_mut() {

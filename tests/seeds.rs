@@ -213,3 +213,45 @@ fn seed_003_fixed_is_clean() {
 fn example_shows_one_missing_column() {
     assert_missing_columns("example", &[("services", "description")], &[]);
 }
+
+#[test]
+fn seed_004_static_pool_is_reported_at_the_poolclass() {
+    let name = "seed-004-static-pool";
+    let dir = fixture(name);
+    // a warning: exit 0 by default, 1 at --fail-on warning
+    assert_eq!(check_json(&dir, &[]).code, Some(0), "{name} without flags");
+    let run = check_json(&dir, &["--fail-on".to_string(), "warning".to_string()]);
+    assert_eq!(run.code, Some(1), "{name}: stderr {}", run.stderr);
+    let report = run.report.unwrap_or_else(|e| panic!("{name}: {e}"));
+    let actual = blocking(&report);
+    let keys: Vec<String> = actual.iter().map(key).collect();
+    assert_eq!(keys, ["MG401"], "{name}: only the engine, not the conftest");
+    let f = &actual[0];
+    assert_eq!(f["severity"], "warning");
+    let loc = &f["location"];
+    assert_eq!(loc["path"], "backend/database/db.py");
+    let line = line_at(&dir, loc).unwrap_or_default();
+    assert_eq!(line.trim(), "poolclass=StaticPool,");
+    let help = f["help"].as_str().unwrap_or_default();
+    assert!(
+        help.contains("NullPool") && help.contains("pool_size"),
+        "{help}"
+    );
+}
+
+#[test]
+fn seed_004_fixed_is_clean_at_fail_on_warning() {
+    let dir = fixture("seed-004-fixed");
+    let run = check_json(&dir, &["--fail-on".to_string(), "warning".to_string()]);
+    let keys: Vec<String> = run
+        .report
+        .as_ref()
+        .map(|r| blocking(r).iter().map(key).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        run.code,
+        Some(0),
+        "findings {keys:?}; stderr {}",
+        run.stderr
+    );
+}

@@ -9,7 +9,7 @@ use crate::dialect::Dialect;
 use crate::pipeline::{self, CheckOutcome, Fatal};
 use crate::report::{self, human::HumanOptions, Links, Summary};
 use crate::rules::Severity;
-use crate::scope::{baseline_path, Baseline, KnownSet, Scope};
+use crate::scope::{baseline_path, Baseline, KnownSet, NewMigrations, Scope};
 use crate::snapshot::{short_id, GitError, GitRepo, GitSnapshot, Snapshot, WorktreeSnapshot};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
@@ -466,6 +466,8 @@ fn check(args: &CheckArgs) -> Result<i32, Fatal> {
             .with_help("run inside a git work tree, or drop --staged/--base for a plain check"))
         }
     };
+    // `--all` reports everything: what the base had does not matter.
+    let base = if args.all { Base::None } else { base };
     let snapshot = checked.snapshot();
     let config = load_config(snapshot, args.config.as_deref(), args.dialect)?;
     let mut scope = Scope::new(snapshot, &config)?.all(args.all);
@@ -474,11 +476,12 @@ fn check(args: &CheckArgs) -> Result<i32, Fatal> {
             scope = scope.known(KnownSet::baseline(&b));
         }
     }
-    // `--all` reports everything: what the base had does not matter.
-    let base = if args.all { Base::None } else { base };
     let (outcome, known, mut remarks) = run_with_base(&checked, &base, &config, args.staged)?;
     if let Some(known) = known {
         scope = scope.known(known);
+    }
+    if !args.all {
+        scope = scope.new_migrations(new_migrations(&checked, &base, git.as_ref()));
     }
     let mut outcome = outcome;
     if let Checked::Git(s) = &checked {
@@ -509,6 +512,78 @@ fn check(args: &CheckArgs) -> Result<i32, Fatal> {
         None => print(&report.text)?,
     }
     Ok(report.code)
+}
+
+/// Which migrations the change adds, for the safety lints: those whose
+/// content in the checked snapshot differs from the git base's or that the
+/// base lacks. A plain check compares the working tree with HEAD (an editor
+/// linting on save sees the migration being written); a repository without
+/// commits has only new migrations; outside git none is known to be new.
+fn new_migrations<'a>(
+    checked: &'a Checked,
+    base: &'a Base,
+    git: Option<&'a GitRepo>,
+) -> NewMigrations<'a> {
+    match (base, checked) {
+        (Base::Unborn, _) => NewMigrations::All,
+        (Base::Commit(b), Checked::Git(s)) => {
+            NewMigrations::Changed(Box::new(move |p| s.blob(p) != b.blob(p)))
+        }
+        (Base::Commit(b), Checked::Worktree(w)) => {
+            NewMigrations::Changed(Box::new(move |p| !same_content(w, p, b.blob(p))))
+        }
+        (Base::None, Checked::Worktree(w)) => {
+            let Some(git) = git else {
+                return NewMigrations::NotGit;
+            };
+            match git.head() {
+                Ok(Some(head)) => {
+                    let tree = git
+                        .repository()
+                        .find_commit(head)
+                        .and_then(|c| c.tree())
+                        .ok();
+                    NewMigrations::Changed(Box::new(move |p| {
+                        let at_head = tree.as_ref().and_then(|t| {
+                            t.get_path(Path::new(&format!("{}{p}", git.prefix())))
+                                .ok()
+                                .map(|e| e.id())
+                        });
+                        !same_content(w, p, at_head)
+                    }))
+                }
+                Ok(None) => NewMigrations::All,
+                // HEAD unreadable: nothing is known to be new, say nothing
+                Err(_) => NewMigrations::Changed(Box::new(|_| false)),
+            }
+        }
+        (Base::None, Checked::Git(_)) => NewMigrations::All,
+    }
+}
+
+/// Whether the working-tree file `path` holds the blob `oid` (also when only
+/// its line endings differ, as `core.autocrlf` leaves them).
+fn same_content(w: &WorktreeSnapshot, path: &str, oid: Option<git2::Oid>) -> bool {
+    let Some(oid) = oid else {
+        return false;
+    };
+    let Ok(bytes) = w.read_bytes(path) else {
+        return false;
+    };
+    let hash = |b: &[u8]| git2::Oid::hash_object(git2::ObjectType::Blob, b).ok();
+    if hash(&bytes) == Some(oid) {
+        return true;
+    }
+    bytes.windows(2).any(|w| w == b"\r\n") && {
+        let mut lf = Vec::with_capacity(bytes.len());
+        let mut it = bytes.iter().peekable();
+        while let Some(&b) = it.next() {
+            if !(b == b'\r' && it.peek() == Some(&&b'\n')) {
+                lf.push(b);
+            }
+        }
+        hash(&lf) == Some(oid)
+    }
 }
 
 /// Whether two discoveries found the same model files and migration inputs.
@@ -652,7 +727,8 @@ pub fn finish_check(
     want_summary: bool,
 ) -> CheckReport {
     let scoped = scope.apply(std::mem::take(&mut outcome.findings));
-    let summary = Summary::from_outcome(&outcome, &scoped);
+    let mut summary = Summary::from_outcome(&outcome, &scoped);
+    summary.remarks.extend(scoped.remarks.iter().cloned());
     let text = match format {
         FormatArg::Human => report::human::render(&scoped.findings, &summary, snapshot, human),
         FormatArg::Short => report::short::render(&scoped.findings),
@@ -702,7 +778,14 @@ fn schema(args: &SchemaArgs) -> Result<i32, Fatal> {
         SchemaFrom::Migrations => {
             pipeline::require_migrations(&project)?;
             let m = pipeline::migrated_schema(&snapshot, &project);
-            (m.schema, m.findings, Vec::new())
+            // what explains the schema; whether a migration is safe to run
+            // is `check`'s business
+            let gaps = m
+                .findings
+                .into_iter()
+                .filter(|f| !crate::scope::is_safety(f))
+                .collect();
+            (m.schema, gaps, Vec::new())
         }
     };
     let text = match args.format {
@@ -801,13 +884,20 @@ fn init(args: &InitArgs) -> Result<i32, Fatal> {
 
 fn baseline(args: &BaselineArgs) -> Result<i32, Fatal> {
     let root = root_of(args.path.as_deref());
-    let snapshot = open_root(&root)?;
-    let config = load_config(&snapshot, args.config.as_deref(), args.dialect)?;
-    // The baseline records what a check would report without a baseline:
-    // configuration and inline suppressions still apply.
-    let scope = Scope::new(&snapshot, &config)?;
+    let checked = Checked::Worktree(open_root(&root)?);
+    let snapshot = checked.snapshot();
+    let config = load_config(snapshot, args.config.as_deref(), args.dialect)?;
+    // The baseline records what a plain check would report without a
+    // baseline: configuration, inline suppressions and the scope of the
+    // safety lints (new migrations only) still apply.
+    let git = GitRepo::discover(&root).ok().flatten();
+    let scope = Scope::new(snapshot, &config)?.new_migrations(new_migrations(
+        &checked,
+        &Base::None,
+        git.as_ref(),
+    ));
     let target = root.join(baseline_path(&config));
-    let mut outcome = pipeline::check(&snapshot, config)?;
+    let mut outcome = pipeline::check(snapshot, config)?;
     let scoped = scope.apply(std::mem::take(&mut outcome.findings));
     let b = Baseline::from_findings(&scoped.findings);
     write_file(&target, &b.to_json())?;

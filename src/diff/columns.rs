@@ -66,7 +66,14 @@ fn missing_column(ctx: &Ctx, pair: &Pair, mc: &Column) -> Finding {
         Some(_) => format!("column `{q}` is declared by the model but a migration removed it"),
         None => format!("column `{q}` is declared by the model but no migration creates it"),
     };
-    let mut help = vec![render::add_column(pair.db, mc, d)];
+    let alembic_add = ctx
+        .alembic
+        .then(|| super::alembic::add_column(pair.db, mc))
+        .flatten();
+    let mut help = vec![match &alembic_add {
+        Some(op) => super::alembic::in_revision(std::slice::from_ref(op)),
+        None => render::add_column(pair.db, mc, d),
+    }];
     if !mc.nullable && mc.default.is_none() && !mc.autoincrement {
         help.extend(not_null_caveat(ctx, pair, mc, d));
     } else if d == Dialect::Sqlite && !render::sqlite_constant_default(mc) {
@@ -85,9 +92,12 @@ fn missing_column(ctx: &Ctx, pair: &Pair, mc: &Column) -> Finding {
         .iter()
         .filter(|i| !i.unique && only_this(&i.columns))
     {
-        help.push(render::create_index(pair.db, ix, d));
+        help.push(match alembic_add {
+            Some(_) => super::alembic::create_index(pair.db, ix),
+            None => render::create_index(pair.db, ix, d),
+        });
     }
-    if d != Dialect::Sqlite {
+    if d != Dialect::Sqlite && alembic_add.is_none() {
         for fk in pair
             .model
             .foreign_keys
@@ -190,11 +200,18 @@ fn extra_column(ctx: &Ctx, pair: &Pair, dc: &Column) -> Finding {
     let decl = declare::column_decl(ctx.models.kind, &declared);
     let f = Finding::new(&rules::MG104, Some(&pair.name()), Some(&dc.name), "extra", message)
         .severity(severity)
-        .help(format!(
-            "declare it in the model: {decl}\nor drop it in a new migration:\nALTER TABLE {} DROP COLUMN {};",
-            render::table_name(pair.db, d),
-            render::quote_ident(&dc.name, d)
-        ));
+        .help(if ctx.alembic {
+            format!(
+                "declare it in the model: {decl}\nor drop it {}",
+                super::alembic::in_revision(&[super::alembic::drop_column(pair.db, &dc.name, d)])
+            )
+        } else {
+            format!(
+                "declare it in the model: {decl}\nor drop it in a new migration:\nALTER TABLE {} DROP COLUMN {};",
+                render::table_name(pair.db, d),
+                render::quote_ident(&dc.name, d)
+            )
+        });
     // A generated schema.rs lacking a column its table was created with was
     // edited by hand: the table's line there is at fault. A column a later
     // migration added is that migration's news, not yet regenerated.
@@ -298,6 +315,10 @@ fn type_mismatch(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Fin
         Dialect::Mysql => modify_column(pair.db, mc, d).unwrap_or_default(),
         Dialect::Sqlite => sqlite_rebuild(ctx, pair.db, &dc.name, "type_=..."),
     };
+    let fix = match (ctx.alembic, super::alembic::sa_type(&mc.ty)) {
+        (true, Some(ty)) => super::alembic::alter_column(pair.db, dc, &format!("type_={ty}"), d),
+        _ => fix,
+    };
     let f = Finding::new(
         &rules::MG105,
         Some(&pair.name()),
@@ -351,6 +372,7 @@ fn nullability(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Findi
             Dialect::Mysql => modify_column(pair.db, mc, d).unwrap_or_default(),
             Dialect::Sqlite => sqlite_rebuild(ctx, pair.db, &dc.name, "nullable=True"),
         };
+        let fix = alembic_nullable(ctx, pair, dc, true).unwrap_or(fix);
         let f = Finding::new(
             &rules::MG106,
             Some(&pair.name()),
@@ -381,6 +403,7 @@ fn nullability(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Findi
         Dialect::Mysql => modify_column(pair.db, mc, d).unwrap_or_default(),
         Dialect::Sqlite => sqlite_rebuild(ctx, pair.db, &dc.name, "nullable=False"),
     };
+    let fix = alembic_nullable(ctx, pair, dc, false).unwrap_or(fix);
     let f = Finding::new(
         &rules::MG106,
         Some(&pair.name()),
@@ -399,6 +422,14 @@ fn nullability(ctx: &Ctx, pair: &Pair, mc: &Column, dc: &Column) -> Option<Findi
             .help(format!(
                 "make the database agree in a new migration (backfill NULLs first):\n{fix}\nor {declare_nullable}"
             )),
+    })
+}
+
+/// The `alter_column(..., nullable=...)` of an Alembic revision.
+fn alembic_nullable(ctx: &Ctx, pair: &Pair, dc: &Column, nullable: bool) -> Option<String> {
+    ctx.alembic.then(|| {
+        let change = format!("nullable={}", if nullable { "True" } else { "False" });
+        super::alembic::alter_column(pair.db, dc, &change, ctx.dialect)
     })
 }
 

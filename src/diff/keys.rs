@@ -179,10 +179,17 @@ fn indexes(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
                     pair.db.display_name()
                 ),
             )
-            .help(format!(
-                "add it in a new migration (remove existing duplicates first):\n{}",
-                render::create_index(pair.db, &ix, d)
-            )),
+            .help(if ctx.alembic {
+                format!(
+                    "add it (remove existing duplicates first) {}",
+                    super::alembic::in_revision(&[super::alembic::create_unique(pair.db, &ix, d)])
+                )
+            } else {
+                format!(
+                    "add it in a new migration (remove existing duplicates first):\n{}",
+                    render::create_index(pair.db, &ix, d)
+                )
+            }),
         );
     }
     for ix in pair
@@ -209,10 +216,17 @@ fn indexes(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
             )
             .at(ix.location.clone())
             .label("queries expecting this index scan the whole table")
-            .help(format!(
-                "add it in a new migration:\n{}",
-                render::create_index(pair.db, ix, d)
-            )),
+            .help(if ctx.alembic {
+                format!(
+                    "add it {}",
+                    super::alembic::in_revision(&[super::alembic::create_index(pair.db, ix)])
+                )
+            } else {
+                format!(
+                    "add it in a new migration:\n{}",
+                    render::create_index(pair.db, ix, d)
+                )
+            }),
         );
     }
     if pair.lenient || !ctx.models_state_constraints() {
@@ -358,7 +372,16 @@ fn foreign_keys(ctx: &Ctx, pair: &Pair, out: &mut Vec<Finding>) {
                     pair.db.display_name()
                 ),
             )
-            .help(add_fk_help(pair, mfk, d, false)),
+            .help(if ctx.alembic {
+                format!(
+                    "add it (fix orphaned rows first) {}",
+                    super::alembic::in_revision(&[super::alembic::create_foreign_key(
+                        pair.db, mfk, d
+                    )])
+                )
+            } else {
+                add_fk_help(pair, mfk, d, false)
+            }),
         );
     }
     if pair.lenient || !ctx.models_state_constraints() {

@@ -10,6 +10,7 @@
 //! live), and at the migration when the database has something the model
 //! does not know about.
 
+mod alembic;
 mod columns;
 mod enums;
 mod keys;
@@ -43,11 +44,24 @@ const TOOL_TABLES: &[&str] = &[
 ];
 
 pub fn diff(models: &ModelSchema, migrated: &MigratedSchema, dialect: Dialect) -> Vec<Finding> {
+    diff_with(models, migrated, dialect, false)
+}
+
+/// `diff`, with help texts for Alembic revisions when `alembic` (the
+/// project's migrations are an Alembic script folder): the `op.*` call to
+/// write rather than SQL.
+pub fn diff_with(
+    models: &ModelSchema,
+    migrated: &MigratedSchema,
+    dialect: Dialect,
+    alembic: bool,
+) -> Vec<Finding> {
     let ctx = Ctx {
         dialect,
         models,
         migrated,
         lenient: lenient_tables(models),
+        alembic,
     };
     let mut out = Vec::new();
     let (pairs, missing, extra) = match_tables(&models.schema, &migrated.schema);
@@ -99,6 +113,8 @@ pub(crate) struct Ctx<'a> {
     /// the model lacks" is not said about them. Holds table keys, and paths
     /// for notes that name no table.
     lenient: BTreeSet<String>,
+    /// The migrations are Alembic revisions: help shows `op.*` calls.
+    pub alembic: bool,
 }
 
 /// A model table and the migrated table it corresponds to, with their
@@ -268,12 +284,19 @@ impl Ctx<'_> {
                 }
             }
         }
-        sql.push(render::create_table(
-            model,
-            &self.models.schema,
-            self.dialect,
-        ));
-        sql.extend(render::table_indexes(model, self.dialect));
+        let ops = self.alembic.then(|| alembic::create_table(model)).flatten();
+        match ops {
+            // a PostgreSQL enum is created by sa.Enum inside create_table
+            Some(ops) => sql = vec![alembic::in_revision(&ops)],
+            None => {
+                sql.push(render::create_table(
+                    model,
+                    &self.models.schema,
+                    self.dialect,
+                ));
+                sql.extend(render::table_indexes(model, self.dialect));
+            }
+        }
         sql.extend(self.migration_hint().map(str::to_string));
         let mut f = Finding::new(
             &rules::MG101,
@@ -305,10 +328,17 @@ impl Ctx<'_> {
         )
         .at(db.location.clone())
         .label("no model declares this table")
-        .help(format!(
-            "declare a model for `{name}`, add it to `ignore_tables` in migraguard.toml if the application does not use it, or drop it:\nDROP TABLE {};",
-            render::table_name(db, self.dialect)
-        ))
+        .help(if self.alembic {
+            format!(
+                "declare a model for `{name}`, add it to `ignore_tables` in migraguard.toml if the application does not use it, or drop it {}",
+                alembic::in_revision(&[alembic::drop_table(db)])
+            )
+        } else {
+            format!(
+                "declare a model for `{name}`, add it to `ignore_tables` in migraguard.toml if the application does not use it, or drop it:\nDROP TABLE {};",
+                render::table_name(db, self.dialect)
+            )
+        })
     }
 }
 

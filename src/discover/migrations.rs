@@ -282,6 +282,20 @@ pub(crate) fn find(
         }
     }
 
+    // Alembic script folders with revision files: the history is theirs.
+    for script in &facts.alembic {
+        if is_test_path(&format!("{}/x", script.dir))
+            || found.iter().any(|f| f.path == script.dir)
+            || super::alembic::revision_files(snapshot, script).is_empty()
+        {
+            continue;
+        }
+        found.push(MigrationInput {
+            path: script.dir.clone(),
+            layout: Layout::Alembic,
+        });
+    }
+
     if found.len() > 1 {
         found = closest_to_models(found, models);
     }
@@ -407,14 +421,26 @@ fn no_migrations(snapshot: &dyn Snapshot, facts: &Facts) -> DiscoverError {
         snapshot.label(),
         DUMP_FILES[..3].join(", ")
     );
-    if let Some(ini) = facts.alembic_inis.first() {
+    if let Some(script) = facts
+        .alembic
+        .iter()
+        .find(|s| !s.dir.is_empty() && !is_test_path(&format!("{}/x", s.dir)))
+    {
+        let from = script
+            .config
+            .as_deref()
+            .map(|c| format!(" (from {c})"))
+            .unwrap_or_default();
         message.push_str(&format!(
-            "; found {ini}, but Alembic revisions are not supported yet"
+            "; found the Alembic folder {}{from}, but no revision files in {}",
+            script.dir,
+            script.version_dirs.join(", ")
         ));
-    } else if !facts.alembic_dirs.is_empty() {
+    } else if let Some(note) = facts.alembic.iter().find_map(|s| s.note.as_deref()) {
+        message.push_str(&format!("; {note}"));
+    } else if let Some(ini) = facts.alembic_inis.first() {
         message.push_str(&format!(
-            "; found an Alembic folder ({}), but Alembic revisions are not supported yet",
-            facts.alembic_dirs.join(", ")
+            "; found {ini}, but not the Alembic script folder it names"
         ));
     }
     DiscoverError::new(
@@ -434,6 +460,11 @@ fn configured(
 ) -> Result<MigrationInput, DiscoverError> {
     let help =
         "fix `path` under [[migrations]] in the config; paths are relative to the repository root";
+    if layout == Some(Layout::Alembic)
+        || (layout.is_none() && facts.alembic.iter().any(|s| s.dir == path))
+    {
+        return configured_alembic(snapshot, path);
+    }
     if snapshot.exists(path) {
         return Ok(MigrationInput {
             path: path.to_string(),
@@ -468,7 +499,7 @@ fn configured(
     let empty = || {
         DiscoverError::new(
             format!("configured migrations folder `{path}` holds no migration files (.sql)"),
-            "point `path` at the folder holding the .sql files (Alembic revisions are not supported yet)",
+            "point `path` at the folder holding the .sql files (for Alembic, the folder holding env.py, with layout = \"alembic\")",
         )
     };
     let layout = match layout {
@@ -483,5 +514,36 @@ fn configured(
     Ok(MigrationInput {
         path: path.to_string(),
         layout,
+    })
+}
+
+/// A configured Alembic script folder (or the alembic.ini / pyproject.toml
+/// naming it): the folder must exist and hold revision files.
+fn configured_alembic(
+    snapshot: &dyn Snapshot,
+    path: &str,
+) -> Result<MigrationInput, DiscoverError> {
+    let script = super::alembic::script_at(snapshot, path);
+    if script.dir.is_empty() {
+        return Err(DiscoverError::new(
+            script.note.unwrap_or_else(|| {
+                format!("configured Alembic path `{path}` names no script folder")
+            }),
+            "point `path` at the Alembic script folder (the one holding env.py and versions/)",
+        ));
+    }
+    if super::alembic::revision_files(snapshot, &script).is_empty() {
+        return Err(DiscoverError::new(
+            format!(
+                "configured Alembic folder `{}` has no revision files in {}",
+                script.dir,
+                script.version_dirs.join(", ")
+            ),
+            "point `path` at the Alembic script folder (the one holding env.py and versions/)",
+        ));
+    }
+    Ok(MigrationInput {
+        path: script.dir,
+        layout: Layout::Alembic,
     })
 }

@@ -6,6 +6,7 @@
 //! Detection reads file names and, cheaply, file texts (import lines,
 //! markers, URLs); it never parses Python or SQL: that is the frontends' job.
 
+pub mod alembic;
 mod dialect;
 mod migrations;
 mod models;
@@ -244,9 +245,10 @@ impl DiscoverError {
 
 /// Facts about the repository that several detections use.
 pub(crate) struct Facts {
-    /// Alembic script folders (`alembic.ini` script_location, or a folder with
-    /// `env.py` and `versions/`): never models, never SQL migrations.
-    pub alembic_dirs: Vec<String>,
+    /// Alembic script folders (`alembic.ini` or pyproject.toml
+    /// script_location, or a folder with `env.py` and `versions/`) and their
+    /// version folders: never models, never SQL migrations.
+    pub alembic: Vec<alembic::AlembicScript>,
     pub alembic_inis: Vec<String>,
     /// (folder of diesel.toml, print_schema file, migrations folder), root-relative.
     pub diesel: Vec<(String, String, String)>,
@@ -259,7 +261,7 @@ pub(crate) struct Facts {
 impl Facts {
     fn gather(snapshot: &dyn Snapshot) -> Facts {
         let mut f = Facts {
-            alembic_dirs: Vec::new(),
+            alembic: alembic::scripts(snapshot),
             alembic_inis: Vec::new(),
             diesel: Vec::new(),
             uses_sqlx: false,
@@ -268,28 +270,7 @@ impl Facts {
         for path in snapshot.files() {
             let (dir, name) = split(path);
             match name {
-                "alembic.ini" if !is_test_path(path) => {
-                    f.alembic_inis.push(path.clone());
-                    let loc = snapshot
-                        .read(path)
-                        .ok()
-                        .and_then(|s| ini_value(&s.text, "script_location"))
-                        .unwrap_or_else(|| "alembic".into());
-                    let loc = loc
-                        .trim_start_matches("%(here)s")
-                        .trim_start_matches('/')
-                        .to_string();
-                    f.alembic_dirs
-                        .push(join(dir, &crate::config::clean_path(&loc)));
-                }
-                "env.py" => {
-                    let versions = join(dir, "versions");
-                    if snapshot.files_under(&versions).next().is_some()
-                        || snapshot.exists(&join(dir, "script.py.mako"))
-                    {
-                        f.alembic_dirs.push(dir.to_string());
-                    }
-                }
+                "alembic.ini" if !is_test_path(path) => f.alembic_inis.push(path.clone()),
                 "diesel.toml" => {
                     let table = snapshot
                         .read(path)
@@ -325,13 +306,11 @@ impl Facts {
                 _ => {}
             }
         }
-        f.alembic_dirs.sort();
-        f.alembic_dirs.dedup();
         f
     }
 
     fn in_alembic(&self, path: &str) -> bool {
-        self.alembic_dirs.iter().any(|d| under(path, d))
+        alembic::in_any(&self.alembic, path)
     }
 }
 
@@ -623,7 +602,6 @@ mod tests {
             ("app/migrations/0001_x.py", MODELS),
             // a standalone script for another database (privacyidea's tools/)
             ("tools/export-linotp-counter.py", MODELS),
-            ("migrations/0001_init.sql", "CREATE TABLE users (id int);"),
             // a project template: Jinja, not Python
             ("{{cookiecutter.app}}/app/models.py", "from sqlalchemy import Column
 {% if x %}
@@ -641,6 +619,7 @@ mod tests {
                 "app/sqlm.py",
             ]
         );
+        assert_eq!(migs(&p), [("alembic", Layout::Alembic)]);
     }
 
     #[test]
@@ -1158,15 +1137,178 @@ mod tests {
         let e = fail(&[("app/models.py", MODELS)], Config::default());
         assert!(e.message.contains("no migrations found"), "{}", e.message);
         assert!(e.help.as_deref().unwrap_or("").contains("[[migrations]]"));
+        // an Alembic folder without revisions yet says where it looked
         let e = fail(
             &[
                 ("app/models.py", MODELS),
                 ("alembic.ini", "[alembic]\nscript_location = alembic\n"),
-                ("alembic/versions/1_init.py", "revision = '1'\n"),
+                ("alembic/env.py", ""),
+                ("alembic/script.py.mako", ""),
             ],
             Config::default(),
         );
-        assert!(e.message.contains("Alembic"), "{}", e.message);
+        assert!(
+            e.message
+                .contains("found the Alembic folder alembic (from alembic.ini), but no revision files in alembic/versions"),
+            "{}",
+            e.message
+        );
+        // a package script_location that is not in the repository
+        let e = fail(
+            &[
+                ("app/models.py", MODELS),
+                (
+                    "alembic.ini",
+                    "[alembic]\nscript_location = other_pkg:migrations\n",
+                ),
+            ],
+            Config::default(),
+        );
+        assert!(
+            e.message
+                .contains("names a folder inside the Python package `other_pkg`"),
+            "{}",
+            e.message
+        );
+    }
+
+    fn alembic_migs(files: &[(&str, &str)]) -> Vec<(String, Layout)> {
+        let mut all = vec![("app/models.py", MODELS)];
+        all.extend_from_slice(files);
+        ok(&all)
+            .migrations
+            .iter()
+            .map(|m| (m.path.clone(), m.layout))
+            .collect()
+    }
+
+    #[test]
+    fn alembic_ini_at_root_names_the_script_folder() {
+        assert_eq!(
+            alembic_migs(&[
+                ("alembic.ini", "[alembic]\nscript_location = alembic\n"),
+                ("alembic/env.py", "from alembic import context\n"),
+                ("alembic/versions/1_init.py", "revision = '1'\n"),
+            ]),
+            [("alembic".to_string(), Layout::Alembic)]
+        );
+    }
+
+    #[test]
+    fn flask_migrate_migrations_folder() {
+        let files = [
+            ("migrations/alembic.ini", "[alembic]\n# template used to generate migration files\n\n[loggers]\nkeys = root\n"),
+            ("migrations/env.py", "from flask import current_app\n"),
+            ("migrations/script.py.mako", ""),
+            ("migrations/README", "Single-database configuration for Flask.\n"),
+            ("migrations/versions/3f2a_init.py", "revision = '3f2a'\n"),
+        ];
+        assert_eq!(
+            alembic_migs(&files),
+            [("migrations".to_string(), Layout::Alembic)]
+        );
+        // the same folder without its alembic.ini is still evident
+        assert_eq!(
+            alembic_migs(&files[1..]),
+            [("migrations".to_string(), Layout::Alembic)]
+        );
+    }
+
+    #[test]
+    fn custom_script_location_and_version_locations() {
+        let p = ok(&[
+            ("app/models.py", MODELS),
+            (
+                "alembic.ini",
+                "[alembic]\nscript_location = %(here)s/db/alembic\nversion_locations = %(here)s/db/alembic/versions %(here)s/plugins/audit/versions\n",
+            ),
+            ("db/alembic/env.py", ""),
+            ("db/alembic/versions/1_init.py", "revision = '1'\n"),
+            // SQL and Python beside the revisions are neither models nor SQL migrations
+            ("plugins/audit/versions/2_audit.py", MODELS),
+            ("plugins/audit/versions/migrations/0001_x.sql", "CREATE TABLE x (id int);"),
+        ]);
+        assert_eq!(migs(&p), [("db/alembic", Layout::Alembic)]);
+        assert_eq!(model_files(&p), ["app/models.py"]);
+        let script = alembic::script_at(&snap(&[(
+            "alembic.ini",
+            "[alembic]\nscript_location = %(here)s/db/alembic\nversion_locations = %(here)s/db/alembic/versions %(here)s/plugins/audit/versions\n",
+        )]), "db/alembic");
+        assert_eq!(
+            script.version_dirs,
+            ["db/alembic/versions", "plugins/audit/versions"]
+        );
+        // only version_locations count: revisions there alone are enough
+        assert_eq!(
+            alembic_migs(&[
+                (
+                    "alembic.ini",
+                    "[alembic]\nscript_location = db\npath_separator = os\nversion_locations = db/a:db/b\n",
+                ),
+                ("db/env.py", ""),
+                ("db/b/1_init.py", "revision = '1'\n"),
+            ]),
+            [("db".to_string(), Layout::Alembic)]
+        );
+    }
+
+    #[test]
+    fn pyproject_tool_alembic() {
+        let files = [
+            (
+                "pyproject.toml",
+                "[project]\nname = \"x\"\n[tool.alembic]\nscript_location = \"%(here)s/migrations_alembic\"\nversion_locations = [\"%(here)s/migrations_alembic/versions\", \"%(here)s/extra\"]\n",
+            ),
+            ("migrations_alembic/env.py", ""),
+            ("extra/1_init.py", "revision = '1'\n"),
+        ];
+        assert_eq!(
+            alembic_migs(&files),
+            [("migrations_alembic".to_string(), Layout::Alembic)]
+        );
+        let config = Config {
+            migrations: vec![MigrationsConfig {
+                path: "migrations_alembic".into(),
+                layout: Some(Layout::Alembic),
+            }],
+            ..Config::default()
+        };
+        let mut all = vec![("app/models.py", MODELS)];
+        all.extend_from_slice(&files);
+        let p = discover(&snap(&all), config).unwrap();
+        assert_eq!(migs(&p), [("migrations_alembic", Layout::Alembic)]);
+    }
+
+    #[test]
+    fn configured_alembic_folder_round_trips_through_init() {
+        let mut files = vec![
+            ("app/models.py", MODELS),
+            ("alembic.ini", "[alembic]\nscript_location = alembic\n"),
+            ("alembic/env.py", ""),
+            ("alembic/versions/1_init.py", "revision = '1'\n"),
+        ];
+        let p = ok(&files);
+        let text = p.to_config_toml();
+        assert!(
+            text.contains("[[migrations]]\npath = \"alembic\"\nlayout = \"alembic\""),
+            "{text}"
+        );
+        files.push(("migraguard.toml", &text));
+        let c = crate::config::parse_str(&text, "migraguard.toml").unwrap();
+        let again = discover(&snap(&files), c).unwrap();
+        assert_eq!(migs(&again), migs(&p));
+        // an Alembic folder without revisions is a configuration error
+        let e = fail(
+            &[("app/models.py", MODELS), ("alembic/env.py", "")],
+            Config {
+                migrations: vec![MigrationsConfig {
+                    path: "alembic".into(),
+                    layout: Some(Layout::Alembic),
+                }],
+                ..Config::default()
+            },
+        );
+        assert!(e.message.contains("no revision files"), "{}", e.message);
     }
 
     #[test]

@@ -3,4 +3,5 @@
 //! by `migrations::apply` and scoped to new migrations by `scope`) and the
 //! application's engine setup (MG401).
 
+pub mod safety;
 pub mod static_pool;

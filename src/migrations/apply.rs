@@ -11,6 +11,7 @@
 use super::MigratedSchema;
 use crate::dialect::Dialect;
 use crate::findings::Finding;
+use crate::lints::safety::{self, Fact, UnitFacts};
 use crate::rules;
 use crate::schema::{
     key, table_key, Check, Column, DefaultValue, EnumType, ForeignKey, Index, Schema, SqlType,
@@ -91,6 +92,9 @@ pub struct Replay {
     renamed_from: BTreeMap<String, String>,
     /// Temporary tables of the current migration, gone at its end.
     temp_tables: BTreeSet<String>,
+    /// What the current migration did to tables that existed before it,
+    /// for the safety lints (MG301-MG305) raised when it ends.
+    unit: UnitFacts,
 }
 
 impl Default for Replay {
@@ -146,11 +150,17 @@ impl Replay {
             known_schemas: BTreeSet::new(),
             renamed_from: BTreeMap::new(),
             temp_tables: BTreeSet::new(),
+            unit: UnitFacts::default(),
         }
     }
 
-    /// Ends one migration unit: its temporary tables disappear.
+    /// Ends one migration unit: its safety findings (MG301-MG305) are
+    /// decided, its temporary tables disappear.
     pub fn end_unit(&mut self) {
+        let unit = std::mem::take(&mut self.unit);
+        let tables = &self.schema.tables;
+        let found = safety::resolve(unit, self.dialect, |k| tables.get(k));
+        self.findings.extend(found);
         for k in std::mem::take(&mut self.temp_tables) {
             self.schema.tables.remove(&k);
             self.opaque.remove(&k);
@@ -177,6 +187,16 @@ impl Replay {
 
     pub fn is_opaque(&self, t: &TableRef) -> bool {
         self.opaque.contains(&t.key())
+    }
+
+    /// How many safety facts the current unit holds; with `forget_facts`,
+    /// statements whose effect is conditional (a `DO` block) leave none.
+    pub fn facts_mark(&self) -> usize {
+        self.unit.len()
+    }
+
+    pub fn forget_facts(&mut self, mark: usize) {
+        self.unit.truncate(mark);
     }
 
     /// Marks a table whose shape is unknown from here on (unparsed DDL on it).
@@ -336,6 +356,7 @@ impl Replay {
         if temporary {
             self.temp_tables.insert(k.clone());
         }
+        self.unit.table_created(&k);
         self.defined(&k, &table);
         self.schema.tables.insert(k, table);
     }
@@ -422,6 +443,18 @@ impl Replay {
         let Some(table) = self.schema.tables.remove(&k) else {
             return;
         };
+        if !self.unit.is_new_table(&k) {
+            self.unit.push(
+                &table.location,
+                Fact::DropTable {
+                    origin: self.unit.origin(&k),
+                    table: table.display_name(),
+                    columns: table.columns.iter().map(|c| c.name.clone()).collect(),
+                    at: at.clone(),
+                },
+            );
+        }
+        self.unit.table_dropped(&k);
         self.temp_tables.remove(&k);
         self.opaque.remove(&k);
         // "rename x to x_old, create x, copy, drop x_old": x_old's columns
@@ -463,6 +496,19 @@ impl Replay {
         let Some(mut table) = self.schema.tables.remove(&k) else {
             return;
         };
+        if !self.unit.is_new_table(&k) {
+            self.unit.push(
+                &table.location,
+                Fact::RenameTable {
+                    origin: self.unit.origin(&k),
+                    from: table.display_name(),
+                    to: to.display(),
+                    columns: table.columns.iter().map(|c| c.name.clone()).collect(),
+                    at: at.clone(),
+                },
+            );
+        }
+        self.unit.table_renamed(&k, &to_key);
         table.name = to.name.clone();
         if to.schema.is_some() || from.schema.is_some() {
             table.schema = to.schema.clone().or(table.schema);
@@ -535,6 +581,19 @@ impl Replay {
             return;
         }
         let ck = col_key(&k, &column.name);
+        // SQLite refuses ADD COLUMN NOT NULL without a default even on a
+        // table made a moment ago
+        if !self.unit.is_new_table(&k) || self.dialect == Dialect::Sqlite {
+            self.unit.push(
+                &table.location,
+                Fact::AddColumn {
+                    origin: self.unit.origin(&k),
+                    table: table.display_name(),
+                    column: column.clone(),
+                },
+            );
+        }
+        self.unit.column_added(&k, &column.name);
         table.columns.push(column);
         self.lost_columns.remove(&ck);
         self.lost_defs.remove(&ck);
@@ -619,6 +678,17 @@ impl Replay {
             return;
         };
         let removed = table.columns.remove(pos);
+        if self.unit.is_old_column(&k, &removed.name) {
+            self.unit.push(
+                &table.location,
+                Fact::DropColumn {
+                    origin: self.unit.origin(&k),
+                    table: table.display_name(),
+                    column: removed.name.clone(),
+                    at: at.clone(),
+                },
+            );
+        }
         table.primary_key.retain(|c| key(c) != ck);
         // the database drops the checks on a dropped column with it
         let dialect = self.dialect;
@@ -651,8 +721,24 @@ impl Replay {
                 return;
             }
         }
-        let Some(col) = table.column_mut(old) else {
+        let Some(old_name) = table.column(old).map(|c| c.name.clone()) else {
             self.report_missing_column(&k, old, at, "RENAME COLUMN renames column");
+            return;
+        };
+        if self.unit.is_old_column(&k, old) && old_name != new {
+            self.unit.push(
+                &table.location,
+                Fact::RenameColumn {
+                    origin: self.unit.origin(&k),
+                    table: table.display_name(),
+                    from: old_name,
+                    to: new.to_string(),
+                    at: at.clone(),
+                },
+            );
+        }
+        self.unit.column_renamed(&k, old, new);
+        let Some(col) = table.column_mut(old) else {
             return;
         };
         col.name = new.to_string();
@@ -711,10 +797,47 @@ impl Replay {
             }
         }
         let is_pk = table.is_primary_key(column);
+        let tname = table.display_name();
+        let tloc = table.location.clone();
         let Some(col) = table.column_mut(column) else {
             self.report_missing_column(&k, column, at, "ALTER COLUMN changes column");
             return;
         };
+        if self.unit.is_old_column(&k, column) {
+            let (new_ty, new_name) = match &change {
+                ColumnChange::Type(ty) => (Some(ty), None),
+                ColumnChange::Replace(c) => (Some(&c.ty), Some(c.name.as_str())),
+                _ => (None, None),
+            };
+            if let Some(ty) = new_ty.filter(|ty| **ty != col.ty) {
+                self.unit.push(
+                    &tloc,
+                    Fact::TypeChange {
+                        origin: self.unit.origin(&k),
+                        table: tname.clone(),
+                        column: col.name.clone(),
+                        old: col.ty.clone(),
+                        new: ty.clone(),
+                        at: at.clone(),
+                    },
+                );
+            }
+            if let Some(n) = new_name.filter(|n| key(n) != key(column)) {
+                self.unit.push(
+                    &tloc,
+                    Fact::RenameColumn {
+                        origin: self.unit.origin(&k),
+                        table: tname,
+                        from: col.name.clone(),
+                        to: n.to_string(),
+                        at: at.clone(),
+                    },
+                );
+            }
+        }
+        if let ColumnChange::Replace(c) = &change {
+            self.unit.column_renamed(&k, column, &c.name);
+        }
         match change {
             // what a generated model states: type and nullability (defaults
             // and identity are not in Diesel's schema.rs)
@@ -795,10 +918,30 @@ impl Replay {
         if_not_exists: bool,
         at: &Location,
     ) {
-        self.create_index(t, index, if_not_exists, at)
+        self.add_index(t, index, if_not_exists, false, at)
     }
 
+    /// CREATE INDEX without CONCURRENTLY: on a table that existed before the
+    /// migration, PostgreSQL blocks writes while it builds (MG305).
     pub fn create_index(&mut self, t: &TableRef, index: Index, if_not_exists: bool, at: &Location) {
+        self.add_index(t, index, if_not_exists, true, at)
+    }
+
+    /// A UNIQUE constraint (ALTER TABLE ... ADD UNIQUE, Alembic
+    /// `create_unique_constraint`): an index too, but not one CONCURRENTLY
+    /// could build, so not MG305's business.
+    pub fn add_unique_constraint(&mut self, t: &TableRef, index: Index, at: &Location) {
+        self.add_index(t, index, false, false, at)
+    }
+
+    fn add_index(
+        &mut self,
+        t: &TableRef,
+        index: Index,
+        if_not_exists: bool,
+        blocking: bool,
+        at: &Location,
+    ) {
         let Some(k) = self.require_table(t, false, at) else {
             return;
         };
@@ -818,6 +961,19 @@ impl Replay {
                 let _ = if_not_exists;
                 return;
             }
+        }
+        if blocking && !self.unit.is_new_table(&k) {
+            self.unit.push(
+                &table.location,
+                Fact::BlockingIndex {
+                    origin: self.unit.origin(&k),
+                    table: table.display_name(),
+                    name: index.name.clone(),
+                    columns: index.columns.clone(),
+                    unique: index.unique,
+                    at: at.clone(),
+                },
+            );
         }
         table.indexes.push(index);
         if self.dialect == Dialect::Mysql {

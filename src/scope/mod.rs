@@ -7,6 +7,11 @@
 //! baseline; later the findings already present at the git base). `--all`
 //! skips the last two: it shows everything the configuration asks for.
 //!
+//! The safety lints (MG301-MG305) speak only about migrations the change
+//! adds (`NewMigrations`): a migration already deployed cannot be made safer.
+//! That filter comes after inline suppressions and before the known sets,
+//! and `--all` skips it too.
+//!
 //! Filtering by "already known" is generic: a `KnownSet` is a reason plus
 //! fingerprints. Adding the git-base filter is a new `KnownReason` variant and
 //! a `Scope::known` call; reporters only see `ScopeCounts`.
@@ -86,6 +91,8 @@ pub struct ScopeCounts {
     pub suppressed: usize,
     /// Per known set, in the order the sets were given.
     pub known: Vec<(KnownReason, usize)>,
+    /// Safety findings (MG3xx) on migrations the change did not add.
+    pub old_migrations: usize,
 }
 
 impl ScopeCounts {
@@ -127,6 +134,36 @@ impl ScopeCounts {
 pub struct Scoped {
     pub findings: Vec<Finding>,
     pub counts: ScopeCounts,
+    /// One-line remarks for the summary (why some findings are not shown).
+    pub remarks: Vec<String>,
+}
+
+/// Which migrations the safety lints (MG301-MG305) may report on: those the
+/// change adds or edits, told by the path of the finding's location.
+pub enum NewMigrations<'a> {
+    /// Every migration (`--all`, a repository without commits, and callers
+    /// that do not scope by change).
+    All,
+    /// Those for which the function says the file differs from the git base
+    /// or is absent there.
+    Changed(Box<dyn Fn(&str) -> bool + 'a>),
+    /// Outside git nothing tells which migrations are new: none.
+    NotGit,
+}
+
+impl NewMigrations<'_> {
+    fn contains(&self, path: &str) -> bool {
+        match self {
+            NewMigrations::All => true,
+            NewMigrations::Changed(is_new) => is_new(path),
+            NewMigrations::NotGit => false,
+        }
+    }
+}
+
+/// Whether a finding comes from the safety lints, which look only at new migrations.
+pub fn is_safety(f: &Finding) -> bool {
+    f.rule.id.starts_with("MG3")
 }
 
 pub struct Scope<'a> {
@@ -135,6 +172,7 @@ pub struct Scope<'a> {
     ignore_tables: GlobSet,
     all: bool,
     known: Vec<KnownSet>,
+    new_migrations: NewMigrations<'a>,
 }
 
 impl<'a> Scope<'a> {
@@ -171,7 +209,14 @@ impl<'a> Scope<'a> {
             ignore_tables,
             all: false,
             known: Vec::new(),
+            new_migrations: NewMigrations::All,
         })
+    }
+
+    /// Which migrations the safety lints may report on (every one by default).
+    pub fn new_migrations(mut self, new: NewMigrations<'a>) -> Self {
+        self.new_migrations = new;
+        self
     }
 
     /// `--all`: keep suppressed and known findings (config still applies).
@@ -191,6 +236,7 @@ impl<'a> Scope<'a> {
             ..ScopeCounts::default()
         };
         let mut lines = LineCache::new(self.snapshot);
+        let mut new_paths: HashMap<Arc<str>, bool> = HashMap::new();
         let mut kept = Vec::with_capacity(findings.len());
         for mut f in findings {
             match self.overrides.get(f.rule.id) {
@@ -213,6 +259,23 @@ impl<'a> Scope<'a> {
                 counts.suppressed += 1;
                 continue;
             }
+            if is_safety(&f) {
+                let mut is_new = |path: &Arc<str>| {
+                    *new_paths
+                        .entry(path.clone())
+                        .or_insert_with(|| self.new_migrations.contains(path))
+                };
+                let new = f.location.as_ref().is_some_and(|l| is_new(&l.path));
+                // a table an earlier migration of the same change created is
+                // empty in production: nothing to be careful about (with
+                // every migration new, as without commits, that says nothing)
+                let table_is_new = matches!(self.new_migrations, NewMigrations::Changed(_))
+                    && crate::lints::safety::table_created_at(&f).is_some_and(|l| is_new(&l.path));
+                if !new || table_is_new {
+                    counts.old_migrations += 1;
+                    continue;
+                }
+            }
             if let Some(i) = self
                 .known
                 .iter()
@@ -225,9 +288,18 @@ impl<'a> Scope<'a> {
             }
             kept.push(f);
         }
+        let mut remarks = Vec::new();
+        if matches!(self.new_migrations, NewMigrations::NotGit) && counts.old_migrations > 0 {
+            let n = counts.old_migrations;
+            remarks.push(format!(
+                "{n} safety finding{} on existing migrations not shown: not a git repository (use --all)",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
         Scoped {
             findings: kept,
             counts,
+            remarks,
         }
     }
 
@@ -241,6 +313,7 @@ impl<'a> Scope<'a> {
             ignore_tables: self.ignore_tables.clone(),
             all: false,
             known: Vec::new(),
+            new_migrations: NewMigrations::All,
         };
         plain
             .apply(findings)
@@ -483,6 +556,52 @@ class A(Base):
             ..Config::default()
         };
         assert!(Scope::new(&snap, &bad).is_err());
+    }
+
+    #[test]
+    fn safety_findings_only_on_new_migrations() {
+        use crate::rules::{MG301, MG302};
+        let snap = mem(&[]);
+        let config = Config::default();
+        let old = finding(&MG302, "t", "m/0001.sql", 3);
+        let new = finding(&MG301, "t", "m/0002.sql", 1);
+        let drift = finding(&MG102, "t", "app/models.py", 1);
+        // created by a new migration: nothing deployed to be careful about
+        let on_new_table = finding(&MG301, "n", "m/0002.sql", 2)
+            .related(Location::line("m/0002b.sql", 1), "`n` is created here");
+        let on_old_table = finding(&MG302, "o", "m/0002.sql", 3)
+            .related(Location::line("m/0001.sql", 1), "`o` is created here");
+        let findings = vec![
+            old.clone(),
+            new.clone(),
+            drift.clone(),
+            on_new_table,
+            on_old_table,
+        ];
+        let changed = |p: &str| p != "m/0001.sql";
+        let scoped = Scope::new(&snap, &config)
+            .unwrap()
+            .new_migrations(NewMigrations::Changed(Box::new(changed)))
+            .apply(findings.clone());
+        assert_eq!(
+            kept_lines(&scoped),
+            [("MG301", 1), ("MG102", 1), ("MG302", 3)]
+        );
+        assert_eq!(scoped.counts.old_migrations, 2);
+        assert!(scoped.remarks.is_empty());
+
+        let outside = Scope::new(&snap, &config)
+            .unwrap()
+            .new_migrations(NewMigrations::NotGit);
+        let scoped = outside.apply(findings.clone());
+        assert_eq!(kept_lines(&scoped), [("MG102", 1)]);
+        assert_eq!(
+            scoped.remarks,
+            ["4 safety findings on existing migrations not shown: not a git repository (use --all)"]
+        );
+        let all = outside.all(true).apply(findings);
+        assert_eq!(all.findings.len(), 5);
+        assert!(all.remarks.is_empty());
     }
 
     #[test]

@@ -25,7 +25,8 @@ use crate::snapshot::Snapshot;
 /// (its `versions/` and the other version locations discovery found),
 /// orders them by the revision graph, and reads each `upgrade()` into
 /// `Frontend::Alembic`. Findings: MG204 for the graph, MG002 for unreadable
-/// files, MG205/MG001 from `ops::read`.
+/// files and syntax errors, MG001 for header values that are not literals;
+/// the notes of `ops::read` stay in each `Upgrade` (replay reports them).
 pub fn load(snapshot: &dyn Snapshot, input: &MigrationInput, dialect: Dialect) -> History {
     graph::load(snapshot, input, dialect)
 }

@@ -175,7 +175,18 @@ fn alter_rename_drop_and_enum_types() {
         manager.create_table(Table::create().table(BlogAuthor::Table).col(pk_auto(BlogAuthor::Id)).to_owned()).await?;
         manager.drop_table(Table::drop().table(BlogAuthor::Table).if_exists().to_owned()).await?;"#;
     let m = run(Dialect::Postgresql, &[CREATE_POST, alter]);
-    assert!(m.findings.is_empty(), "{:#?}", m.findings);
+    // the safety lints work on SeaORM too: the renames of the existing table
+    // (a column added and dropped in the same migration is nobody's concern)
+    let fps: Vec<&str> = m.findings.iter().map(|f| f.fingerprint.as_str()).collect();
+    assert_eq!(
+        fps,
+        [
+            "MG303::migration/src/m001.rs::post.full_text",
+            "MG303::migration/src/m001.rs::post"
+        ],
+        "{:#?}",
+        m.findings
+    );
     assert_eq!(
         cols(&m, "article"),
         [

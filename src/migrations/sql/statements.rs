@@ -1206,9 +1206,10 @@ pub fn apply_parsed(state: &mut Replay, file: &SourceFile, parsed: Vec<Parsed>) 
                 at,
             } => state.alter_column(&table, &column, change, &at),
             Parsed::Quiet(inner) => {
-                let n = state.findings.len();
+                let (n, facts) = (state.findings.len(), state.facts_mark());
                 apply_parsed(state, file, inner);
                 state.findings.truncate(n);
+                state.forget_facts(facts);
             }
             Parsed::OpaqueCreate(t, temporary, at) => {
                 state.create_opaque_table(&t, true, temporary, &at)
@@ -1837,7 +1838,11 @@ fn create_index(state: &mut Replay, ci: CreateIndex, at: &Location) {
         unique: ci.unique,
         location: at.clone(),
     };
-    state.create_index(&t, index, ci.if_not_exists, at);
+    if ci.concurrently {
+        state.create_index_concurrently(&t, index, ci.if_not_exists, at);
+    } else {
+        state.create_index(&t, index, ci.if_not_exists, at);
+    }
 }
 
 fn alter_op(
@@ -1945,7 +1950,7 @@ fn alter_op(
                         .table(t)
                         .and_then(|tb| implicit_index_name(state, tb, &index.columns, "key"));
                 }
-                state.create_index(t, index, false, at)
+                state.add_unique_constraint(t, index, at)
             }
             Some(Constraint::ForeignKey(mut fk)) => {
                 if let Some(tb) = state.table(t) {
