@@ -100,11 +100,14 @@ pub enum Op {
         enums: Vec<(String, Vec<String>)>,
         at: Location,
     },
+    /// `op.create_index`, or with `constraint` `op.create_unique_constraint`
+    /// (ADD CONSTRAINT ... UNIQUE, not a CREATE INDEX).
     CreateIndex {
         table: TableRef,
         index: Index,
         concurrently: bool,
         if_not_exists: bool,
+        constraint: bool,
         at: Location,
     },
     DropIndex {
@@ -309,9 +312,12 @@ fn apply(state: &mut Replay, op: &Op, unknown_tables: &mut usize) {
             for ix in indexes {
                 let mut ix = ix.clone();
                 if ix.name.is_none() && ix.unique {
+                    // `unique=True` without `index=True`: ADD UNIQUE (...)
                     ix.name = unique_name(state, table, &ix.columns);
+                    state.add_unique_constraint(table, ix, at);
+                } else {
+                    state.create_index(table, ix, false, at);
                 }
-                state.create_index(table, ix, false, at);
             }
             for fk in foreign_keys {
                 let mut fk = fk.clone();
@@ -346,13 +352,16 @@ fn apply(state: &mut Replay, op: &Op, unknown_tables: &mut usize) {
             index,
             concurrently,
             if_not_exists,
+            constraint,
             at,
         } => {
             let mut index = index.clone();
             if index.name.is_none() && index.unique {
                 index.name = unique_name(state, table, &index.columns);
             }
-            if *concurrently {
+            if *constraint {
+                state.add_unique_constraint(table, index, at)
+            } else if *concurrently {
                 state.create_index_concurrently(table, index, *if_not_exists, at)
             } else {
                 state.create_index(table, index, *if_not_exists, at)

@@ -1000,6 +1000,7 @@ impl<'a> Reader<'a> {
                             index,
                             concurrently: self.flag(call, "postgresql_concurrently", env),
                             if_not_exists: self.flag(call, "if_not_exists", env),
+                            constraint: false,
                             at,
                         });
                     }
@@ -1053,6 +1054,7 @@ impl<'a> Reader<'a> {
                         },
                         concurrently: false,
                         if_not_exists: false,
+                        constraint: true,
                         at,
                     }),
                     (t, _) => self.note(
