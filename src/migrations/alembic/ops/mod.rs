@@ -55,6 +55,11 @@ pub enum TypeFrom {
 /// One schema operation of `upgrade()`.
 #[derive(Debug)]
 pub enum Op {
+    /// Start (`begin`) or end of DDL run under an idempotency guard (a
+    /// `try` body, an undecidable `if` without other branches, a retry loop).
+    Guard {
+        begin: bool,
+    },
     /// `op.create_table`; `enums` are the named enum types its columns
     /// create (SQLAlchemy emits CREATE TYPE before the table on PostgreSQL).
     CreateTable {
@@ -187,16 +192,45 @@ pub fn replay_history(state: &mut Replay, history: &History, _dialect: Dialect) 
                     .filter(|f| !seen.contains(&(f.fingerprint.clone(), f.location.clone())))
                     .cloned(),
             );
+            // findings count where each open guard began
+            let mut guards: Vec<usize> = Vec::new();
             for op in &upgrade.ops {
-                if unknown_tables > 0 {
-                    assume_created(state, op);
+                match op {
+                    Op::Guard { begin: true } => guards.push(state.findings.len()),
+                    Op::Guard { begin: false } => {
+                        if let Some(from) = guards.pop() {
+                            drop_guarded_findings(state, from);
+                        }
+                    }
+                    _ => {
+                        if unknown_tables > 0 {
+                            assume_created(state, op);
+                        }
+                        apply(state, op, &mut unknown_tables);
+                    }
                 }
-                apply(state, op, &mut unknown_tables);
+            }
+            if let Some(from) = guards.first() {
+                drop_guarded_findings(state, *from);
             }
         }
         state.end_unit();
     }
     unknown_tables
+}
+
+/// Guarded DDL (`try`/`except`, `if not exists(...)`) is written for a
+/// database that may already have, or lack, what it touches: what replay
+/// would say about that (MG201-MG203) is what the guard handles.
+fn drop_guarded_findings(state: &mut Replay, from: usize) {
+    if from > state.findings.len() {
+        return;
+    }
+    let tail = state.findings.split_off(from);
+    state.findings.extend(
+        tail.into_iter()
+            .filter(|f| !matches!(f.rule.id, "MG201" | "MG202" | "MG203")),
+    );
 }
 
 /// Once something created tables under names replay could not read
@@ -270,6 +304,7 @@ fn resolve_type_refs(
 
 fn apply(state: &mut Replay, op: &Op, unknown_tables: &mut usize) {
     match op {
+        Op::Guard { .. } => {}
         Op::CreateTable {
             table,
             if_not_exists,

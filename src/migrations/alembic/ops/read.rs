@@ -70,6 +70,9 @@ const QUIET_OPS: &[&str] = &[
 #[derive(Clone, Default)]
 struct Env<'a> {
     vars: HashMap<String, &'a Expr>,
+    /// Helper parameters given an f-string evaluated in the caller's scope
+    /// (its placeholders name the caller's variables): where, and its value.
+    evaluated: HashMap<String, (TextRange, String)>,
     batches: HashMap<String, TableRef>,
 }
 
@@ -411,8 +414,10 @@ impl<'a> Reader<'a> {
             }
             Stmt::If(i) => self.if_stmt(i, env),
             Stmt::For(f) => self.for_stmt(f, env),
+            // A retry loop (`while True: try: ...; return`): its body once.
+            Stmt::While(w) if w.orelse.is_empty() => self.guarded(&w.body, env),
             Stmt::While(w) => self.opaque_block(st, w.range(), "a `while` loop", env),
-            Stmt::Try(t) => self.opaque_block(st, t.range(), "a `try` block", env),
+            Stmt::Try(t) => self.try_stmt(st, t, env),
             Stmt::Match(m) => self.opaque_block(st, m.range(), "a `match` statement", env),
             Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {
                 // a nested helper is found by name when called
@@ -424,6 +429,71 @@ impl<'a> Reader<'a> {
             }
             _ => {}
         }
+    }
+
+    /// Statements run as an idempotency guard: `try: <DDL> except ...:`, an
+    /// `if` migraguard cannot decide with no other branch (`if not
+    /// column_exists(...)`), a retry loop. Migrations guard DDL so that it
+    /// reaches one end state whatever the database had; replay takes that
+    /// end state, and what the guard was for (a table already there, a
+    /// column missing) is not reported (MG201-MG203 inside are dropped).
+    fn guarded(&mut self, body: &'a [Stmt], env: &mut Env<'a>) {
+        let all: Vec<&'a Stmt> = body.iter().collect();
+        if !self.schema_calls(&all, env).0 {
+            self.block(body, env);
+            return;
+        }
+        self.ops.push(Op::Guard { begin: true });
+        self.block(body, env);
+        self.ops.push(Op::Guard { begin: false });
+    }
+
+    /// Whether an `if` test asks what the database already has
+    /// (`if not column_exists(...)`, `if "t" not in insp.get_table_names()`,
+    /// `insp.has_table(...)`): its body then makes sure of one end state. Any
+    /// other undecidable test (a feature flag, the data) is not a guard.
+    fn existence_test(&self, test: &'a Expr) -> bool {
+        let text = self.py.text(test.range()).to_ascii_lowercase();
+        [
+            "exist",
+            "has_table",
+            "has_column",
+            "has_index",
+            "get_table_names",
+            "get_columns",
+            "get_indexes",
+            "get_unique_constraints",
+            "get_foreign_keys",
+            "get_enums",
+        ]
+        .iter()
+        .any(|w| text.contains(w))
+    }
+
+    fn try_stmt(&mut self, st: &'a Stmt, t: &'a ruff_python_ast::StmtTry, env: &mut Env<'a>) {
+        let handlers: Vec<&'a Stmt> = t
+            .handlers
+            .iter()
+            .flat_map(|h| match h {
+                ruff_python_ast::ExceptHandler::ExceptHandler(h) => h.body.iter(),
+            })
+            .collect();
+        if self.schema_calls(&handlers, env).0 {
+            // a fallback path with its own DDL: which one ran is data
+            return self.opaque_block(st, t.range(), "a `try` block", env);
+        }
+        let mut body: Vec<&'a Stmt> = t.body.iter().collect();
+        body.extend(t.orelse.iter());
+        if self.schema_calls(&body, env).0 {
+            self.ops.push(Op::Guard { begin: true });
+            self.block(&t.body, env);
+            self.block(&t.orelse, env);
+            self.ops.push(Op::Guard { begin: false });
+        } else {
+            self.block(&t.body, env);
+            self.block(&t.orelse, env);
+        }
+        self.block(&t.finalbody, env);
     }
 
     fn if_stmt(&mut self, i: &'a ruff_python_ast::StmtIf, env: &mut Env<'a>) {
@@ -443,6 +513,10 @@ impl<'a> Reader<'a> {
                         return;
                     }
                     Some(false) => continue,
+                    None if branches.len() == 1 && self.existence_test(t) => {
+                        self.guarded(body, env);
+                        return;
+                    }
                     None => {
                         let all: Vec<&'a Stmt> =
                             branches.iter().flat_map(|(_, b)| b.iter()).collect();
@@ -462,11 +536,29 @@ impl<'a> Reader<'a> {
     }
 
     fn for_stmt(&mut self, f: &'a ruff_python_ast::StmtFor, env: &mut Env<'a>) {
-        let items: Option<Vec<&'a Expr>> = match self.resolve(&f.iter, env) {
+        let mut iter = self.resolve(&f.iter, env);
+        let mut reverse = false;
+        if let Some(c) = as_call(iter) {
+            if let (Expr::Name(n), [arg]) = (&*c.func, &*c.arguments.args) {
+                if c.arguments.keywords.is_empty()
+                    && matches!(n.id.as_str(), "reversed" | "list" | "tuple")
+                {
+                    reverse = n.id.as_str() == "reversed";
+                    iter = self.resolve(arg, env);
+                }
+            }
+        }
+        let items: Option<Vec<&'a Expr>> = match iter {
             Expr::List(l) => Some(l.elts.iter().collect()),
             Expr::Tuple(t) => Some(t.elts.iter().collect()),
             _ => None,
         };
+        let items = items.map(|mut v| {
+            if reverse {
+                v.reverse();
+            }
+            v
+        });
         let head = TextRange::new(f.range().start(), f.iter.range().end());
         match (items, &*f.target) {
             (Some(items), Expr::Name(n)) if items.len() <= MAX_UNROLL && f.orelse.is_empty() => {
@@ -484,6 +576,48 @@ impl<'a> Reader<'a> {
                     return;
                 }
                 self.opaque_stmts(&f.body, head, "a loop over computed values", env);
+            }
+            // `for table, column in (("a", "x"), ("b", "y")):`
+            (Some(items), Expr::Tuple(targets))
+                if items.len() <= MAX_UNROLL && f.orelse.is_empty() =>
+            {
+                let names: Option<Vec<&str>> = targets
+                    .elts
+                    .iter()
+                    .map(|t| match t {
+                        Expr::Name(n) => Some(n.id.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                let rows: Option<Vec<&'a [Expr]>> = items
+                    .iter()
+                    .map(|e| match self.resolve(e, env) {
+                        Expr::Tuple(t) => Some(&t.elts[..]),
+                        Expr::List(l) => Some(&l.elts[..]),
+                        _ => None,
+                    })
+                    .collect();
+                match (names, rows) {
+                    (Some(names), Some(rows))
+                        if rows.iter().all(|r| {
+                            r.len() == names.len()
+                                && r.iter().all(|e| {
+                                    matches!(
+                                        self.resolve(e, env),
+                                        Expr::StringLiteral(_) | Expr::NumberLiteral(_)
+                                    )
+                                })
+                        }) =>
+                    {
+                        for row in rows {
+                            for (name, value) in names.iter().zip(row) {
+                                env.vars.insert((*name).to_string(), value);
+                            }
+                            self.block(&f.body, env);
+                        }
+                    }
+                    _ => self.opaque_stmts(&f.body, head, "a loop over computed values", env),
+                }
             }
             _ => self.opaque_stmts(&f.body, head, "a loop over computed values", env),
         }
@@ -825,6 +959,7 @@ impl<'a> Reader<'a> {
         }
         let mut inner = Env {
             vars: HashMap::new(),
+            evaluated: HashMap::new(),
             batches: env.batches.clone(),
         };
         let params = &def.parameters;
@@ -868,9 +1003,21 @@ impl<'a> Reader<'a> {
             }
         }
         inner.batches.remove(name);
-        inner
-            .vars
-            .insert(name.to_string(), self.resolve(given, env));
+        inner.evaluated.remove(name);
+        let value = self.resolve(given, env);
+        if let Expr::Name(n) = given {
+            if let Some(v) = env.evaluated.get(n.id.as_str()) {
+                inner.evaluated.insert(name.to_string(), v.clone());
+            }
+        }
+        if let Expr::FString(f) = value {
+            if fstring_parts(f).is_none() {
+                if let Some(v) = self.fstring_value(f, env) {
+                    inner.evaluated.insert(name.to_string(), (f.range(), v));
+                }
+            }
+        }
+        inner.vars.insert(name.to_string(), value);
     }
 
     fn op_call(
@@ -1694,6 +1841,7 @@ impl<'a> Reader<'a> {
         match self.execute_sql(call, env) {
             ExecSql::Literal(e) => self.literal_sql(e),
             ExecSql::Parts(parts) => self.sql_parts(parts),
+            ExecSql::Evaluated(at, sql) => self.evaluated_sql(at, &sql),
             ExecSql::Data => {}
             ExecSql::Dynamic { schema: false } => {}
             ExecSql::Dynamic { schema: true } => {
@@ -1707,6 +1855,11 @@ impl<'a> Reader<'a> {
         let Some(arg) = Self::arg(call, 0, "sqltext") else {
             return ExecSql::Data;
         };
+        if let Expr::Name(n) = arg {
+            if let Some((at, sql)) = env.evaluated.get(n.id.as_str()) {
+                return ExecSql::Evaluated(*at, sql.clone());
+            }
+        }
         let mut e = self.resolve(arg, env);
         // `sa.text(...)`, `textwrap.dedent(...)` (whitespace only: the
         // literal inside is the SQL, at its place in the file)
@@ -1730,8 +1883,11 @@ impl<'a> Reader<'a> {
             Expr::StringLiteral(_) => ExecSql::Literal(e),
             Expr::FString(f) => match fstring_parts(f) {
                 Some(parts) => ExecSql::Parts(parts),
-                None => ExecSql::Dynamic {
-                    schema: self.may_change_schema(&fstring_head(f)),
+                None => match self.fstring_value(f, env) {
+                    Some(sql) => ExecSql::Evaluated(f.range(), sql),
+                    None => ExecSql::Dynamic {
+                        schema: self.may_change_schema(&fstring_head(f)),
+                    },
                 },
             },
             _ => ExecSql::Dynamic {
@@ -1739,6 +1895,62 @@ impl<'a> Reader<'a> {
                     .format_head(e, env)
                     .is_none_or(|h| self.may_change_schema(&h)),
             },
+        }
+    }
+
+    /// An f-string's value when every placeholder is a plain name or
+    /// attribute-free expression bound to a literal (a loop variable over a
+    /// literal list, a module constant, a helper's parameter).
+    fn fstring_value(&self, f: &'a ruff_python_ast::ExprFString, env: &Env<'a>) -> Option<String> {
+        let mut out = String::new();
+        for p in f.value.iter() {
+            match p {
+                ruff_python_ast::FStringPart::Literal(l) => out.push_str(&l.value),
+                ruff_python_ast::FStringPart::FString(fs) => {
+                    for el in fs.elements.iter() {
+                        match el {
+                            ruff_python_ast::InterpolatedStringElement::Literal(l) => {
+                                out.push_str(&l.value)
+                            }
+                            ruff_python_ast::InterpolatedStringElement::Interpolation(i) => {
+                                if i.format_spec.is_some() {
+                                    return None;
+                                }
+                                match self.resolve(&i.expression, env) {
+                                    Expr::StringLiteral(s) => out.push_str(s.value.to_str()),
+                                    n @ Expr::NumberLiteral(_) => {
+                                        out.push_str(self.py.text(n.range()))
+                                    }
+                                    _ => return None,
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// SQL computed from an f-string, parsed with its statements placed at
+    /// the f-string's line and column (the text before it blanked).
+    fn evaluated_sql(&mut self, at: TextRange, sql: &str) {
+        let text = &self.py.source.text;
+        let start = at.start().to_usize().min(text.len());
+        let mut out: String = text
+            .get(..start)
+            .unwrap_or("")
+            .chars()
+            .map(|c| if c == '\n' { '\n' } else { ' ' })
+            .collect();
+        let begin = out.len();
+        out.push_str(sql);
+        let end = out.len();
+        let file = SourceFile::new(self.py.source.path.clone(), out);
+        let index = file.line_index();
+        let parsed = statements::parse_range(&file, &index, begin..end, self.dialect);
+        if !parsed.is_empty() {
+            self.ops.push(Op::Sql { file, parsed });
         }
     }
 
@@ -1850,6 +2062,8 @@ enum ExecSql<'a> {
     Literal(&'a Expr),
     /// An f-string without placeholders, by pieces.
     Parts(Vec<(TextRange, String)>),
+    /// An f-string whose placeholders are literals in scope: its range and value.
+    Evaluated(TextRange, String),
     /// A SQLAlchemy data statement, or nothing.
     Data,
     /// Built at run time; `schema` when its literal start may change the
@@ -2178,6 +2392,7 @@ impl<'a> Visitor<'a> for SchemaCalls<'_, 'a> {
                             let text: String = parts.into_iter().map(|(_, v)| v).collect();
                             r.may_change_schema(&text)
                         }
+                        ExecSql::Evaluated(_, sql) => r.may_change_schema(&sql),
                         ExecSql::Data => false,
                         ExecSql::Dynamic { schema } => schema,
                     };
