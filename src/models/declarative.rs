@@ -169,24 +169,32 @@ fn is_trivial_lower(def: &ruff_python_ast::StmtFunctionDef) -> bool {
 
 /// Whether `body` assigns `cls.__tablename__` (directly or in an `if`).
 fn assigns_cls_tablename(body: &[Stmt], depth: usize) -> bool {
+    assigned_attribute(body, "__tablename__", depth).is_some()
+}
+
+/// Where a function body assigns `<something>.<attr> = ...` (also under
+/// `if`/`for`/`with`/`try`), if it does.
+fn assigned_attribute(body: &[Stmt], attr: &str, depth: usize) -> Option<TextRange> {
     if depth > 8 {
-        return false;
+        return None;
     }
-    body.iter().any(|st| match st {
-        Stmt::Assign(a) => a
-            .targets
-            .iter()
-            .any(|t| matches!(t, Expr::Attribute(x) if x.attr.as_str() == "__tablename__")),
-        Stmt::AugAssign(a) => {
-            matches!(&*a.target, Expr::Attribute(x) if x.attr.as_str() == "__tablename__")
-        }
-        Stmt::If(i) => {
-            assigns_cls_tablename(&i.body, depth + 1)
-                || i.elif_else_clauses
-                    .iter()
-                    .any(|c| assigns_cls_tablename(&c.body, depth + 1))
-        }
-        _ => false,
+    let is_attr = |t: &Expr| matches!(t, Expr::Attribute(x) if x.attr.as_str() == attr);
+    body.iter().find_map(|st| match st {
+        Stmt::Assign(a) => a.targets.iter().find(|t| is_attr(t)).map(|t| t.range()),
+        Stmt::AugAssign(a) if is_attr(&a.target) => Some(a.target.range()),
+        Stmt::AnnAssign(a) if is_attr(&a.target) => Some(a.target.range()),
+        Stmt::If(i) => assigned_attribute(&i.body, attr, depth + 1).or_else(|| {
+            i.elif_else_clauses
+                .iter()
+                .find_map(|c| assigned_attribute(&c.body, attr, depth + 1))
+        }),
+        Stmt::For(f) => assigned_attribute(&f.body, attr, depth + 1)
+            .or_else(|| assigned_attribute(&f.orelse, attr, depth + 1)),
+        Stmt::With(w) => assigned_attribute(&w.body, attr, depth + 1),
+        Stmt::Try(t) => assigned_attribute(&t.body, attr, depth + 1)
+            .or_else(|| assigned_attribute(&t.orelse, attr, depth + 1))
+            .or_else(|| assigned_attribute(&t.finalbody, attr, depth + 1)),
+        _ => None,
     })
 }
 
@@ -498,6 +506,10 @@ impl<'p, 'a> Builder<'p, 'a> {
                 Stmt::FunctionDef(f) => {
                     let name = f.name.as_str();
                     let declared = is_declared_attr(f);
+                    let sets_table_args = match declared {
+                        true => None,
+                        false => assigned_attribute(&f.body, "__table_args__", 0),
+                    };
                     match name {
                         "__init_subclass__" if assigns_cls_tablename(&f.body, 0) => {
                             body.renames_tables = Some((c.file, f.name.range));
@@ -520,6 +532,22 @@ impl<'p, 'a> Builder<'p, 'a> {
                                 message: format!("`__table_args__` of `{owner}` is computed by a function; its constraints are not checked"),
                                 location: scope.location(f.name.range),
                             });
+                        }
+                        // `self.__table_args__ = ...` in `__init__` (mealie) sets
+                        // an instance attribute after the table is built, which
+                        // SQLAlchemy ignores; the author meant the constraints
+                        // for the table, so neither side of them is reported
+                        _ if sets_table_args.is_some() => {
+                            let at = sets_table_args.unwrap_or(f.name.range);
+                            notes.push(Note {
+                                table: None,
+                                kind: format!("dynamic-table-args:{owner}"),
+                                message: format!("`{owner}.{name}` assigns `__table_args__`, which SQLAlchemy reads only from the class body when it builds the table; its constraints are not checked"),
+                                location: scope.location(at),
+                            });
+                            if !name.starts_with("__") {
+                                body.attrs.push((name.to_string(), None));
+                            }
                         }
                         n if n.starts_with("__") => {}
                         _ if declared => {

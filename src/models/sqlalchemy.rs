@@ -120,11 +120,14 @@ pub fn column_from_calls<'a>(
         if mapped && col.nullable.is_none() {
             col.nullable = Some(pa.optional);
         }
-        if col.ty.is_none() && col.ty_unresolved.is_none() {
+        // a column with a foreign key and no type of its own takes the
+        // referenced column's type: SQLAlchemy consults the annotation only
+        // for columns without foreign keys (`Mapped[str]` on a key to a UUID
+        // column is a UUID column)
+        if col.ty.is_none() && col.ty_unresolved.is_none() && col.fks.is_empty() {
             match pa.ty {
                 Ok(t) => col.ty = Some(t),
-                Err(why) if col.fks.is_empty() => col.ty_unresolved = Some(why),
-                Err(_) => {}
+                Err(why) => col.ty_unresolved = Some(why),
             }
         }
     }

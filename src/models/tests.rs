@@ -1973,3 +1973,68 @@ class Child(Base):
     // not a literal: not stated, so the diff stays silent about it
     assert_eq!(actions(&["odd"]), (None, None));
 }
+
+#[test]
+fn mapped_foreign_key_without_a_type_takes_the_target_type_not_the_annotation() {
+    // SQLAlchemy resolves a `Mapped[...]` annotation to a type only for
+    // columns without foreign keys (warehouse: `release_id: Mapped[str]`
+    // pointing at a UUID primary key is a UUID column)
+    let m = build(&[(
+        "m.py",
+        r#"import uuid
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+class Base(DeclarativeBase):
+    pass
+class Release(Base):
+    __tablename__ = "releases"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+class Link(Base):
+    __tablename__ = "links"
+    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id"), primary_key=True)
+    typed_id: Mapped[str] = mapped_column(String(36), ForeignKey("releases.id"))
+    label: Mapped[str | None]
+"#,
+    )]);
+    let t = table(&m, "links");
+    assert_eq!(col(t, "release_id").ty, SqlType::Uuid);
+    assert_eq!(col(t, "typed_id").ty, varchar(Some(36)));
+    assert!(col(t, "label").nullable);
+}
+
+#[test]
+fn table_args_assigned_in_a_method_are_noted_not_read() {
+    // mealie builds `self.__table_args__` in `__init__`: SQLAlchemy ignores
+    // it, but the constraints the migrations create for it are intended, so
+    // the table is noted (and compared leniently) instead of reported
+    let m = build(&[(
+        "m.py",
+        r#"import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+class Base(DeclarativeBase):
+    pass
+class Unit(Base):
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None]
+    def __init__(self, session, name=None, **_):
+        tableargs = [sa.UniqueConstraint("name", name="units_name_key")]
+        if session.get_bind().name == "postgresql":
+            tableargs.append(sa.Index("ix_units_name_gin", "name"))
+        self.__table_args__ = tuple(tableargs)
+class Plain(Base):
+    __tablename__ = "plain"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    def __init__(self, **kw):
+        self.name = kw.get("name")
+"#,
+    )]);
+    let t = table(&m, "units");
+    assert_eq!(names(t), vec!["id", "name"]);
+    let n = notes(&m);
+    assert_eq!(n.len(), 1, "{n:?}");
+    assert!(n[0].contains("`Unit.__init__` assigns `__table_args__`"), "{n:?}");
+    let at = m.findings[0].location.as_ref().map(|l| l.start.line);
+    assert_eq!(at, Some(13));
+}
