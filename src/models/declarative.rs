@@ -19,6 +19,7 @@ use super::sqlmodel;
 use crate::dialect::Dialect;
 use crate::schema::{self, EnumType, ForeignKey, Index, Schema, SqlType, Table};
 use crate::source::Location;
+use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, ExprCall, Stmt, StmtClassDef};
 use ruff_text_size::{Ranged, TextRange};
 use std::collections::HashMap;
@@ -196,6 +197,54 @@ fn assigned_attribute(body: &[Stmt], attr: &str, depth: usize) -> Option<TextRan
             .or_else(|| assigned_attribute(&t.finalbody, attr, depth + 1)),
         _ => None,
     })
+}
+
+/// Finds `type(name, bases, {"__tablename__": ...})` calls anywhere in a file.
+#[derive(Default)]
+struct TypeBuiltModels {
+    found: Vec<TextRange>,
+    depth: usize,
+}
+
+/// Nesting beyond which the walk stops (deep expressions must not overflow
+/// the stack; a class factory is never that deep).
+const TYPE_CALL_MAX_DEPTH: usize = 64;
+
+impl<'a> Visitor<'a> for TypeBuiltModels {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if self.depth > TYPE_CALL_MAX_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        visitor::walk_stmt(self, stmt);
+        self.depth -= 1;
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if self.depth > TYPE_CALL_MAX_DEPTH {
+            return;
+        }
+        if let Expr::Call(call) = expr {
+            if is_type_built_model(call) {
+                self.found.push(call.range());
+            }
+        }
+        self.depth += 1;
+        visitor::walk_expr(self, expr);
+        self.depth -= 1;
+    }
+}
+
+fn is_type_built_model(call: &ExprCall) -> bool {
+    let is_type = matches!(&*call.func, Expr::Name(n) if n.id.as_str() == "type");
+    let [_, _, Expr::Dict(body)] = &call.arguments.args[..] else {
+        return false;
+    };
+    is_type
+        && body
+            .items
+            .iter()
+            .any(|i| i.key.as_ref().and_then(str_lit) == Some("__tablename__"))
 }
 
 /// `return "events"` (after a docstring, if any).
@@ -1225,6 +1274,23 @@ impl<'p, 'a> Builder<'p, 'a> {
                     }
                     _ => {}
                 }
+            }
+        }
+        // `type("UserEvent", (Event, db.Model), {"__tablename__": ...})`
+        // (warehouse's per-model event tables): mapped classes built at run
+        // time, whose tables may be any the migrations create
+        for (fi, f) in files.iter().enumerate() {
+            let mut finder = TypeBuiltModels::default();
+            finder.visit_body(&f.ast.body);
+            for range in finder.found {
+                self.unnamed_tables += 1;
+                let loc = self.scope(fi).location(range);
+                self.note(
+                    format!("type-built-model:{}:{}", fi, u32::from(range.start())),
+                    "a mapped class is built with `type(...)` at run time; its table is not checked"
+                        .into(),
+                    loc,
+                );
             }
         }
         // module-level `Index("ix", Model.col, ...)`

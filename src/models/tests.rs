@@ -2038,3 +2038,40 @@ class Plain(Base):
     let at = m.findings[0].location.as_ref().map(|l| l.start.line);
     assert_eq!(at, Some(13));
 }
+
+#[test]
+fn classes_built_with_type_count_as_unnamed_tables() {
+    // warehouse builds one event table per model in a `declared_attr`:
+    // the migrated `*_events` tables are not "extra"
+    let m = build(&[(
+        "m.py",
+        r#"from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+class Base(DeclarativeBase):
+    pass
+class Event:
+    id: Mapped[int] = mapped_column(primary_key=True)
+class HasEvents:
+    @declared_attr
+    def events(cls):
+        event_cls = type(
+            f"{cls.__name__}Event",
+            (Event, Base),
+            {"__tablename__": f"{cls.__name__.lower()}_events",
+             "source_id": mapped_column(ForeignKey(f"{cls.__tablename__}.id"))},
+        )
+        return relationship(event_cls)
+class Project(HasEvents, Base):
+    __tablename__ = "projects"
+    id: Mapped[int] = mapped_column(primary_key=True)
+Kind = type("Kind", (object,), {"label": "x"})
+"#,
+    )]);
+    assert_eq!(m.unnamed_tables, 1);
+    let n = notes(&m);
+    assert!(
+        n.iter().any(|s| s.contains("built with `type(...)`")),
+        "{n:?}"
+    );
+    assert_eq!(names(table(&m, "projects")), vec!["id"]);
+}
