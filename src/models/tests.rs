@@ -2075,3 +2075,31 @@ Kind = type("Kind", (object,), {"label": "x"})
     );
     assert_eq!(names(table(&m, "projects")), vec!["id"]);
 }
+
+#[test]
+fn load_follows_the_module_of_a_computed_tablename_pattern() {
+    // prefect: `__tablename__` returns `CAMEL_TO_SNAKE.sub("_", cls.__name__).lower()`
+    // with the compiled pattern imported from a utilities module
+    let snap = MemSnapshot::new(&[
+        (
+            "src/app/utilities/database.py",
+            b"import re\nCAMEL_TO_SNAKE: re.Pattern[str] = re.compile(r\"(?<!^)(?=[A-Z])\")\n",
+        ),
+        (
+            "src/app/orm_models.py",
+            br#"from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from app.utilities.database import CAMEL_TO_SNAKE
+class Base(DeclarativeBase):
+    @declared_attr.directive
+    def __tablename__(cls) -> str:
+        return CAMEL_TO_SNAKE.sub("_", cls.__name__).lower()
+    id: Mapped[int] = mapped_column(primary_key=True)
+class FlowRun(Base):
+    name: Mapped[str]
+"#,
+        ),
+    ]);
+    let m = load(&snap, &input(&["src/app/orm_models.py"]), Dialect::Postgresql);
+    assert_eq!(m.unnamed_tables, 0, "{:?}", notes(&m));
+    assert_eq!(names(table(&m, "flow_run")), vec!["id", "name"]);
+}
