@@ -1162,6 +1162,26 @@ impl<'p, 'a> Builder<'p, 'a> {
         Some(self.add_table(name, columns, extras, class_loc))
     }
 
+    /// The core table `t.c` / `t.columns` belongs to (`t = Table(...)`, also
+    /// imported from another parsed file).
+    fn core_table_of(
+        &self,
+        file: usize,
+        columns: &Expr,
+        core_calls: &HashMap<(usize, TextRange), usize>,
+    ) -> Option<usize> {
+        let Expr::Attribute(c) = columns else {
+            return None;
+        };
+        if !matches!(c.attr.as_str(), "c" | "columns") {
+            return None;
+        }
+        match self.prog.resolve(file, &c.value) {
+            Resolved::Value { file, expr } => core_calls.get(&(file, expr.range())).copied(),
+            _ => None,
+        }
+    }
+
     /// Bases of a table's class that we cannot see into may add columns: the
     /// note names the table so later stages can be careful with it (e.g. not
     /// calling the columns those bases add "extra").
@@ -1227,6 +1247,8 @@ impl<'p, 'a> Builder<'p, 'a> {
     /// Builds every table the parsed files declare.
     pub fn run(&mut self) {
         let files = self.prog.files;
+        // the `Table(...)` call of each core table, for `Index(t.c.x, ...)`
+        let mut core_calls: HashMap<(usize, TextRange), usize> = HashMap::new();
         // core tables first: classes and foreign keys may refer to them
         for (fi, f) in files.iter().enumerate() {
             for stmt in &f.ast.body {
@@ -1244,7 +1266,8 @@ impl<'p, 'a> Builder<'p, 'a> {
                 if let Some(t) = t {
                     let target = a.targets.first().map(|t| t.range()).unwrap_or(call.range());
                     let loc = scope.location(span(target, call.range()));
-                    self.add_table(t.name, t.columns, t.extras, loc);
+                    let at = self.add_table(t.name, t.columns, t.extras, loc);
+                    core_calls.insert((fi, call.range()), at);
                 }
             }
         }
@@ -1308,16 +1331,21 @@ impl<'p, 'a> Builder<'p, 'a> {
                 let Some(Expr::Attribute(first)) = call.arguments.args.get(1) else {
                     continue;
                 };
-                let Some(cls) = self.prog.class_of(fi, &first.value) else {
-                    continue;
-                };
-                let Some(Some(t)) = self.class_table.get(&cls.key()).copied() else {
-                    continue;
+                let (t, owner) = match self.core_table_of(fi, &first.value, &core_calls) {
+                    Some(t) => (t, self.tables[t].name.clone()),
+                    None => {
+                        let Some(cls) = self.prog.class_of(fi, &first.value) else {
+                            continue;
+                        };
+                        let Some(Some(t)) = self.class_table.get(&cls.key()).copied() else {
+                            continue;
+                        };
+                        (t, cls.name().to_string())
+                    }
                 };
                 let scope = self.scope(fi);
                 let mut extras = TableExtras::default();
                 let mut notes = Vec::new();
-                let owner = cls.name().to_string();
                 table_constraint(&scope, &owner, value, &mut extras, &mut notes);
                 self.notes.extend(notes);
                 self.tables[t].extras.indexes.extend(extras.indexes);

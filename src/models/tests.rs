@@ -2103,3 +2103,43 @@ class FlowRun(Base):
     assert_eq!(m.unnamed_tables, 0, "{:?}", notes(&m));
     assert_eq!(names(table(&m, "flow_run")), vec!["id", "name"]);
 }
+
+#[test]
+fn module_level_indexes_on_core_table_columns_attach_to_the_table() {
+    // lemur: `Index("roles_authorities_ix", roles_authorities.c.authority_id, ...)`
+    let m = build(&[
+        (
+            "app/assoc.py",
+            r#"from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Table
+metadata = MetaData()
+roles_authorities = Table(
+    "roles_authorities",
+    metadata,
+    Column("authority_id", Integer),
+    Column("role_id", Integer),
+)
+Index("roles_authorities_ix", roles_authorities.c.authority_id, roles_authorities.c.role_id, unique=True)
+"#,
+        ),
+        (
+            "app/more.py",
+            r#"from sqlalchemy import Index
+from app.assoc import roles_authorities
+Index("roles_authorities_role", roles_authorities.columns.role_id)
+"#,
+        ),
+    ]);
+    let t = table(&m, "roles_authorities");
+    let ix: Vec<(Vec<&str>, bool)> = t
+        .indexes
+        .iter()
+        .map(|i| (i.columns.iter().map(String::as_str).collect(), i.unique))
+        .collect();
+    assert_eq!(
+        ix,
+        vec![
+            (vec!["authority_id", "role_id"], true),
+            (vec!["role_id"], false)
+        ]
+    );
+}
