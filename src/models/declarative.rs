@@ -381,7 +381,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             .unwrap_or_default();
         for b in bases {
             let r = self.prog.resolve(c.file, b);
-            if flask_sqlalchemy::is_db_model(b, &r) {
+            if flask_sqlalchemy::is_db_model(self.prog, b, &r) {
                 mapped_parent = Some(Flavor::Flask);
                 continue;
             }

@@ -2143,3 +2143,39 @@ Index("roles_authorities_role", roles_authorities.columns.role_id)
         ]
     );
 }
+
+#[test]
+fn flask_extension_subclass_and_partial_column_factory() {
+    // redash: `db = RedashSQLAlchemy(...)` subclasses `SQLAlchemy`, and
+    // `Column = functools.partial(db.Column, nullable=False)` makes every
+    // column NOT NULL unless the call says otherwise
+    let m = build(&[
+        (
+            "app/base.py",
+            r#"import functools
+from flask_sqlalchemy import SQLAlchemy
+class AppSQLAlchemy(SQLAlchemy):
+    pass
+class TracedSQLAlchemy(AppSQLAlchemy):
+    pass
+db = TracedSQLAlchemy(session_options={"expire_on_commit": False})
+Column = functools.partial(db.Column, nullable=False)
+"#,
+        ),
+        (
+            "app/models.py",
+            r#"from app.base import Column, db
+class Favorite(db.Model):
+    __tablename__ = "favorites"
+    id = Column(db.Integer, primary_key=True)
+    object_type = Column(db.Unicode(255))
+    note = Column(db.Text, nullable=True)
+"#,
+        ),
+    ]);
+    let t = table(&m, "favorites");
+    assert_eq!(names(t), vec!["id", "object_type", "note"]);
+    assert!(!col(t, "object_type").nullable);
+    assert_eq!(col(t, "object_type").ty, varchar(Some(255)));
+    assert!(col(t, "note").nullable);
+}
