@@ -1352,7 +1352,9 @@ pub fn wanted_names(file: &PyFile) -> Vec<String> {
                 if f.name.as_str() == "__tablename__" {
                     for st in &f.body {
                         if let Stmt::Return(r) = st {
-                            if let Some(root) = r.value.as_deref().and_then(|v| call_chain_root(v, 0)) {
+                            if let Some(root) =
+                                r.value.as_deref().and_then(|v| call_chain_root(v, 0))
+                            {
                                 out.push(root);
                             }
                         }

@@ -5,8 +5,8 @@
 //! tables, is `declarative.rs`.
 
 use super::python::{
-    as_call, bool_lit, call_name, has_splat, is_none, kwarg, last_name, literal_sql, str_lit, Resolved,
-    Scope,
+    as_call, bool_lit, call_name, has_splat, is_none, kwarg, last_name, literal_sql, str_lit,
+    Resolved, Scope,
 };
 use super::sqlalchemy_types::{py_type_from_annotation, sa_type_from_expr, PyAnnotation};
 use crate::schema::{Check, DefaultValue, FkAction, SqlType};

@@ -2034,7 +2034,10 @@ class Plain(Base):
     assert_eq!(names(t), vec!["id", "name"]);
     let n = notes(&m);
     assert_eq!(n.len(), 1, "{n:?}");
-    assert!(n[0].contains("`Unit.__init__` assigns `__table_args__`"), "{n:?}");
+    assert!(
+        n[0].contains("`Unit.__init__` assigns `__table_args__`"),
+        "{n:?}"
+    );
     let at = m.findings[0].location.as_ref().map(|l| l.start.line);
     assert_eq!(at, Some(13));
 }
@@ -2099,7 +2102,11 @@ class FlowRun(Base):
 "#,
         ),
     ]);
-    let m = load(&snap, &input(&["src/app/orm_models.py"]), Dialect::Postgresql);
+    let m = load(
+        &snap,
+        &input(&["src/app/orm_models.py"]),
+        Dialect::Postgresql,
+    );
     assert_eq!(m.unnamed_tables, 0, "{:?}", notes(&m));
     assert_eq!(names(table(&m, "flow_run")), vec!["id", "name"]);
 }
