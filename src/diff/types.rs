@@ -169,6 +169,13 @@ fn equivalent_spelling(model: &SqlType, db: &SqlType, dialect: Dialect) -> bool 
             // SQLAlchemy's `Interval` is a DATETIME (epoch plus the interval)
             // where the database has no INTERVAL type
             (T::Interval, T::Timestamp { .. }) => true,
+            // INTEGER and NUMERIC affinity keep a non-integral number as a
+            // REAL and an integer as an INTEGER, so every number the model
+            // writes reads back as written (mealie changed `quantity` to
+            // Float on PostgreSQL only, for that reason). A REAL column
+            // still turns the model's integers into floats.
+            (T::Float { .. } | T::Decimal { .. }, T::Integer { .. } | T::Decimal { .. }) => true,
+            (T::Integer { .. }, T::Decimal { .. }) => true,
             _ => false,
         },
         Dialect::Mysql => match (model, db) {
@@ -267,6 +274,15 @@ mod tests {
             (t("uuid"), t("varchar"), Sqlite, K::Ok),
             (t("json"), t("text"), Sqlite, K::Ok),
             (enum_ty(), t("varchar(8)"), Sqlite, K::Ok),
+            // SQLite: INTEGER and NUMERIC affinity store any number as written
+            (t("real"), t("integer"), Sqlite, K::Ok),
+            (t("double"), t("bigint"), Sqlite, K::Ok),
+            (t("numeric(10,2)"), t("integer"), Sqlite, K::Ok),
+            (t("integer"), t("numeric"), Sqlite, K::Ok),
+            (t("real"), t("numeric(10,2)"), Sqlite, K::Ok),
+            // a REAL column reads the model's integers back as floats
+            (t("integer"), t("real"), Sqlite, K::Warn),
+            (t("real"), t("integer"), Postgresql, K::Err),
             // SQLite: other cross-family differences are warnings only
             (t("integer"), t("text"), Sqlite, K::Warn),
             (t("boolean"), t("varchar(5)"), Sqlite, K::Warn),

@@ -19,6 +19,7 @@ use super::sqlmodel;
 use crate::dialect::Dialect;
 use crate::schema::{self, EnumType, ForeignKey, Index, Schema, SqlType, Table};
 use crate::source::Location;
+use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, ExprCall, Stmt, StmtClassDef};
 use ruff_text_size::{Ranged, TextRange};
 use std::collections::HashMap;
@@ -169,25 +170,81 @@ fn is_trivial_lower(def: &ruff_python_ast::StmtFunctionDef) -> bool {
 
 /// Whether `body` assigns `cls.__tablename__` (directly or in an `if`).
 fn assigns_cls_tablename(body: &[Stmt], depth: usize) -> bool {
+    assigned_attribute(body, "__tablename__", depth).is_some()
+}
+
+/// Where a function body assigns `<something>.<attr> = ...` (also under
+/// `if`/`for`/`with`/`try`), if it does.
+fn assigned_attribute(body: &[Stmt], attr: &str, depth: usize) -> Option<TextRange> {
     if depth > 8 {
-        return false;
+        return None;
     }
-    body.iter().any(|st| match st {
-        Stmt::Assign(a) => a
-            .targets
-            .iter()
-            .any(|t| matches!(t, Expr::Attribute(x) if x.attr.as_str() == "__tablename__")),
-        Stmt::AugAssign(a) => {
-            matches!(&*a.target, Expr::Attribute(x) if x.attr.as_str() == "__tablename__")
-        }
-        Stmt::If(i) => {
-            assigns_cls_tablename(&i.body, depth + 1)
-                || i.elif_else_clauses
-                    .iter()
-                    .any(|c| assigns_cls_tablename(&c.body, depth + 1))
-        }
-        _ => false,
+    let is_attr = |t: &Expr| matches!(t, Expr::Attribute(x) if x.attr.as_str() == attr);
+    body.iter().find_map(|st| match st {
+        Stmt::Assign(a) => a.targets.iter().find(|t| is_attr(t)).map(|t| t.range()),
+        Stmt::AugAssign(a) if is_attr(&a.target) => Some(a.target.range()),
+        Stmt::AnnAssign(a) if is_attr(&a.target) => Some(a.target.range()),
+        Stmt::If(i) => assigned_attribute(&i.body, attr, depth + 1).or_else(|| {
+            i.elif_else_clauses
+                .iter()
+                .find_map(|c| assigned_attribute(&c.body, attr, depth + 1))
+        }),
+        Stmt::For(f) => assigned_attribute(&f.body, attr, depth + 1)
+            .or_else(|| assigned_attribute(&f.orelse, attr, depth + 1)),
+        Stmt::With(w) => assigned_attribute(&w.body, attr, depth + 1),
+        Stmt::Try(t) => assigned_attribute(&t.body, attr, depth + 1)
+            .or_else(|| assigned_attribute(&t.orelse, attr, depth + 1))
+            .or_else(|| assigned_attribute(&t.finalbody, attr, depth + 1)),
+        _ => None,
     })
+}
+
+/// Finds `type(name, bases, {"__tablename__": ...})` calls anywhere in a file.
+#[derive(Default)]
+struct TypeBuiltModels {
+    found: Vec<TextRange>,
+    depth: usize,
+}
+
+/// Nesting beyond which the walk stops (deep expressions must not overflow
+/// the stack; a class factory is never that deep).
+const TYPE_CALL_MAX_DEPTH: usize = 64;
+
+impl<'a> Visitor<'a> for TypeBuiltModels {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if self.depth > TYPE_CALL_MAX_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        visitor::walk_stmt(self, stmt);
+        self.depth -= 1;
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if self.depth > TYPE_CALL_MAX_DEPTH {
+            return;
+        }
+        if let Expr::Call(call) = expr {
+            if is_type_built_model(call) {
+                self.found.push(call.range());
+            }
+        }
+        self.depth += 1;
+        visitor::walk_expr(self, expr);
+        self.depth -= 1;
+    }
+}
+
+fn is_type_built_model(call: &ExprCall) -> bool {
+    let is_type = matches!(&*call.func, Expr::Name(n) if n.id.as_str() == "type");
+    let [_, _, Expr::Dict(body)] = &call.arguments.args[..] else {
+        return false;
+    };
+    is_type
+        && body
+            .items
+            .iter()
+            .any(|i| i.key.as_ref().and_then(str_lit) == Some("__tablename__"))
 }
 
 /// `return "events"` (after a docstring, if any).
@@ -324,7 +381,7 @@ impl<'p, 'a> Builder<'p, 'a> {
             .unwrap_or_default();
         for b in bases {
             let r = self.prog.resolve(c.file, b);
-            if flask_sqlalchemy::is_db_model(b, &r) {
+            if flask_sqlalchemy::is_db_model(self.prog, b, &r) {
                 mapped_parent = Some(Flavor::Flask);
                 continue;
             }
@@ -498,6 +555,10 @@ impl<'p, 'a> Builder<'p, 'a> {
                 Stmt::FunctionDef(f) => {
                     let name = f.name.as_str();
                     let declared = is_declared_attr(f);
+                    let sets_table_args = match declared {
+                        true => None,
+                        false => assigned_attribute(&f.body, "__table_args__", 0),
+                    };
                     match name {
                         "__init_subclass__" if assigns_cls_tablename(&f.body, 0) => {
                             body.renames_tables = Some((c.file, f.name.range));
@@ -520,6 +581,22 @@ impl<'p, 'a> Builder<'p, 'a> {
                                 message: format!("`__table_args__` of `{owner}` is computed by a function; its constraints are not checked"),
                                 location: scope.location(f.name.range),
                             });
+                        }
+                        // `self.__table_args__ = ...` in `__init__` (mealie) sets
+                        // an instance attribute after the table is built, which
+                        // SQLAlchemy ignores; the author meant the constraints
+                        // for the table, so neither side of them is reported
+                        _ if sets_table_args.is_some() => {
+                            let at = sets_table_args.unwrap_or(f.name.range);
+                            notes.push(Note {
+                                table: None,
+                                kind: format!("dynamic-table-args:{owner}"),
+                                message: format!("`{owner}.{name}` assigns `__table_args__`, which SQLAlchemy reads only from the class body when it builds the table; its constraints are not checked"),
+                                location: scope.location(at),
+                            });
+                            if !name.starts_with("__") {
+                                body.attrs.push((name.to_string(), None));
+                            }
                         }
                         n if n.starts_with("__") => {}
                         _ if declared => {
@@ -1085,6 +1162,26 @@ impl<'p, 'a> Builder<'p, 'a> {
         Some(self.add_table(name, columns, extras, class_loc))
     }
 
+    /// The core table `t.c` / `t.columns` belongs to (`t = Table(...)`, also
+    /// imported from another parsed file).
+    fn core_table_of(
+        &self,
+        file: usize,
+        columns: &Expr,
+        core_calls: &HashMap<(usize, TextRange), usize>,
+    ) -> Option<usize> {
+        let Expr::Attribute(c) = columns else {
+            return None;
+        };
+        if !matches!(c.attr.as_str(), "c" | "columns") {
+            return None;
+        }
+        match self.prog.resolve(file, &c.value) {
+            Resolved::Value { file, expr } => core_calls.get(&(file, expr.range())).copied(),
+            _ => None,
+        }
+    }
+
     /// Bases of a table's class that we cannot see into may add columns: the
     /// note names the table so later stages can be careful with it (e.g. not
     /// calling the columns those bases add "extra").
@@ -1150,6 +1247,8 @@ impl<'p, 'a> Builder<'p, 'a> {
     /// Builds every table the parsed files declare.
     pub fn run(&mut self) {
         let files = self.prog.files;
+        // the `Table(...)` call of each core table, for `Index(t.c.x, ...)`
+        let mut core_calls: HashMap<(usize, TextRange), usize> = HashMap::new();
         // core tables first: classes and foreign keys may refer to them
         for (fi, f) in files.iter().enumerate() {
             for stmt in &f.ast.body {
@@ -1167,7 +1266,8 @@ impl<'p, 'a> Builder<'p, 'a> {
                 if let Some(t) = t {
                     let target = a.targets.first().map(|t| t.range()).unwrap_or(call.range());
                     let loc = scope.location(span(target, call.range()));
-                    self.add_table(t.name, t.columns, t.extras, loc);
+                    let at = self.add_table(t.name, t.columns, t.extras, loc);
+                    core_calls.insert((fi, call.range()), at);
                 }
             }
         }
@@ -1199,6 +1299,23 @@ impl<'p, 'a> Builder<'p, 'a> {
                 }
             }
         }
+        // `type("UserEvent", (Event, db.Model), {"__tablename__": ...})`
+        // (warehouse's per-model event tables): mapped classes built at run
+        // time, whose tables may be any the migrations create
+        for (fi, f) in files.iter().enumerate() {
+            let mut finder = TypeBuiltModels::default();
+            finder.visit_body(&f.ast.body);
+            for range in finder.found {
+                self.unnamed_tables += 1;
+                let loc = self.scope(fi).location(range);
+                self.note(
+                    format!("type-built-model:{}:{}", fi, u32::from(range.start())),
+                    "a mapped class is built with `type(...)` at run time; its table is not checked"
+                        .into(),
+                    loc,
+                );
+            }
+        }
         // module-level `Index("ix", Model.col, ...)`
         for (fi, f) in files.iter().enumerate() {
             for stmt in &f.ast.body {
@@ -1214,16 +1331,21 @@ impl<'p, 'a> Builder<'p, 'a> {
                 let Some(Expr::Attribute(first)) = call.arguments.args.get(1) else {
                     continue;
                 };
-                let Some(cls) = self.prog.class_of(fi, &first.value) else {
-                    continue;
-                };
-                let Some(Some(t)) = self.class_table.get(&cls.key()).copied() else {
-                    continue;
+                let (t, owner) = match self.core_table_of(fi, &first.value, &core_calls) {
+                    Some(t) => (t, self.tables[t].name.clone()),
+                    None => {
+                        let Some(cls) = self.prog.class_of(fi, &first.value) else {
+                            continue;
+                        };
+                        let Some(Some(t)) = self.class_table.get(&cls.key()).copied() else {
+                            continue;
+                        };
+                        (t, cls.name().to_string())
+                    }
                 };
                 let scope = self.scope(fi);
                 let mut extras = TableExtras::default();
                 let mut notes = Vec::new();
-                let owner = cls.name().to_string();
                 table_constraint(&scope, &owner, value, &mut extras, &mut notes);
                 self.notes.extend(notes);
                 self.tables[t].extras.indexes.extend(extras.indexes);

@@ -3,7 +3,7 @@
 //! `__tablename__`. Column and type arguments are plain SQLAlchemy
 //! (`sqlalchemy.rs`); the class hierarchy is `declarative.rs`.
 
-use super::python::{call_name, Resolved};
+use super::python::{last_name, Program, Resolved};
 use ruff_python_ast::Expr;
 
 /// Flask-SQLAlchemy 3's `camel_to_snake_case`:
@@ -31,12 +31,14 @@ pub fn camel_to_snake_case(name: &str) -> String {
 }
 
 /// Whether a class base is Flask-SQLAlchemy's `db.Model`: an attribute
-/// `Model` of a `SQLAlchemy(...)` instance, or of a `db` we cannot see (the
+/// `Model` of a `SQLAlchemy(...)` instance (or of a subclass of it, as
+/// redash's `db = RedashSQLAlchemy(...)`), or of a `db` we cannot see (the
 /// extension object usually lives outside the model files).
-pub fn is_db_model(base: &Expr, resolved: &Resolved<'_>) -> bool {
+pub fn is_db_model(prog: &Program<'_>, base: &Expr, resolved: &Resolved<'_>) -> bool {
     match resolved {
-        Resolved::Member { expr, attr, .. } => {
-            attr == "Model" && matches!(expr, Expr::Call(c) if call_name(c) == Some("SQLAlchemy"))
+        Resolved::Member { file, expr, attr } => {
+            attr == "Model"
+                && matches!(expr, Expr::Call(c) if is_extension_class(prog, *file, &c.func, 0))
         }
         Resolved::External(path) => {
             matches!(base, Expr::Attribute(_))
@@ -44,6 +46,25 @@ pub fn is_db_model(base: &Expr, resolved: &Resolved<'_>) -> bool {
                 && !path.starts_with("django.")
                 && !path.contains(".models.Model")
         }
+        _ => false,
+    }
+}
+
+/// Whether `class` (an expression in `file`) is `SQLAlchemy` or a class
+/// of the parsed files deriving from it.
+fn is_extension_class(prog: &Program<'_>, file: usize, class: &Expr, depth: usize) -> bool {
+    if last_name(class) == Some("SQLAlchemy") {
+        return true;
+    }
+    if depth > 8 {
+        return false;
+    }
+    match prog.resolve(file, class) {
+        Resolved::Class(c) => c.def.arguments.as_ref().is_some_and(|a| {
+            a.args
+                .iter()
+                .any(|b| is_extension_class(prog, c.file, b, depth + 1))
+        }),
         _ => false,
     }
 }

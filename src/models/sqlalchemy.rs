@@ -5,7 +5,8 @@
 //! tables, is `declarative.rs`.
 
 use super::python::{
-    as_call, bool_lit, call_name, has_splat, is_none, kwarg, last_name, literal_sql, str_lit, Scope,
+    as_call, bool_lit, call_name, has_splat, is_none, kwarg, last_name, literal_sql, str_lit,
+    Resolved, Scope,
 };
 use super::sqlalchemy_types::{py_type_from_annotation, sa_type_from_expr, PyAnnotation};
 use crate::schema::{Check, DefaultValue, FkAction, SqlType};
@@ -120,11 +121,14 @@ pub fn column_from_calls<'a>(
         if mapped && col.nullable.is_none() {
             col.nullable = Some(pa.optional);
         }
-        if col.ty.is_none() && col.ty_unresolved.is_none() {
+        // a column with a foreign key and no type of its own takes the
+        // referenced column's type: SQLAlchemy consults the annotation only
+        // for columns without foreign keys (`Mapped[str]` on a key to a UUID
+        // column is a UUID column)
+        if col.ty.is_none() && col.ty_unresolved.is_none() && col.fks.is_empty() {
             match pa.ty {
                 Ok(t) => col.ty = Some(t),
-                Err(why) if col.fks.is_empty() => col.ty_unresolved = Some(why),
-                Err(_) => {}
+                Err(why) => col.ty_unresolved = Some(why),
             }
         }
     }
@@ -153,6 +157,21 @@ pub fn apply_call<'a>(
     call: &'a ExprCall,
     notes: &mut Vec<Note>,
 ) {
+    // `Column = functools.partial(db.Column, nullable=False)` (redash): the
+    // partial's keywords are defaults the call's own keywords override
+    if let Some((file, partial)) = column_partial(scope, call) {
+        let at = Scope {
+            prog: scope.prog,
+            file,
+            dialect: scope.dialect,
+            type_map: scope.type_map.clone(),
+        };
+        if partial.arguments.args.len() > 1 {
+            col.ty_unresolved =
+                Some("the `functools.partial` column factory passes positional arguments".into());
+        }
+        apply_keywords(&at, owner, col, &partial.arguments.keywords, notes);
+    }
     for (i, arg) in call.arguments.args.iter().enumerate() {
         if i == 0 {
             if let Some(s) = str_lit(arg) {
@@ -202,7 +221,30 @@ pub fn apply_call<'a>(
             }
         }
     }
-    for kw in call.arguments.keywords.iter() {
+    apply_keywords(scope, owner, col, &call.arguments.keywords, notes);
+}
+
+/// The `functools.partial(Column, ...)` call a column call's name is bound to.
+fn column_partial<'a>(scope: &Scope<'_, 'a>, call: &ExprCall) -> Option<(usize, &'a ExprCall)> {
+    let Resolved::Value { file, expr } = scope.prog.resolve(scope.file, &call.func) else {
+        return None;
+    };
+    let partial = as_call(expr)?;
+    let wraps_column = matches!(
+        partial.arguments.args.first().and_then(last_name),
+        Some("Column" | "mapped_column")
+    );
+    (call_name(partial) == Some("partial") && wraps_column).then_some((file, partial))
+}
+
+fn apply_keywords<'a>(
+    scope: &Scope<'_, 'a>,
+    owner: &str,
+    col: &mut ColumnDef<'a>,
+    keywords: &'a [ruff_python_ast::Keyword],
+    notes: &mut Vec<Note>,
+) {
+    for kw in keywords.iter() {
         let Some(arg) = kw.arg.as_ref().map(|a| a.as_str()) else {
             note(
                 notes,

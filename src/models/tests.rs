@@ -1973,3 +1973,216 @@ class Child(Base):
     // not a literal: not stated, so the diff stays silent about it
     assert_eq!(actions(&["odd"]), (None, None));
 }
+
+#[test]
+fn mapped_foreign_key_without_a_type_takes_the_target_type_not_the_annotation() {
+    // SQLAlchemy resolves a `Mapped[...]` annotation to a type only for
+    // columns without foreign keys (warehouse: `release_id: Mapped[str]`
+    // pointing at a UUID primary key is a UUID column)
+    let m = build(&[(
+        "m.py",
+        r#"import uuid
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+class Base(DeclarativeBase):
+    pass
+class Release(Base):
+    __tablename__ = "releases"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+class Link(Base):
+    __tablename__ = "links"
+    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id"), primary_key=True)
+    typed_id: Mapped[str] = mapped_column(String(36), ForeignKey("releases.id"))
+    label: Mapped[str | None]
+"#,
+    )]);
+    let t = table(&m, "links");
+    assert_eq!(col(t, "release_id").ty, SqlType::Uuid);
+    assert_eq!(col(t, "typed_id").ty, varchar(Some(36)));
+    assert!(col(t, "label").nullable);
+}
+
+#[test]
+fn table_args_assigned_in_a_method_are_noted_not_read() {
+    // mealie builds `self.__table_args__` in `__init__`: SQLAlchemy ignores
+    // it, but the constraints the migrations create for it are intended, so
+    // the table is noted (and compared leniently) instead of reported
+    let m = build(&[(
+        "m.py",
+        r#"import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+class Base(DeclarativeBase):
+    pass
+class Unit(Base):
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None]
+    def __init__(self, session, name=None, **_):
+        tableargs = [sa.UniqueConstraint("name", name="units_name_key")]
+        if session.get_bind().name == "postgresql":
+            tableargs.append(sa.Index("ix_units_name_gin", "name"))
+        self.__table_args__ = tuple(tableargs)
+class Plain(Base):
+    __tablename__ = "plain"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    def __init__(self, **kw):
+        self.name = kw.get("name")
+"#,
+    )]);
+    let t = table(&m, "units");
+    assert_eq!(names(t), vec!["id", "name"]);
+    let n = notes(&m);
+    assert_eq!(n.len(), 1, "{n:?}");
+    assert!(
+        n[0].contains("`Unit.__init__` assigns `__table_args__`"),
+        "{n:?}"
+    );
+    let at = m.findings[0].location.as_ref().map(|l| l.start.line);
+    assert_eq!(at, Some(13));
+}
+
+#[test]
+fn classes_built_with_type_count_as_unnamed_tables() {
+    // warehouse builds one event table per model in a `declared_attr`:
+    // the migrated `*_events` tables are not "extra"
+    let m = build(&[(
+        "m.py",
+        r#"from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+class Base(DeclarativeBase):
+    pass
+class Event:
+    id: Mapped[int] = mapped_column(primary_key=True)
+class HasEvents:
+    @declared_attr
+    def events(cls):
+        event_cls = type(
+            f"{cls.__name__}Event",
+            (Event, Base),
+            {"__tablename__": f"{cls.__name__.lower()}_events",
+             "source_id": mapped_column(ForeignKey(f"{cls.__tablename__}.id"))},
+        )
+        return relationship(event_cls)
+class Project(HasEvents, Base):
+    __tablename__ = "projects"
+    id: Mapped[int] = mapped_column(primary_key=True)
+Kind = type("Kind", (object,), {"label": "x"})
+"#,
+    )]);
+    assert_eq!(m.unnamed_tables, 1);
+    let n = notes(&m);
+    assert!(
+        n.iter().any(|s| s.contains("built with `type(...)`")),
+        "{n:?}"
+    );
+    assert_eq!(names(table(&m, "projects")), vec!["id"]);
+}
+
+#[test]
+fn load_follows_the_module_of_a_computed_tablename_pattern() {
+    // prefect: `__tablename__` returns `CAMEL_TO_SNAKE.sub("_", cls.__name__).lower()`
+    // with the compiled pattern imported from a utilities module
+    let snap = MemSnapshot::new(&[
+        (
+            "src/app/utilities/database.py",
+            b"import re\nCAMEL_TO_SNAKE: re.Pattern[str] = re.compile(r\"(?<!^)(?=[A-Z])\")\n",
+        ),
+        (
+            "src/app/orm_models.py",
+            br#"from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from app.utilities.database import CAMEL_TO_SNAKE
+class Base(DeclarativeBase):
+    @declared_attr.directive
+    def __tablename__(cls) -> str:
+        return CAMEL_TO_SNAKE.sub("_", cls.__name__).lower()
+    id: Mapped[int] = mapped_column(primary_key=True)
+class FlowRun(Base):
+    name: Mapped[str]
+"#,
+        ),
+    ]);
+    let m = load(
+        &snap,
+        &input(&["src/app/orm_models.py"]),
+        Dialect::Postgresql,
+    );
+    assert_eq!(m.unnamed_tables, 0, "{:?}", notes(&m));
+    assert_eq!(names(table(&m, "flow_run")), vec!["id", "name"]);
+}
+
+#[test]
+fn module_level_indexes_on_core_table_columns_attach_to_the_table() {
+    // lemur: `Index("roles_authorities_ix", roles_authorities.c.authority_id, ...)`
+    let m = build(&[
+        (
+            "app/assoc.py",
+            r#"from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Table
+metadata = MetaData()
+roles_authorities = Table(
+    "roles_authorities",
+    metadata,
+    Column("authority_id", Integer),
+    Column("role_id", Integer),
+)
+Index("roles_authorities_ix", roles_authorities.c.authority_id, roles_authorities.c.role_id, unique=True)
+"#,
+        ),
+        (
+            "app/more.py",
+            r#"from sqlalchemy import Index
+from app.assoc import roles_authorities
+Index("roles_authorities_role", roles_authorities.columns.role_id)
+"#,
+        ),
+    ]);
+    let t = table(&m, "roles_authorities");
+    let ix: Vec<(Vec<&str>, bool)> = t
+        .indexes
+        .iter()
+        .map(|i| (i.columns.iter().map(String::as_str).collect(), i.unique))
+        .collect();
+    assert_eq!(
+        ix,
+        vec![
+            (vec!["authority_id", "role_id"], true),
+            (vec!["role_id"], false)
+        ]
+    );
+}
+
+#[test]
+fn flask_extension_subclass_and_partial_column_factory() {
+    // redash: `db = RedashSQLAlchemy(...)` subclasses `SQLAlchemy`, and
+    // `Column = functools.partial(db.Column, nullable=False)` makes every
+    // column NOT NULL unless the call says otherwise
+    let m = build(&[
+        (
+            "app/base.py",
+            r#"import functools
+from flask_sqlalchemy import SQLAlchemy
+class AppSQLAlchemy(SQLAlchemy):
+    pass
+class TracedSQLAlchemy(AppSQLAlchemy):
+    pass
+db = TracedSQLAlchemy(session_options={"expire_on_commit": False})
+Column = functools.partial(db.Column, nullable=False)
+"#,
+        ),
+        (
+            "app/models.py",
+            r#"from app.base import Column, db
+class Favorite(db.Model):
+    __tablename__ = "favorites"
+    id = Column(db.Integer, primary_key=True)
+    object_type = Column(db.Unicode(255))
+    note = Column(db.Text, nullable=True)
+"#,
+        ),
+    ]);
+    let t = table(&m, "favorites");
+    assert_eq!(names(t), vec!["id", "object_type", "note"]);
+    assert!(!col(t, "object_type").nullable);
+    assert_eq!(col(t, "object_type").ty, varchar(Some(255)));
+    assert!(col(t, "note").nullable);
+}
