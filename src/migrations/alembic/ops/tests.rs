@@ -826,8 +826,10 @@ def upgrade():
     assert_eq!(rules(&m), vec![("MG205", 8), ("MG205", 9)]);
     assert_eq!(m.unknown_tables, 1);
     assert!(m.opaque_tables.contains("users") && m.opaque_tables.contains("audit"));
-    // without the create_all, the missing table is MG201
-    let m = pg(&[&second]);
+    // without the create_all, the missing table is MG201 (after a first
+    // revision that creates its tables: see `..._unseen_base`)
+    let own = rev(r#"    op.create_table("other", sa.Column("id", sa.Integer()))"#);
+    let m = pg(&[&own, &second]);
     assert_eq!(rules(&m), vec![("MG201", 5)]);
 }
 
@@ -996,4 +998,31 @@ fn a_try_whose_handler_has_its_own_ddl_stays_unread() {
     let m = pg(&[&rev(USERS), &rev(body)]);
     assert_eq!(rules(&m), vec![("MG205", 5)]);
     assert!(m.opaque_tables.contains("users"));
+}
+
+#[test]
+fn first_revision_altering_an_unseen_table_starts_from_an_unseen_base() {
+    // Redash, Lemur: the base schema comes from `db.create_all()`
+    let first = rev(r#"    op.add_column("queries", sa.Column("is_draft", sa.Boolean()))"#);
+    let later = rev(r#"    op.create_index("ix_dash", "dashboards", ["slug"])"#);
+    let m = pg(&[&first, &later]);
+    assert_eq!(rules(&m), vec![("MG205", 5)]);
+    assert_eq!(m.unknown_tables, 1);
+    assert!(m.opaque_tables.contains("queries") && m.opaque_tables.contains("dashboards"));
+    // a foreign key to a table no revision creates is the same evidence
+    let fk = rev(
+        r#"    op.create_table("assoc", sa.Column("cert_id", sa.Integer(), sa.ForeignKey("certificates.id")))"#,
+    );
+    let m = pg(&[&fk, &later]);
+    assert_eq!(rules(&m), vec![("MG205", 5)]);
+    assert_eq!(m.unknown_tables, 1);
+    // a history that creates what it alters has no unseen base: a later
+    // revision altering a missing table is still MG201
+    let own = rev(
+        r#"    op.create_table("queries", sa.Column("id", sa.Integer(), primary_key=True))
+    op.add_column("queries", sa.Column("is_draft", sa.Boolean()))"#,
+    );
+    let m = pg(&[&own, &later]);
+    assert_eq!(rules(&m), vec![("MG201", 5)]);
+    assert_eq!(m.unknown_tables, 0);
 }
