@@ -152,6 +152,12 @@ pub enum Op {
     DropEnum {
         name: String,
     },
+    /// `op.sync_enum_values`: the enum's values from here on.
+    SetEnumValues {
+        name: String,
+        values: Vec<String>,
+        at: Location,
+    },
     /// `op.execute` of literal SQL, parsed at read time. `file` is the
     /// revision file, or a copy of it where only the SQL is kept at its
     /// place when the literal is not a plain slice of the source.
@@ -505,6 +511,7 @@ fn apply(state: &mut Replay, op: &Op, unknown_tables: &mut usize) {
             }
         }
         Op::DropEnum { name } => state.drop_enum(name),
+        Op::SetEnumValues { name, values, at } => state.set_enum_values(name, values, at),
         Op::Sql { file, parsed } => statements::apply_parsed(state, file, parsed.clone()),
         Op::Unread { table, creates, at } => match table {
             Some(t) if *creates && state.table(t).is_none() => {

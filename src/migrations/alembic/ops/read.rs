@@ -1277,10 +1277,57 @@ impl<'a> Reader<'a> {
             "batch_alter_table" => {
                 // outside a `with`: nothing happens until it is entered
             }
+            "sync_enum_values" => self.sync_enum_values(call, at, env),
             _ => {
                 let t = self.table_arg(method, batch.as_ref(), call, env);
                 self.note(at, t, false, format!("`op.{method}` is not replayed"));
             }
+        }
+    }
+
+    /// `op.sync_enum_values` of alembic-postgresql-enum (1.x: `enum_schema,
+    /// enum_name, new_values, affected_columns, enum_values_to_rename`) or
+    /// of its predecessors (`schema, name, old_values, new_values`): the
+    /// enum ends with `new_values`, renamed values already under their new
+    /// names. The two are told apart by the fourth argument: value strings
+    /// in the old form, column references in the new one.
+    fn sync_enum_values(&mut self, call: &'a ExprCall, at: Location, env: &Env<'a>) {
+        if self.dialect != Dialect::Postgresql {
+            return;
+        }
+        let name = Self::arg(call, 1, "enum_name")
+            .or_else(|| kwarg(call, "name"))
+            .and_then(|e| self.string(e, env));
+        let fourth = call
+            .arguments
+            .args
+            .get(3)
+            .and_then(|e| self.strings(e, env))
+            .filter(|v| !v.is_empty());
+        let values = match kwarg(call, "new_values") {
+            Some(e) => self.strings(e, env),
+            None if kwarg(call, "old_values").is_some() => call
+                .arguments
+                .args
+                .get(2)
+                .and_then(|e| self.strings(e, env)),
+            None => fourth.or_else(|| {
+                call.arguments
+                    .args
+                    .get(2)
+                    .and_then(|e| self.strings(e, env))
+            }),
+        };
+        match (name, values) {
+            (Some(name), Some(values)) if !values.is_empty() => {
+                self.ops.push(Op::SetEnumValues { name, values, at })
+            }
+            _ => self.note(
+                at,
+                None,
+                false,
+                "`op.sync_enum_values` with a computed enum name or values is not replayed".into(),
+            ),
         }
     }
 

@@ -1026,3 +1026,63 @@ fn first_revision_altering_an_unseen_table_starts_from_an_unseen_base() {
     assert_eq!(rules(&m), vec![("MG201", 5)]);
     assert_eq!(m.unknown_tables, 0);
 }
+
+#[test]
+fn sync_enum_values_of_alembic_postgresql_enum_sets_the_values() {
+    let create = rev(r#"    op.create_table(
+        "logs",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("kind", sa.Enum("create", "view", name="log_type"), nullable=False),
+    )"#);
+    // 1.x keywords, renamed values already under their new names
+    let new = format!(
+        "{HEAD}{}",
+        r#"from alembic_postgresql_enum import TableReference
+
+
+def upgrade():
+    op.sync_enum_values(
+        enum_schema="public",
+        enum_name="log_type",
+        new_values=["create", "viewed", "delete"],
+        affected_columns=[TableReference(table_schema="public", table_name="logs", column_name="kind")],
+        enum_values_to_rename=[("view", "viewed")],
+    )
+"#
+    );
+    // 1.x positional, then the older (schema, name, old_values, new_values)
+    let positional = format!(
+        "{HEAD}{}",
+        r#"from alembic_postgresql_enum import TableReference
+
+
+def upgrade():
+    op.sync_enum_values("public", "log_type", ["create", "viewed", "delete", "revoke"], [TableReference("public", "logs", "kind")])
+"#
+    );
+    let old = rev(
+        r#"    op.sync_enum_values("public", "log_type", ["create", "viewed"], ["create", "viewed", "delete", "revoke", "key"])"#,
+    );
+    let values = |m: &MigratedSchema| match &col(m, "logs", "kind").ty {
+        SqlType::Enum { values, .. } => values.clone(),
+        other => panic!("{other:?}"),
+    };
+    let m = pg(&[&create, &new]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    assert_eq!(values(&m), ["create", "viewed", "delete"]);
+    assert_eq!(
+        m.schema.enums["log_type"].values,
+        ["create", "viewed", "delete"]
+    );
+    let m = pg(&[&create, &positional]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    assert_eq!(values(&m), ["create", "viewed", "delete", "revoke"]);
+    let m = pg(&[&create, &old]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    assert_eq!(values(&m), ["create", "viewed", "delete", "revoke", "key"]);
+    // values that cannot be read: a note that names no table
+    let computed = rev(r#"    op.sync_enum_values("public", "log_type", VALUES, [])"#);
+    let m = pg(&[&create, &computed]);
+    assert_eq!(rules(&m), vec![("MG205", 5)]);
+    assert!(m.findings[0].table.is_none());
+}
