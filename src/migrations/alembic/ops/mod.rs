@@ -190,7 +190,10 @@ pub fn replay_history(state: &mut Replay, history: &History, _dialect: Dialect) 
         .iter()
         .map(|f| (f.fingerprint.clone(), f.location.clone()))
         .collect();
-    for (i, unit) in history.units.iter().enumerate() {
+    // the base is judged on the first revision that does something: an
+    // empty root ("Initial revision", `pass`) only marks where Alembic began
+    let mut judged = false;
+    for unit in &history.units {
         if let Frontend::Alembic(upgrade) = &unit.frontend {
             state.findings.extend(
                 upgrade
@@ -199,7 +202,8 @@ pub fn replay_history(state: &mut Replay, history: &History, _dialect: Dialect) 
                     .filter(|f| !seen.contains(&(f.fingerprint.clone(), f.location.clone())))
                     .cloned(),
             );
-            if i == 0 {
+            if !judged && upgrade.ops.iter().any(|op| !matches!(op, Op::Guard { .. })) {
+                judged = true;
                 if let Some(note) = unseen_base(state, upgrade) {
                     state.findings.push(note);
                     unknown_tables += 1;
@@ -236,7 +240,7 @@ fn replay_ops(state: &mut Replay, ops: &[Op], unknown_tables: &mut usize) {
     }
 }
 
-/// A history whose first revision alters, or points a foreign key at, a
+/// A history whose first (non-empty) revision alters, or points a foreign key at, a
 /// table no revision created starts from a schema made outside Alembic
 /// (`db.create_all()` then `alembic stamp head`, a bootstrap script, older
 /// migrations squashed away). Returns the note saying so when the first

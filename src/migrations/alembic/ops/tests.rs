@@ -1009,6 +1009,11 @@ fn first_revision_altering_an_unseen_table_starts_from_an_unseen_base() {
     assert_eq!(rules(&m), vec![("MG205", 5)]);
     assert_eq!(m.unknown_tables, 1);
     assert!(m.opaque_tables.contains("queries") && m.opaque_tables.contains("dashboards"));
+    // after an empty root revision, the first one that does something
+    let empty = rev("    pass");
+    let m = pg(&[&empty, &first, &later]);
+    assert_eq!(rules(&m), vec![("MG205", 5)]);
+    assert_eq!(m.unknown_tables, 1);
     // a foreign key to a table no revision creates is the same evidence
     let fk = rev(
         r#"    op.create_table("assoc", sa.Column("cert_id", sa.Integer(), sa.ForeignKey("certificates.id")))"#,
