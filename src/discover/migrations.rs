@@ -304,6 +304,43 @@ pub(crate) fn find(
             .iter()
             .map(|f| format!("{} ({})", f.path, f.layout))
             .collect();
+        // Sections of one alembic.ini (`alembic --name core upgrade head`):
+        // environments of one project, often one database in several
+        // schemas (Dispatch's core and per-tenant histories), or several
+        // databases. Which it is lives in env.py: the user says.
+        let ini = |f: &MigrationInput| {
+            facts
+                .alembic
+                .iter()
+                .find(|s| s.dir == f.path)
+                .and_then(|s| s.config.clone())
+        };
+        let shared_ini = found.first().and_then(ini).filter(|c| {
+            found
+                .iter()
+                .all(|f| f.layout == Layout::Alembic && ini(f).as_deref() == Some(c))
+        });
+        if let Some(config) = shared_ini {
+            let entries: Vec<String> = found
+                .iter()
+                .map(|f| {
+                    format!(
+                        "[[migrations]]\npath = \"{}\"\nlayout = \"alembic\"",
+                        f.path
+                    )
+                })
+                .collect();
+            return Err(DiscoverError::new(
+                format!(
+                    "found several Alembic environments in {config}: {}; migraguard replays one history into one schema",
+                    list.join(", ")
+                ),
+                format!(
+                    "when they migrate one database (schemas of one database, migrated one after the other), list them all in migraguard.toml, in the order they run; they are replayed into one schema. When they migrate different databases, check each with its own models and config.\n\n{}",
+                    entries.join("\n\n")
+                ),
+            ));
+        }
         return Err(DiscoverError::new(
             format!(
                 "found several migration folders: {}; migraguard replays one history into one schema",

@@ -1006,6 +1006,35 @@ mod tests {
     }
 
     #[test]
+    fn alembic_environments_of_one_ini_are_listed_together() {
+        let rev = "revision = 'a1'\ndown_revision = None\n\ndef upgrade():\n    pass\n";
+        let files = [
+            ("app/models.py", MODELS),
+            (
+                "alembic.ini",
+                "[core]\nscript_location = revisions/core\n\n[tenant]\nscript_location = revisions/tenant\n",
+            ),
+            ("revisions/core/env.py", ""),
+            ("revisions/core/versions/a1.py", rev),
+            ("revisions/tenant/env.py", ""),
+            ("revisions/tenant/versions/a1.py", rev),
+        ];
+        let e = fail(&files, Config::default());
+        assert!(
+            e.message
+                .contains("several Alembic environments in alembic.ini"),
+            "{}",
+            e.message
+        );
+        let help = e.help.unwrap_or_default();
+        assert!(
+            help.contains("path = \"revisions/core\"")
+                && help.contains("path = \"revisions/tenant\""),
+            "{help}"
+        );
+    }
+
+    #[test]
     fn ambiguous_migration_sources_are_errors() {
         let mut files = vec![("app/models.py", MODELS)];
         files.push(("service_a/migrations/0001_x.sql", ""));
