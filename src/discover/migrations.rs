@@ -286,7 +286,7 @@ pub(crate) fn find(
     for script in &facts.alembic {
         if is_test_path(&format!("{}/x", script.dir))
             || found.iter().any(|f| f.path == script.dir)
-            || super::alembic::revision_files(snapshot, script).is_empty()
+            || !super::alembic::has_revisions(snapshot, script)
         {
             continue;
         }
@@ -569,7 +569,7 @@ fn configured_alembic(
             "point `path` at the Alembic script folder (the one holding env.py and versions/)",
         ));
     }
-    if super::alembic::revision_files(snapshot, &script).is_empty() {
+    if !super::alembic::has_revisions(snapshot, &script) {
         return Err(DiscoverError::new(
             format!(
                 "configured Alembic folder `{}` has no revision files in {}",

@@ -1282,6 +1282,32 @@ mod tests {
     }
 
     #[test]
+    fn alembic_histories_per_database_are_chosen_by_dialect() {
+        // Prefect: env.py points version_locations at versions/<dialect>
+        let files = [
+            ("alembic.ini", "[alembic]\nscript_location = db\n"),
+            ("db/env.py", ""),
+            ("db/versions/postgresql/1_init.py", "revision = '1'\n"),
+            ("db/versions/sqlite/1_init.py", "revision = '1'\n"),
+        ];
+        assert_eq!(alembic_migs(&files), [("db".to_string(), Layout::Alembic)]);
+        let s = snap(&files);
+        let script = |d| alembic::for_dialect(&s, alembic::script_at(&s, "db"), d).version_dirs;
+        assert_eq!(script(Dialect::Sqlite), ["db/versions/sqlite"]);
+        assert_eq!(script(Dialect::Postgresql), ["db/versions/postgresql"]);
+        // MySQL has none of its own: no choice is made
+        assert_eq!(script(Dialect::Mysql), ["db/versions"]);
+        // revisions in versions/ itself: subfolders are not looked at
+        let mut flat = files.to_vec();
+        flat.push(("db/versions/0_base.py", "revision = '0'\n"));
+        let s = snap(&flat);
+        assert_eq!(
+            alembic::for_dialect(&s, alembic::script_at(&s, "db"), Dialect::Sqlite).version_dirs,
+            ["db/versions"]
+        );
+    }
+
+    #[test]
     fn pyproject_tool_alembic() {
         let files = [
             (
