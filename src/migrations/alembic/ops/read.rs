@@ -85,6 +85,7 @@ struct Reader<'a> {
     /// `sqlalchemy.dialects.postgresql.UUID`).
     imports: HashMap<String, String>,
     helpers: HashMap<&'a str, &'a StmtFunctionDef>,
+    mutated: Mutated,
     /// Classes defined in the revision (a `TypeDecorator`, a Python enum).
     local_classes: Vec<&'a ruff_python_ast::StmtClassDef>,
     module_vars: HashMap<String, &'a Expr>,
@@ -113,7 +114,13 @@ pub(super) fn read(py: &PyFile, dialect: Dialect) -> Upgrade {
         helper_calls: 0,
         nesting: 0,
         too_deep_noted: false,
+        mutated: Mutated::default(),
     };
+    let mut mutated = Mutated::default();
+    for st in &py.ast.body {
+        mutated.visit_stmt(st);
+    }
+    r.mutated = mutated;
     r.collect_module(&py.ast.body);
     let Some(upgrade) = r.upgrade_fn() else {
         if py.syntax_error.is_none() {
@@ -781,6 +788,11 @@ impl<'a> Reader<'a> {
         for a in args {
             match a {
                 Expr::Starred(st) => {
+                    if let Expr::Name(n) = &*st.value {
+                        if self.mutated.contains(n.id.as_str()) {
+                            return None;
+                        }
+                    }
                     let v = self.resolve(&st.value, env);
                     let v = self.returned(v).map(|r| self.resolve(r, env)).unwrap_or(v);
                     match v {
@@ -2409,6 +2421,80 @@ struct SchemaCalls<'r, 'a> {
     depth: usize,
     nesting: usize,
     visited: usize,
+}
+
+/// Names of lists changed in place somewhere in the file (`cols.append(..)`,
+/// `cols += [..]`, `cols[0] = ..`): their literal is not what a later
+/// `*cols` spreads.
+#[derive(Default)]
+struct Mutated {
+    names: std::collections::HashSet<String>,
+    /// Too deep to look through: any name may be.
+    all: bool,
+    nesting: usize,
+}
+
+impl Mutated {
+    fn contains(&self, name: &str) -> bool {
+        self.all || self.names.contains(name)
+    }
+}
+
+impl<'a> Visitor<'a> for Mutated {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if self.nesting > MAX_NESTING {
+            self.all = true;
+            return;
+        }
+        match stmt {
+            Stmt::AugAssign(a) => {
+                if let Expr::Name(n) = &*a.target {
+                    self.names.insert(n.id.to_string());
+                }
+            }
+            Stmt::Assign(a) => {
+                for t in &a.targets {
+                    if let Expr::Subscript(sub) = t {
+                        if let Expr::Name(n) = &*sub.value {
+                            self.names.insert(n.id.to_string());
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.nesting += 1;
+        walk_stmt(self, stmt);
+        self.nesting -= 1;
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if self.nesting > MAX_NESTING {
+            self.all = true;
+            return;
+        }
+        if let Expr::Call(c) = expr {
+            if let Expr::Attribute(attr) = &*c.func {
+                let changes = matches!(
+                    attr.attr.as_str(),
+                    "append"
+                        | "extend"
+                        | "insert"
+                        | "remove"
+                        | "pop"
+                        | "clear"
+                        | "sort"
+                        | "reverse"
+                );
+                if let (true, Expr::Name(n)) = (changes, &*attr.value) {
+                    self.names.insert(n.id.to_string());
+                }
+            }
+        }
+        self.nesting += 1;
+        walk_expr(self, expr);
+        self.nesting -= 1;
+    }
 }
 
 impl<'a> Visitor<'a> for SchemaCalls<'_, 'a> {

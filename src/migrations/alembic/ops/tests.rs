@@ -1091,3 +1091,28 @@ def upgrade():
     assert_eq!(rules(&m), vec![("MG205", 5)]);
     assert!(m.findings[0].table.is_none());
 }
+
+#[test]
+fn spread_list_changed_in_place_is_not_read_as_its_literal() {
+    // privacyidea: columns appended in a loop before `create_table(*columns)`
+    let text = format!(
+        "{HEAD}{}",
+        r#"BUCKETS = ["le_1s", "le_5s"]
+
+
+def upgrade():
+    columns = [sa.Column("id", sa.Integer(), primary_key=True)]
+    for b in BUCKETS:
+        columns.append(sa.Column(b, sa.BigInteger(), nullable=False))
+    op.create_table("metrics", *columns)
+"#
+    );
+    let m = pg(&[&text]);
+    assert_eq!(rules(&m), vec![("MG205", 11)]);
+    assert!(m.opaque_tables.contains("metrics"));
+    // a list left as written is read
+    let plain = text.replace("        columns.append(", "        print(");
+    let m = pg(&[&plain]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    assert!(!m.opaque_tables.contains("metrics"));
+}
