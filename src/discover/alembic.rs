@@ -98,8 +98,17 @@ pub fn script_at(snapshot: &dyn Snapshot, dir: &str) -> AlembicScript {
     {
         return s.clone();
     }
+    // a bare revision folder (see `bare_revision_folders`) is its own version folder
+    let versions = join(&dir, "versions");
+    let version_dirs = if snapshot.files_under(&versions).next().is_none()
+        && bare_revision_folders(snapshot, &all).contains(&dir)
+    {
+        vec![dir.clone()]
+    } else {
+        vec![versions]
+    };
     AlembicScript {
-        version_dirs: vec![join(&dir, "versions")],
+        version_dirs,
         dir,
         config: None,
         recursive: false,
@@ -463,6 +472,40 @@ fn ini_section(text: &str, wanted: &str) -> Vec<(String, String)> {
 }
 
 /// Whether `path` is inside one of the scripts' folders or version folders.
+/// Folders of Alembic revision files that no env.py or configuration
+/// names: histories the application runs itself through Alembic's API
+/// after its main one (CTFd runs each `plugins/<name>/migrations/`). Every
+/// `.py` file of the folder but `__init__.py` must carry a revision header
+/// (a cheap text check; the graph loader parses them).
+pub fn bare_revision_folders(snapshot: &dyn Snapshot, scripts: &[AlembicScript]) -> Vec<String> {
+    let mut by_dir: std::collections::BTreeMap<&str, Vec<&String>> = Default::default();
+    for p in snapshot.files() {
+        let (dir, name) = split(p);
+        if name.ends_with(".py") && !name.starts_with("__init__") {
+            by_dir.entry(dir).or_default().push(p);
+        }
+    }
+    by_dir
+        .into_iter()
+        .filter(|(dir, _)| {
+            !dir.is_empty()
+                && split(dir).1 == "migrations"
+                && !is_test_path(&join(dir, "x"))
+                && !in_any(scripts, &join(dir, "x"))
+                && !snapshot.exists(&join(dir, "env.py"))
+        })
+        .filter(|(_, files)| {
+            files.iter().all(|p| {
+                snapshot.read_lossy(p).is_ok_and(|f| {
+                    f.text.lines().any(|l| l.starts_with("revision"))
+                        && f.text.lines().any(|l| l.starts_with("down_revision"))
+                })
+            })
+        })
+        .map(|(dir, _)| dir.to_string())
+        .collect()
+}
+
 pub(crate) fn in_any(scripts: &[AlembicScript], path: &str) -> bool {
     scripts.iter().any(|s| {
         (!s.dir.is_empty() && under(path, &s.dir))

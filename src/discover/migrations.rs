@@ -296,6 +296,21 @@ pub(crate) fn find(
         });
     }
 
+    // Revision folders the application runs itself after its Alembic
+    // history (CTFd's plugins): replayed after it, into the same schema.
+    let later: Vec<MigrationInput> = if found.iter().any(|f| f.layout == Layout::Alembic) {
+        super::alembic::bare_revision_folders(snapshot, &facts.alembic)
+            .into_iter()
+            .filter(|d| !found.iter().any(|f| f.path == *d))
+            .map(|path| MigrationInput {
+                path,
+                layout: Layout::Alembic,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+
     if found.len() > 1 {
         found = closest_to_models(found, models);
     }
@@ -353,6 +368,7 @@ pub(crate) fn find(
         ));
     }
     if !found.is_empty() {
+        found.extend(later);
         // A dump beside a migrations folder is what dbmate, Rails or
         // pg_dump wrote after migrating: the current state, not an input.
         return Ok(found);

@@ -1308,6 +1308,53 @@ mod tests {
     }
 
     #[test]
+    fn bare_revision_folders_follow_the_alembic_history() {
+        // CTFd: plugins/<name>/migrations, run by the application after its history
+        let rev = "revision = 'p1'\ndown_revision = None\n\ndef upgrade(op=None):\n    pass\n";
+        let files = [
+            ("migrations/alembic.ini", "[alembic]\n"),
+            ("migrations/env.py", ""),
+            (
+                "migrations/versions/a1.py",
+                "revision = 'a1'\ndown_revision = None\n",
+            ),
+            ("app/plugins/dyn/migrations/p1.py", rev),
+            ("app/plugins/dyn/migrations/__init__.py", ""),
+            // Python beside that is not a revision: not a history
+            ("app/plugins/other/migrations/p1.py", rev),
+            (
+                "app/plugins/other/migrations/helpers.py",
+                "def f():\n    pass\n",
+            ),
+        ];
+        assert_eq!(
+            alembic_migs(&files),
+            [
+                ("migrations".to_string(), Layout::Alembic),
+                ("app/plugins/dyn/migrations".to_string(), Layout::Alembic)
+            ]
+        );
+        let s = snap(&files);
+        assert_eq!(
+            alembic::script_at(&s, "app/plugins/dyn/migrations").version_dirs,
+            ["app/plugins/dyn/migrations"]
+        );
+        // without an Alembic history they are not read
+        let alone: Vec<_> = files
+            .iter()
+            .filter(|f| !f.0.starts_with("migrations/"))
+            .copied()
+            .collect();
+        let mut all = alone;
+        all.push(("app/models.py", MODELS));
+        let found = match discover(&snap(&all), Config::default()) {
+            Ok(p) => format!("{:?}", migs(&p)),
+            Err(e) => e.message,
+        };
+        assert!(!found.contains("plugins/dyn"), "{found}");
+    }
+
+    #[test]
     fn pyproject_tool_alembic() {
         let files = [
             (

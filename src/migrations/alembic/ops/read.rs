@@ -137,7 +137,12 @@ pub(super) fn read(py: &PyFile, dialect: Dialect) -> Upgrade {
         };
     };
     let p = &upgrade.parameters;
-    if !(p.posonlyargs.is_empty() && p.args.is_empty() && p.kwonlyargs.is_empty()) {
+    // `upgrade(op=None)`: the application passes the `Operations` object
+    // itself (CTFd's plugin migrations); the parameter is `op`
+    let takes_op = p.posonlyargs.is_empty()
+        && p.kwonlyargs.is_empty()
+        && matches!(p.args.as_slice(), [a] if a.parameter.name.as_str() == "op");
+    if !takes_op && !(p.posonlyargs.is_empty() && p.args.is_empty() && p.kwonlyargs.is_empty()) {
         // the multidb template: `upgrade(engine_name)` dispatches to
         // `upgrade_<engine>()`, one per database; migraguard checks one
         // database and does not know which engine it is

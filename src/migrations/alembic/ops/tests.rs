@@ -1116,3 +1116,20 @@ def upgrade():
     assert!(m.findings.is_empty(), "{:?}", m.findings);
     assert!(!m.opaque_tables.contains("metrics"));
 }
+
+#[test]
+fn upgrade_given_op_by_the_application_is_read() {
+    // CTFd's plugin migrations: `def upgrade(op=None)`
+    let text = format!(
+        "{HEAD}{}",
+        r#"def upgrade(op=None):
+    op.create_table("dyn", sa.Column("id", sa.Integer(), primary_key=True))
+"#
+    );
+    let m = pg(&[&text]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    assert!(m.schema.tables.contains_key("dyn"));
+    // another parameter is the multi-database template: not read
+    let m = pg(&[&text.replace("op=None", "engine_name")]);
+    assert_eq!(rules(&m), vec![("MG205", 4)]);
+}
