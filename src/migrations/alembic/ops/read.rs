@@ -1387,8 +1387,10 @@ impl<'a> Reader<'a> {
         );
     }
 
-    /// Index columns: plain names kept, expressions (`sa.text("lower(x)")`)
-    /// left out, as the SQL frontend does.
+    /// Index columns: plain names kept, also when given an order
+    /// (`sa.text("created_at DESC")`, `sa.desc("created_at")`), as the
+    /// model side reads `desc("created_at")`; expressions
+    /// (`sa.text("lower(x)")`) left out.
     fn index_columns(&self, e: &'a Expr, env: &Env<'a>) -> Vec<String> {
         let e = self.resolve(e, env);
         let items: Vec<&'a Expr> = match e {
@@ -1398,8 +1400,40 @@ impl<'a> Reader<'a> {
         };
         items
             .into_iter()
-            .filter_map(|x| self.string(x, env))
+            .filter_map(|x| {
+                let x = self.resolve(x, env);
+                if let Some(s) = self.string(x, env) {
+                    return Some(s);
+                }
+                let c = as_call(x)?;
+                match call_name(c)? {
+                    "text" | "literal_column" => {
+                        self.ordered_column(&self.string(c.arguments.args.first()?, env)?)
+                    }
+                    "desc" | "asc" => self.string(c.arguments.args.first()?, env),
+                    _ => None,
+                }
+            })
             .collect()
+    }
+
+    /// The column an index part written in SQL names (`created_at DESC`),
+    /// read by the SQL parser; None for an expression.
+    fn ordered_column(&self, sql: &str) -> Option<String> {
+        use sqlparser::ast::Expr as SqlExpr;
+        use sqlparser::parser::Parser;
+        use sqlparser::tokenizer::Token;
+        let dialect = self.dialect.sqlparser();
+        let mut p = Parser::new(dialect.as_ref()).try_with_sql(sql).ok()?;
+        let ordered = p.parse_order_by_expr().ok()?;
+        if p.peek_token().token != Token::EOF {
+            return None;
+        }
+        match ordered.expr {
+            SqlExpr::Identifier(i) => Some(i.value),
+            SqlExpr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.clone()),
+            _ => None,
+        }
     }
 
     /// SQL given as a literal or `sa.text("...")`.

@@ -1133,3 +1133,29 @@ fn upgrade_given_op_by_the_application_is_read() {
     let m = pg(&[&text.replace("op=None", "engine_name")]);
     assert_eq!(rules(&m), vec![("MG205", 4)]);
 }
+
+#[test]
+fn index_parts_with_an_order_are_their_columns() {
+    // Skyvern: the model's `Index("ix", "org", desc("created_at"))`
+    let m = pg(&[
+        &rev(USERS),
+        &rev(
+            r#"    op.create_index("ix_a", "users", ["id", sa.text("email DESC")])
+    op.create_index("ix_b", "users", [sa.desc("email"), "id"])
+    op.create_index("ix_c", "users", ["id", sa.text("lower(email)")])"#,
+        ),
+    ]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    let cols = |name: &str| {
+        m.schema.tables["users"]
+            .indexes
+            .iter()
+            .find(|i| i.name.as_deref() == Some(name))
+            .map(|i| i.columns.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(cols("ix_a"), ["id", "email"]);
+    assert_eq!(cols("ix_b"), ["email", "id"]);
+    // an expression is left out
+    assert_eq!(cols("ix_c"), ["id"]);
+}
