@@ -142,7 +142,8 @@ pub(super) fn read(py: &PyFile, dialect: Dialect) -> Upgrade {
     let takes_op = p.posonlyargs.is_empty()
         && p.kwonlyargs.is_empty()
         && matches!(p.args.as_slice(), [a] if a.parameter.name.as_str() == "op");
-    if !takes_op && !(p.posonlyargs.is_empty() && p.args.is_empty() && p.kwonlyargs.is_empty()) {
+    let no_params = p.posonlyargs.is_empty() && p.args.is_empty() && p.kwonlyargs.is_empty();
+    if !(takes_op || no_params) {
         // the multidb template: `upgrade(engine_name)` dispatches to
         // `upgrade_<engine>()`, one per database; migraguard checks one
         // database and does not know which engine it is
