@@ -549,6 +549,14 @@ impl<'a> Reader<'a> {
     }
 
     fn for_stmt(&mut self, f: &'a ruff_python_ast::StmtFor, env: &mut Env<'a>) {
+        let head = TextRange::new(f.range().start(), f.iter.range().end());
+        if let Expr::Name(n) = &*f.iter {
+            // a list changed in place is not its literal
+            if self.mutated.contains(n.id.as_str()) {
+                self.opaque_stmts(&f.body, head, "a loop over computed values", env);
+                return;
+            }
+        }
         let mut iter = self.resolve(&f.iter, env);
         let mut reverse = false;
         if let Some(c) = as_call(iter) {
@@ -572,7 +580,6 @@ impl<'a> Reader<'a> {
             }
             v
         });
-        let head = TextRange::new(f.range().start(), f.iter.range().end());
         match (items, &*f.target) {
             (Some(items), Expr::Name(n)) if items.len() <= MAX_UNROLL && f.orelse.is_empty() => {
                 let literal = items.iter().all(|e| {
@@ -613,13 +620,7 @@ impl<'a> Reader<'a> {
                 match (names, rows) {
                     (Some(names), Some(rows))
                         if rows.iter().all(|r| {
-                            r.len() == names.len()
-                                && r.iter().all(|e| {
-                                    matches!(
-                                        self.resolve(e, env),
-                                        Expr::StringLiteral(_) | Expr::NumberLiteral(_)
-                                    )
-                                })
+                            r.len() == names.len() && r.iter().all(|e| self.row_value(e, env))
                         }) =>
                     {
                         for row in rows {
@@ -633,6 +634,24 @@ impl<'a> Reader<'a> {
                 }
             }
             _ => self.opaque_stmts(&f.body, head, "a loop over computed values", env),
+        }
+    }
+
+    /// A value of a literal row a loop unrolls: a string or number, or a
+    /// list of them and calls the op reader reads itself (CKAN's
+    /// `('idx_pkg_sid', 'package', ['id', 'state'])`,
+    /// `[sa.text('lower(name)')]`).
+    fn row_value(&self, e: &'a Expr, env: &Env<'a>) -> bool {
+        match self.resolve(e, env) {
+            Expr::StringLiteral(_) | Expr::NumberLiteral(_) => true,
+            Expr::List(ruff_python_ast::ExprList { elts, .. })
+            | Expr::Tuple(ruff_python_ast::ExprTuple { elts, .. }) => elts.iter().all(|x| {
+                matches!(
+                    self.resolve(x, env),
+                    Expr::StringLiteral(_) | Expr::NumberLiteral(_) | Expr::Call(_)
+                )
+            }),
+            _ => false,
         }
     }
 
@@ -1465,6 +1484,7 @@ impl<'a> Reader<'a> {
         let mut type_refs = Vec::new();
         let mut autoinc_off = Vec::new();
         let mut col_fk = Vec::new();
+        let mut unread_fk = None;
         let items = self.items(&call.arguments.args, env).unwrap_or_default();
         for item in items.into_iter().skip(1) {
             let Some(c) = as_call(item) else {
@@ -1498,6 +1518,7 @@ impl<'a> Reader<'a> {
                     }
                     enums.extend(cd.enums);
                     type_refs.extend(cd.type_ref);
+                    unread_fk = unread_fk.or(cd.unread_fk);
                     table.indexes.extend(cd.indexes);
                     table.foreign_keys.extend(cd.foreign_keys);
                     table.columns.push(cd.column);
@@ -1521,12 +1542,27 @@ impl<'a> Reader<'a> {
             }
         }
         name_unnamed(&mut table, self.dialect);
+        let own = tref(&table);
         self.ops.push(Op::CreateTable {
             table,
             if_not_exists: self.flag(call, "if_not_exists", env),
             enums,
             type_refs,
         });
+        if let Some(fk_at) = unread_fk {
+            self.unread_fk(fk_at, own);
+        }
+    }
+
+    /// After the operation that made the column: its foreign key is
+    /// unknown, so the table's keys are not compared.
+    fn unread_fk(&mut self, at: Location, table: TableRef) {
+        self.note(
+            at,
+            Some(table),
+            false,
+            "a `ForeignKey` whose target is not a literal".into(),
+        );
     }
 
     /// `sa.PrimaryKeyConstraint`, `UniqueConstraint`, `ForeignKeyConstraint`,
@@ -1688,6 +1724,7 @@ impl<'a> Reader<'a> {
             foreign_keys: Vec::new(),
             enums: Vec::new(),
             type_ref: None,
+            unread_fk: None,
         };
         let mut ty_expr: Option<&'a Expr> = kwarg(c, "type_");
         for a in args {
@@ -1695,8 +1732,9 @@ impl<'a> Reader<'a> {
             if let Some(inner) = as_call(a) {
                 match call_name(inner) {
                     Some("ForeignKey") => {
-                        if let Some(fk) = self.column_fk(inner, &name, env) {
-                            spec.foreign_keys.push(fk);
+                        match self.column_fk(inner, &name, env) {
+                            Some(fk) => spec.foreign_keys.push(fk),
+                            None => spec.unread_fk = Some(self.loc(inner.range())),
                         }
                         continue;
                     }
@@ -1851,6 +1889,8 @@ impl<'a> Reader<'a> {
         if cd.primary_key {
             column.nullable = false;
         }
+        // noted after the column exists
+        let fk_note = cd.unread_fk.map(|fk_at| (fk_at, table.clone()));
         self.ops.push(Op::AddColumn {
             table,
             column,
@@ -1861,6 +1901,9 @@ impl<'a> Reader<'a> {
             type_refs: cd.type_ref.into_iter().collect(),
             at,
         });
+        if let Some((fk_at, t)) = fk_note {
+            self.unread_fk(fk_at, t);
+        }
     }
 
     fn alter_column(&mut self, table: TableRef, column: String, call: &'a ExprCall, env: &Env<'a>) {
@@ -2323,6 +2366,8 @@ struct ColumnSpec {
     foreign_keys: Vec<ForeignKey>,
     enums: Vec<(String, Vec<String>)>,
     type_ref: Option<TypeRef>,
+    /// A `sa.ForeignKey` whose target is not a literal: where it is.
+    unread_fk: Option<Location>,
 }
 
 /// The type mapping's view of this file: imports for aliases, local and

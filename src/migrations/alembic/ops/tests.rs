@@ -1159,3 +1159,54 @@ fn index_parts_with_an_order_are_their_columns() {
     // an expression is left out
     assert_eq!(cols("ix_c"), ["id"]);
 }
+
+#[test]
+fn loop_rows_holding_column_lists_are_unrolled() {
+    // CKAN: `for name, table, columns in indexes: op.create_index(...)`
+    let text = format!(
+        "{HEAD}{}",
+        r#"indexes = (
+    ("ix_users_id_email", "users", ["id", "email"]),
+    ("ix_users_lower", "users", [sa.text("lower(email)"), "id"]),
+)
+
+
+def upgrade():
+    for name, table, columns in indexes:
+        op.create_index(name, table, columns)
+"#
+    );
+    let m = pg(&[&rev(USERS), &text]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    let names: Vec<_> = m.schema.tables["users"]
+        .indexes
+        .iter()
+        .filter_map(|i| i.name.clone())
+        .collect();
+    assert!(
+        names.contains(&"ix_users_id_email".to_string()),
+        "{names:?}"
+    );
+    // the same rows changed in place are not unrolled
+    let changed = text.replace(
+        "def upgrade():\n",
+        "def upgrade():\n    indexes.append((\"ix_x\", \"users\", [\"name\"]))\n",
+    );
+    let m = pg(&[&rev(USERS), &changed]);
+    assert_eq!(rules(&m), vec![("MG205", 12)]);
+}
+
+#[test]
+fn computed_foreign_key_target_makes_the_table_opaque() {
+    // CKAN: `sa.ForeignKey(column.replace("_", "."))` in a loop
+    let m = pg(&[
+        &rev(USERS),
+        &rev(
+            r#"    op.add_column("users", sa.Column("org_id", sa.UnicodeText, sa.ForeignKey(target())))
+    op.create_table("posts", sa.Column("id", sa.Integer()), sa.Column("u", sa.Integer(), sa.ForeignKey(TARGET)))"#,
+        ),
+    ]);
+    assert_eq!(rules(&m), vec![("MG205", 5), ("MG205", 6)]);
+    assert!(m.opaque_tables.contains("users") && m.opaque_tables.contains("posts"));
+    assert!(m.schema.tables["users"].column("org_id").is_some());
+}
