@@ -17,6 +17,7 @@
 //!   resolved in a repository: that location is left out.
 
 use super::{is_test_path, join, resolve_dots, split, under};
+use crate::dialect::Dialect;
 use crate::snapshot::Snapshot;
 
 /// One Alembic script folder and where its revision files are.
@@ -97,8 +98,17 @@ pub fn script_at(snapshot: &dyn Snapshot, dir: &str) -> AlembicScript {
     {
         return s.clone();
     }
+    // a bare revision folder (see `bare_revision_folders`) is its own version folder
+    let versions = join(&dir, "versions");
+    let version_dirs = if snapshot.files_under(&versions).next().is_none()
+        && bare_revision_folders(snapshot, &all).contains(&dir)
+    {
+        vec![dir.clone()]
+    } else {
+        vec![versions]
+    };
     AlembicScript {
-        version_dirs: vec![join(&dir, "versions")],
+        version_dirs,
         dir,
         config: None,
         recursive: false,
@@ -132,6 +142,73 @@ pub fn revision_files<'a>(snapshot: &'a dyn Snapshot, script: &AlembicScript) ->
     files.sort();
     files.dedup();
     files
+}
+
+/// Folder names that hold one database's revisions.
+const DIALECT_FOLDERS: &[(&str, Dialect)] = &[
+    ("postgres", Dialect::Postgresql),
+    ("postgresql", Dialect::Postgresql),
+    ("pg", Dialect::Postgresql),
+    ("sqlite", Dialect::Sqlite),
+    ("sqlite3", Dialect::Sqlite),
+    ("mysql", Dialect::Mysql),
+    ("mariadb", Dialect::Mysql),
+];
+
+/// The script folder with the version folders `dialect` runs. A project
+/// supporting several databases may keep one history per database
+/// (Prefect's `versions/postgresql/` and `versions/sqlite/`, chosen in
+/// env.py by setting `version_locations`): when the version folders hold
+/// no revision file themselves, their subfolder named after `dialect` is
+/// taken, or the only one named after a database.
+pub fn for_dialect(
+    snapshot: &dyn Snapshot,
+    script: AlembicScript,
+    dialect: Dialect,
+) -> AlembicScript {
+    if script.recursive || !revision_files(snapshot, &script).is_empty() {
+        return script;
+    }
+    let variants = dialect_variants(snapshot, &script);
+    let chosen = variants
+        .iter()
+        .filter(|(d, _)| *d == dialect)
+        .chain(variants.iter().filter(|_| variants.len() == 1))
+        .map(|(_, dir)| dir.clone())
+        .next();
+    match chosen {
+        Some(dir) => AlembicScript {
+            version_dirs: vec![dir],
+            ..script
+        },
+        None => script,
+    }
+}
+
+/// Whether a script folder has revision files, directly or in one of the
+/// per-database subfolders [`for_dialect`] chooses from.
+pub fn has_revisions(snapshot: &dyn Snapshot, script: &AlembicScript) -> bool {
+    !revision_files(snapshot, script).is_empty() || !dialect_variants(snapshot, script).is_empty()
+}
+
+/// (dialect, folder) of the version folders' subfolders named after a
+/// database that hold revision files.
+fn dialect_variants(snapshot: &dyn Snapshot, script: &AlembicScript) -> Vec<(Dialect, String)> {
+    let mut out: Vec<(Dialect, String)> = Vec::new();
+    for vdir in &script.version_dirs {
+        for (name, dialect) in DIALECT_FOLDERS {
+            let sub = join(vdir, name);
+            let probe = AlembicScript {
+                version_dirs: vec![sub.clone()],
+                recursive: false,
+                ..script.clone()
+            };
+            if !out.iter().any(|(_, d)| *d == sub) && !revision_files(snapshot, &probe).is_empty() {
+                out.push((*dialect, sub));
+            }
+        }
+    }
+    out
 }
 
 /// The script folders of one `alembic.ini`: its `[alembic]` section, and
@@ -395,6 +472,40 @@ fn ini_section(text: &str, wanted: &str) -> Vec<(String, String)> {
 }
 
 /// Whether `path` is inside one of the scripts' folders or version folders.
+/// Folders of Alembic revision files that no env.py or configuration
+/// names: histories the application runs itself through Alembic's API
+/// after its main one (CTFd runs each `plugins/<name>/migrations/`). Every
+/// `.py` file of the folder but `__init__.py` must carry a revision header
+/// (a cheap text check; the graph loader parses them).
+pub fn bare_revision_folders(snapshot: &dyn Snapshot, scripts: &[AlembicScript]) -> Vec<String> {
+    let mut by_dir: std::collections::BTreeMap<&str, Vec<&String>> = Default::default();
+    for p in snapshot.files() {
+        let (dir, name) = split(p);
+        if name.ends_with(".py") && !name.starts_with("__init__") {
+            by_dir.entry(dir).or_default().push(p);
+        }
+    }
+    by_dir
+        .into_iter()
+        .filter(|(dir, _)| {
+            !dir.is_empty()
+                && split(dir).1 == "migrations"
+                && !is_test_path(&join(dir, "x"))
+                && !in_any(scripts, &join(dir, "x"))
+                && !snapshot.exists(&join(dir, "env.py"))
+        })
+        .filter(|(_, files)| {
+            files.iter().all(|p| {
+                snapshot.read_lossy(p).is_ok_and(|f| {
+                    f.text.lines().any(|l| l.starts_with("revision"))
+                        && f.text.lines().any(|l| l.starts_with("down_revision"))
+                })
+            })
+        })
+        .map(|(dir, _)| dir.to_string())
+        .collect()
+}
+
 pub(crate) fn in_any(scripts: &[AlembicScript], path: &str) -> bool {
     scripts.iter().any(|s| {
         (!s.dir.is_empty() && under(path, &s.dir))

@@ -286,7 +286,7 @@ pub(crate) fn find(
     for script in &facts.alembic {
         if is_test_path(&format!("{}/x", script.dir))
             || found.iter().any(|f| f.path == script.dir)
-            || super::alembic::revision_files(snapshot, script).is_empty()
+            || !super::alembic::has_revisions(snapshot, script)
         {
             continue;
         }
@@ -296,6 +296,21 @@ pub(crate) fn find(
         });
     }
 
+    // Revision folders the application runs itself after its Alembic
+    // history (CTFd's plugins): replayed after it, into the same schema.
+    let later: Vec<MigrationInput> = if found.iter().any(|f| f.layout == Layout::Alembic) {
+        super::alembic::bare_revision_folders(snapshot, &facts.alembic)
+            .into_iter()
+            .filter(|d| !found.iter().any(|f| f.path == *d))
+            .map(|path| MigrationInput {
+                path,
+                layout: Layout::Alembic,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+
     if found.len() > 1 {
         found = closest_to_models(found, models);
     }
@@ -304,6 +319,43 @@ pub(crate) fn find(
             .iter()
             .map(|f| format!("{} ({})", f.path, f.layout))
             .collect();
+        // Sections of one alembic.ini (`alembic --name core upgrade head`):
+        // environments of one project, often one database in several
+        // schemas (Dispatch's core and per-tenant histories), or several
+        // databases. Which it is lives in env.py: the user says.
+        let ini = |f: &MigrationInput| {
+            facts
+                .alembic
+                .iter()
+                .find(|s| s.dir == f.path)
+                .and_then(|s| s.config.clone())
+        };
+        let shared_ini = found.first().and_then(ini).filter(|c| {
+            found
+                .iter()
+                .all(|f| f.layout == Layout::Alembic && ini(f).as_deref() == Some(c))
+        });
+        if let Some(config) = shared_ini {
+            let entries: Vec<String> = found
+                .iter()
+                .map(|f| {
+                    format!(
+                        "[[migrations]]\npath = \"{}\"\nlayout = \"alembic\"",
+                        f.path
+                    )
+                })
+                .collect();
+            return Err(DiscoverError::new(
+                format!(
+                    "found several Alembic environments in {config}: {}; migraguard replays one history into one schema",
+                    list.join(", ")
+                ),
+                format!(
+                    "when they migrate one database (schemas of one database, migrated one after the other), list them all in migraguard.toml, in the order they run; they are replayed into one schema. When they migrate different databases, check each with its own models and config.\n\n{}",
+                    entries.join("\n\n")
+                ),
+            ));
+        }
         return Err(DiscoverError::new(
             format!(
                 "found several migration folders: {}; migraguard replays one history into one schema",
@@ -316,6 +368,7 @@ pub(crate) fn find(
         ));
     }
     if !found.is_empty() {
+        found.extend(later);
         // A dump beside a migrations folder is what dbmate, Rails or
         // pg_dump wrote after migrating: the current state, not an input.
         return Ok(found);
@@ -532,7 +585,7 @@ fn configured_alembic(
             "point `path` at the Alembic script folder (the one holding env.py and versions/)",
         ));
     }
-    if super::alembic::revision_files(snapshot, &script).is_empty() {
+    if !super::alembic::has_revisions(snapshot, &script) {
         return Err(DiscoverError::new(
             format!(
                 "configured Alembic folder `{}` has no revision files in {}",

@@ -1006,6 +1006,35 @@ mod tests {
     }
 
     #[test]
+    fn alembic_environments_of_one_ini_are_listed_together() {
+        let rev = "revision = 'a1'\ndown_revision = None\n\ndef upgrade():\n    pass\n";
+        let files = [
+            ("app/models.py", MODELS),
+            (
+                "alembic.ini",
+                "[core]\nscript_location = revisions/core\n\n[tenant]\nscript_location = revisions/tenant\n",
+            ),
+            ("revisions/core/env.py", ""),
+            ("revisions/core/versions/a1.py", rev),
+            ("revisions/tenant/env.py", ""),
+            ("revisions/tenant/versions/a1.py", rev),
+        ];
+        let e = fail(&files, Config::default());
+        assert!(
+            e.message
+                .contains("several Alembic environments in alembic.ini"),
+            "{}",
+            e.message
+        );
+        let help = e.help.unwrap_or_default();
+        assert!(
+            help.contains("path = \"revisions/core\"")
+                && help.contains("path = \"revisions/tenant\""),
+            "{help}"
+        );
+    }
+
+    #[test]
     fn ambiguous_migration_sources_are_errors() {
         let mut files = vec![("app/models.py", MODELS)];
         files.push(("service_a/migrations/0001_x.sql", ""));
@@ -1250,6 +1279,79 @@ mod tests {
             ]),
             [("db".to_string(), Layout::Alembic)]
         );
+    }
+
+    #[test]
+    fn alembic_histories_per_database_are_chosen_by_dialect() {
+        // Prefect: env.py points version_locations at versions/<dialect>
+        let files = [
+            ("alembic.ini", "[alembic]\nscript_location = db\n"),
+            ("db/env.py", ""),
+            ("db/versions/postgresql/1_init.py", "revision = '1'\n"),
+            ("db/versions/sqlite/1_init.py", "revision = '1'\n"),
+        ];
+        assert_eq!(alembic_migs(&files), [("db".to_string(), Layout::Alembic)]);
+        let s = snap(&files);
+        let script = |d| alembic::for_dialect(&s, alembic::script_at(&s, "db"), d).version_dirs;
+        assert_eq!(script(Dialect::Sqlite), ["db/versions/sqlite"]);
+        assert_eq!(script(Dialect::Postgresql), ["db/versions/postgresql"]);
+        // MySQL has none of its own: no choice is made
+        assert_eq!(script(Dialect::Mysql), ["db/versions"]);
+        // revisions in versions/ itself: subfolders are not looked at
+        let mut flat = files.to_vec();
+        flat.push(("db/versions/0_base.py", "revision = '0'\n"));
+        let s = snap(&flat);
+        assert_eq!(
+            alembic::for_dialect(&s, alembic::script_at(&s, "db"), Dialect::Sqlite).version_dirs,
+            ["db/versions"]
+        );
+    }
+
+    #[test]
+    fn bare_revision_folders_follow_the_alembic_history() {
+        // CTFd: plugins/<name>/migrations, run by the application after its history
+        let rev = "revision = 'p1'\ndown_revision = None\n\ndef upgrade(op=None):\n    pass\n";
+        let files = [
+            ("migrations/alembic.ini", "[alembic]\n"),
+            ("migrations/env.py", ""),
+            (
+                "migrations/versions/a1.py",
+                "revision = 'a1'\ndown_revision = None\n",
+            ),
+            ("app/plugins/dyn/migrations/p1.py", rev),
+            ("app/plugins/dyn/migrations/__init__.py", ""),
+            // Python beside that is not a revision: not a history
+            ("app/plugins/other/migrations/p1.py", rev),
+            (
+                "app/plugins/other/migrations/helpers.py",
+                "def f():\n    pass\n",
+            ),
+        ];
+        assert_eq!(
+            alembic_migs(&files),
+            [
+                ("migrations".to_string(), Layout::Alembic),
+                ("app/plugins/dyn/migrations".to_string(), Layout::Alembic)
+            ]
+        );
+        let s = snap(&files);
+        assert_eq!(
+            alembic::script_at(&s, "app/plugins/dyn/migrations").version_dirs,
+            ["app/plugins/dyn/migrations"]
+        );
+        // without an Alembic history they are not read
+        let alone: Vec<_> = files
+            .iter()
+            .filter(|f| !f.0.starts_with("migrations/"))
+            .copied()
+            .collect();
+        let mut all = alone;
+        all.push(("app/models.py", MODELS));
+        let found = match discover(&snap(&all), Config::default()) {
+            Ok(p) => format!("{:?}", migs(&p)),
+            Err(e) => e.message,
+        };
+        assert!(!found.contains("plugins/dyn"), "{found}");
     }
 
     #[test]

@@ -1141,6 +1141,17 @@ impl Replay {
         self.refresh_enum_columns(&nk, Some(values));
     }
 
+    /// The enum's whole value list replaced (alembic-postgresql-enum's
+    /// `sync_enum_values`); an enum replay never saw is taken as existing.
+    pub fn set_enum_values(&mut self, name: &str, values: &[String], at: &Location) {
+        let nk = key(name);
+        match self.schema.enums.get_mut(&nk) {
+            Some(e) => e.values = values.to_vec(),
+            None => self.create_enum(name, values.to_vec(), at),
+        }
+        self.refresh_enum_columns(&nk, Some(values.to_vec()));
+    }
+
     pub fn rename_enum_value(&mut self, name: &str, from: &str, to: &str) {
         let nk = key(name);
         let Some(e) = self.schema.enums.get_mut(&nk) else {

@@ -24,7 +24,7 @@
 
 use super::ops::{self, Upgrade};
 use crate::dialect::Dialect;
-use crate::discover::alembic::{revision_files, script_at};
+use crate::discover::alembic::{for_dialect, revision_files, script_at};
 use crate::discover::MigrationInput;
 use crate::findings::Finding;
 use crate::migrations::{Frontend, History, MigrationUnit};
@@ -63,7 +63,7 @@ enum Read {
 
 /// See `alembic::load`.
 pub fn load(snapshot: &dyn Snapshot, input: &MigrationInput, dialect: Dialect) -> History {
-    let script = script_at(snapshot, &input.path);
+    let script = for_dialect(snapshot, script_at(snapshot, &input.path), dialect);
     let paths = revision_files(snapshot, &script);
     let read: Vec<Read> = paths
         .par_iter()

@@ -19,6 +19,7 @@ use crate::migrations::apply::{ColumnChange, Replay, TableRef};
 use crate::migrations::sql::statements::{self, Parsed};
 use crate::migrations::{Frontend, History};
 use crate::models::python::PyFile;
+use crate::rules::{Severity, MG205};
 use crate::schema::{key, Check, Column, ForeignKey, Index, SqlType, Table};
 use crate::source::{Location, SourceFile};
 
@@ -151,6 +152,12 @@ pub enum Op {
     DropEnum {
         name: String,
     },
+    /// `op.sync_enum_values`: the enum's values from here on.
+    SetEnumValues {
+        name: String,
+        values: Vec<String>,
+        at: Location,
+    },
     /// `op.execute` of literal SQL, parsed at read time. `file` is the
     /// revision file, or a copy of it where only the SQL is kept at its
     /// place when the literal is not a plain slice of the source.
@@ -183,6 +190,9 @@ pub fn replay_history(state: &mut Replay, history: &History, _dialect: Dialect) 
         .iter()
         .map(|f| (f.fingerprint.clone(), f.location.clone()))
         .collect();
+    // the base is judged on the first revision that does something: an
+    // empty root ("Initial revision", `pass`) only marks where Alembic began
+    let mut judged = false;
     for unit in &history.units {
         if let Frontend::Alembic(upgrade) = &unit.frontend {
             state.findings.extend(
@@ -192,31 +202,100 @@ pub fn replay_history(state: &mut Replay, history: &History, _dialect: Dialect) 
                     .filter(|f| !seen.contains(&(f.fingerprint.clone(), f.location.clone())))
                     .cloned(),
             );
-            // findings count where each open guard began
-            let mut guards: Vec<usize> = Vec::new();
-            for op in &upgrade.ops {
-                match op {
-                    Op::Guard { begin: true } => guards.push(state.findings.len()),
-                    Op::Guard { begin: false } => {
-                        if let Some(from) = guards.pop() {
-                            drop_guarded_findings(state, from);
-                        }
-                    }
-                    _ => {
-                        if unknown_tables > 0 {
-                            assume_created(state, op);
-                        }
-                        apply(state, op, &mut unknown_tables);
-                    }
+            if !judged && upgrade.ops.iter().any(|op| !matches!(op, Op::Guard { .. })) {
+                judged = true;
+                if let Some(note) = unseen_base(state, upgrade) {
+                    state.findings.push(note);
+                    unknown_tables += 1;
                 }
             }
-            if let Some(from) = guards.first() {
-                drop_guarded_findings(state, *from);
-            }
+            replay_ops(state, &upgrade.ops, &mut unknown_tables);
         }
         state.end_unit();
     }
     unknown_tables
+}
+
+fn replay_ops(state: &mut Replay, ops: &[Op], unknown_tables: &mut usize) {
+    // findings count where each open guard began
+    let mut guards: Vec<usize> = Vec::new();
+    for op in ops {
+        match op {
+            Op::Guard { begin: true } => guards.push(state.findings.len()),
+            Op::Guard { begin: false } => {
+                if let Some(from) = guards.pop() {
+                    drop_guarded_findings(state, from);
+                }
+            }
+            _ => {
+                if *unknown_tables > 0 {
+                    assume_created(state, op);
+                }
+                apply(state, op, unknown_tables);
+            }
+        }
+    }
+    if let Some(from) = guards.first() {
+        drop_guarded_findings(state, *from);
+    }
+}
+
+/// A history whose first (non-empty) revision alters, or points a foreign key at, a
+/// table no revision created starts from a schema made outside Alembic
+/// (`db.create_all()` then `alembic stamp head`, a bootstrap script, older
+/// migrations squashed away). Returns the note saying so when the first
+/// revision shows that: the caller then takes every table the history
+/// needs and never saw as existing with unknown columns, and a model table
+/// no revision creates as one of that base's. Decided on a trial replay,
+/// guards ignored: a guard around DDL on a table that is not there is the
+/// same evidence.
+fn unseen_base(state: &Replay, upgrade: &Upgrade) -> Option<Finding> {
+    let mut trial = state.clone();
+    let from = trial.findings.len();
+    let mut none = 0;
+    for op in &upgrade.ops {
+        if !matches!(op, Op::Guard { .. }) {
+            apply(&mut trial, op, &mut none);
+        }
+    }
+    let missing = trial
+        .findings
+        .get(from..)
+        .unwrap_or_default()
+        .iter()
+        .find(|f| f.rule.id == "MG201")
+        .map(|f| (f.table.clone().unwrap_or_default(), f.location.clone()));
+    let dangling = || {
+        trial.schema.tables.values().find_map(|t| {
+            t.foreign_keys.iter().find_map(|fk| {
+                let default_schema = fk
+                    .ref_schema
+                    .as_deref()
+                    .is_none_or(|s| matches!(key(s).as_str(), "public" | "main" | "dbo"));
+                let target = TableRef::new(None, &fk.ref_table);
+                (default_schema
+                    && trial.table(&target).is_none()
+                    && !trial.dropped_tables.contains_key(&target.key()))
+                .then(|| (fk.ref_table.clone(), Some(fk.location.clone())))
+            })
+        })
+    };
+    let (table, at) = missing.or_else(dangling)?;
+    let mut note = Finding::new(
+        &MG205,
+        None,
+        None,
+        "alembic-unseen-base",
+        format!(
+            "the first revision needs table `{table}`, which no revision creates: the history starts from a schema made outside Alembic (`create_all()`, a bootstrap script); tables it never creates are taken as existing and not compared column by column, and a model table no revision creates is not reported missing"
+        ),
+    )
+    .severity(Severity::Note)
+    .label("history starts here");
+    if let Some(at) = at {
+        note = note.at(at);
+    }
+    Some(note)
 }
 
 /// Guarded DDL (`try`/`except`, `if not exists(...)`) is written for a
@@ -436,6 +515,7 @@ fn apply(state: &mut Replay, op: &Op, unknown_tables: &mut usize) {
             }
         }
         Op::DropEnum { name } => state.drop_enum(name),
+        Op::SetEnumValues { name, values, at } => state.set_enum_values(name, values, at),
         Op::Sql { file, parsed } => statements::apply_parsed(state, file, parsed.clone()),
         Op::Unread { table, creates, at } => match table {
             Some(t) if *creates && state.table(t).is_none() => {

@@ -85,6 +85,7 @@ struct Reader<'a> {
     /// `sqlalchemy.dialects.postgresql.UUID`).
     imports: HashMap<String, String>,
     helpers: HashMap<&'a str, &'a StmtFunctionDef>,
+    mutated: Mutated,
     /// Classes defined in the revision (a `TypeDecorator`, a Python enum).
     local_classes: Vec<&'a ruff_python_ast::StmtClassDef>,
     module_vars: HashMap<String, &'a Expr>,
@@ -113,7 +114,13 @@ pub(super) fn read(py: &PyFile, dialect: Dialect) -> Upgrade {
         helper_calls: 0,
         nesting: 0,
         too_deep_noted: false,
+        mutated: Mutated::default(),
     };
+    let mut mutated = Mutated::default();
+    for st in &py.ast.body {
+        mutated.visit_stmt(st);
+    }
+    r.mutated = mutated;
     r.collect_module(&py.ast.body);
     let Some(upgrade) = r.upgrade_fn() else {
         if py.syntax_error.is_none() {
@@ -130,7 +137,13 @@ pub(super) fn read(py: &PyFile, dialect: Dialect) -> Upgrade {
         };
     };
     let p = &upgrade.parameters;
-    if !(p.posonlyargs.is_empty() && p.args.is_empty() && p.kwonlyargs.is_empty()) {
+    // `upgrade(op=None)`: the application passes the `Operations` object
+    // itself (CTFd's plugin migrations); the parameter is `op`
+    let takes_op = p.posonlyargs.is_empty()
+        && p.kwonlyargs.is_empty()
+        && matches!(p.args.as_slice(), [a] if a.parameter.name.as_str() == "op");
+    let no_params = p.posonlyargs.is_empty() && p.args.is_empty() && p.kwonlyargs.is_empty();
+    if !(takes_op || no_params) {
         // the multidb template: `upgrade(engine_name)` dispatches to
         // `upgrade_<engine>()`, one per database; migraguard checks one
         // database and does not know which engine it is
@@ -536,6 +549,14 @@ impl<'a> Reader<'a> {
     }
 
     fn for_stmt(&mut self, f: &'a ruff_python_ast::StmtFor, env: &mut Env<'a>) {
+        let head = TextRange::new(f.range().start(), f.iter.range().end());
+        if let Expr::Name(n) = &*f.iter {
+            // a list changed in place is not its literal
+            if self.mutated.contains(n.id.as_str()) {
+                self.opaque_stmts(&f.body, head, "a loop over computed values", env);
+                return;
+            }
+        }
         let mut iter = self.resolve(&f.iter, env);
         let mut reverse = false;
         if let Some(c) = as_call(iter) {
@@ -559,7 +580,6 @@ impl<'a> Reader<'a> {
             }
             v
         });
-        let head = TextRange::new(f.range().start(), f.iter.range().end());
         match (items, &*f.target) {
             (Some(items), Expr::Name(n)) if items.len() <= MAX_UNROLL && f.orelse.is_empty() => {
                 let literal = items.iter().all(|e| {
@@ -600,13 +620,7 @@ impl<'a> Reader<'a> {
                 match (names, rows) {
                     (Some(names), Some(rows))
                         if rows.iter().all(|r| {
-                            r.len() == names.len()
-                                && r.iter().all(|e| {
-                                    matches!(
-                                        self.resolve(e, env),
-                                        Expr::StringLiteral(_) | Expr::NumberLiteral(_)
-                                    )
-                                })
+                            r.len() == names.len() && r.iter().all(|e| self.row_value(e, env))
                         }) =>
                     {
                         for row in rows {
@@ -620,6 +634,24 @@ impl<'a> Reader<'a> {
                 }
             }
             _ => self.opaque_stmts(&f.body, head, "a loop over computed values", env),
+        }
+    }
+
+    /// A value of a literal row a loop unrolls: a string or number, or a
+    /// list of them and calls the op reader reads itself (CKAN's
+    /// `('idx_pkg_sid', 'package', ['id', 'state'])`,
+    /// `[sa.text('lower(name)')]`).
+    fn row_value(&self, e: &'a Expr, env: &Env<'a>) -> bool {
+        match self.resolve(e, env) {
+            Expr::StringLiteral(_) | Expr::NumberLiteral(_) => true,
+            Expr::List(ruff_python_ast::ExprList { elts, .. })
+            | Expr::Tuple(ruff_python_ast::ExprTuple { elts, .. }) => elts.iter().all(|x| {
+                matches!(
+                    self.resolve(x, env),
+                    Expr::StringLiteral(_) | Expr::NumberLiteral(_) | Expr::Call(_)
+                )
+            }),
+            _ => false,
         }
     }
 
@@ -781,6 +813,11 @@ impl<'a> Reader<'a> {
         for a in args {
             match a {
                 Expr::Starred(st) => {
+                    if let Expr::Name(n) = &*st.value {
+                        if self.mutated.contains(n.id.as_str()) {
+                            return None;
+                        }
+                    }
                     let v = self.resolve(&st.value, env);
                     let v = self.returned(v).map(|r| self.resolve(r, env)).unwrap_or(v);
                     match v {
@@ -1277,10 +1314,57 @@ impl<'a> Reader<'a> {
             "batch_alter_table" => {
                 // outside a `with`: nothing happens until it is entered
             }
+            "sync_enum_values" => self.sync_enum_values(call, at, env),
             _ => {
                 let t = self.table_arg(method, batch.as_ref(), call, env);
                 self.note(at, t, false, format!("`op.{method}` is not replayed"));
             }
+        }
+    }
+
+    /// `op.sync_enum_values` of alembic-postgresql-enum (1.x: `enum_schema,
+    /// enum_name, new_values, affected_columns, enum_values_to_rename`) or
+    /// of its predecessors (`schema, name, old_values, new_values`): the
+    /// enum ends with `new_values`, renamed values already under their new
+    /// names. The two are told apart by the fourth argument: value strings
+    /// in the old form, column references in the new one.
+    fn sync_enum_values(&mut self, call: &'a ExprCall, at: Location, env: &Env<'a>) {
+        if self.dialect != Dialect::Postgresql {
+            return;
+        }
+        let name = Self::arg(call, 1, "enum_name")
+            .or_else(|| kwarg(call, "name"))
+            .and_then(|e| self.string(e, env));
+        let fourth = call
+            .arguments
+            .args
+            .get(3)
+            .and_then(|e| self.strings(e, env))
+            .filter(|v| !v.is_empty());
+        let values = match kwarg(call, "new_values") {
+            Some(e) => self.strings(e, env),
+            None if kwarg(call, "old_values").is_some() => call
+                .arguments
+                .args
+                .get(2)
+                .and_then(|e| self.strings(e, env)),
+            None => fourth.or_else(|| {
+                call.arguments
+                    .args
+                    .get(2)
+                    .and_then(|e| self.strings(e, env))
+            }),
+        };
+        match (name, values) {
+            (Some(name), Some(values)) if !values.is_empty() => {
+                self.ops.push(Op::SetEnumValues { name, values, at })
+            }
+            _ => self.note(
+                at,
+                None,
+                false,
+                "`op.sync_enum_values` with a computed enum name or values is not replayed".into(),
+            ),
         }
     }
 
@@ -1323,8 +1407,10 @@ impl<'a> Reader<'a> {
         );
     }
 
-    /// Index columns: plain names kept, expressions (`sa.text("lower(x)")`)
-    /// left out, as the SQL frontend does.
+    /// Index columns: plain names kept, also when given an order
+    /// (`sa.text("created_at DESC")`, `sa.desc("created_at")`), as the
+    /// model side reads `desc("created_at")`; expressions
+    /// (`sa.text("lower(x)")`) left out.
     fn index_columns(&self, e: &'a Expr, env: &Env<'a>) -> Vec<String> {
         let e = self.resolve(e, env);
         let items: Vec<&'a Expr> = match e {
@@ -1334,8 +1420,40 @@ impl<'a> Reader<'a> {
         };
         items
             .into_iter()
-            .filter_map(|x| self.string(x, env))
+            .filter_map(|x| {
+                let x = self.resolve(x, env);
+                if let Some(s) = self.string(x, env) {
+                    return Some(s);
+                }
+                let c = as_call(x)?;
+                match call_name(c)? {
+                    "text" | "literal_column" => {
+                        self.ordered_column(&self.string(c.arguments.args.first()?, env)?)
+                    }
+                    "desc" | "asc" => self.string(c.arguments.args.first()?, env),
+                    _ => None,
+                }
+            })
             .collect()
+    }
+
+    /// The column an index part written in SQL names (`created_at DESC`),
+    /// read by the SQL parser; None for an expression.
+    fn ordered_column(&self, sql: &str) -> Option<String> {
+        use sqlparser::ast::Expr as SqlExpr;
+        use sqlparser::parser::Parser;
+        use sqlparser::tokenizer::Token;
+        let dialect = self.dialect.sqlparser();
+        let mut p = Parser::new(dialect.as_ref()).try_with_sql(sql).ok()?;
+        let ordered = p.parse_order_by_expr().ok()?;
+        if p.peek_token().token != Token::EOF {
+            return None;
+        }
+        match ordered.expr {
+            SqlExpr::Identifier(i) => Some(i.value),
+            SqlExpr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.clone()),
+            _ => None,
+        }
     }
 
     /// SQL given as a literal or `sa.text("...")`.
@@ -1366,6 +1484,7 @@ impl<'a> Reader<'a> {
         let mut type_refs = Vec::new();
         let mut autoinc_off = Vec::new();
         let mut col_fk = Vec::new();
+        let mut unread_fk = None;
         let items = self.items(&call.arguments.args, env).unwrap_or_default();
         for item in items.into_iter().skip(1) {
             let Some(c) = as_call(item) else {
@@ -1399,6 +1518,7 @@ impl<'a> Reader<'a> {
                     }
                     enums.extend(cd.enums);
                     type_refs.extend(cd.type_ref);
+                    unread_fk = unread_fk.or(cd.unread_fk);
                     table.indexes.extend(cd.indexes);
                     table.foreign_keys.extend(cd.foreign_keys);
                     table.columns.push(cd.column);
@@ -1422,12 +1542,27 @@ impl<'a> Reader<'a> {
             }
         }
         name_unnamed(&mut table, self.dialect);
+        let own = tref(&table);
         self.ops.push(Op::CreateTable {
             table,
             if_not_exists: self.flag(call, "if_not_exists", env),
             enums,
             type_refs,
         });
+        if let Some(fk_at) = unread_fk {
+            self.unread_fk(fk_at, own);
+        }
+    }
+
+    /// After the operation that made the column: its foreign key is
+    /// unknown, so the table's keys are not compared.
+    fn unread_fk(&mut self, at: Location, table: TableRef) {
+        self.note(
+            at,
+            Some(table),
+            false,
+            "a `ForeignKey` whose target is not a literal".into(),
+        );
     }
 
     /// `sa.PrimaryKeyConstraint`, `UniqueConstraint`, `ForeignKeyConstraint`,
@@ -1589,6 +1724,7 @@ impl<'a> Reader<'a> {
             foreign_keys: Vec::new(),
             enums: Vec::new(),
             type_ref: None,
+            unread_fk: None,
         };
         let mut ty_expr: Option<&'a Expr> = kwarg(c, "type_");
         for a in args {
@@ -1596,8 +1732,9 @@ impl<'a> Reader<'a> {
             if let Some(inner) = as_call(a) {
                 match call_name(inner) {
                     Some("ForeignKey") => {
-                        if let Some(fk) = self.column_fk(inner, &name, env) {
-                            spec.foreign_keys.push(fk);
+                        match self.column_fk(inner, &name, env) {
+                            Some(fk) => spec.foreign_keys.push(fk),
+                            None => spec.unread_fk = Some(self.loc(inner.range())),
                         }
                         continue;
                     }
@@ -1752,6 +1889,8 @@ impl<'a> Reader<'a> {
         if cd.primary_key {
             column.nullable = false;
         }
+        // noted after the column exists
+        let fk_note = cd.unread_fk.map(|fk_at| (fk_at, table.clone()));
         self.ops.push(Op::AddColumn {
             table,
             column,
@@ -1762,6 +1901,9 @@ impl<'a> Reader<'a> {
             type_refs: cd.type_ref.into_iter().collect(),
             at,
         });
+        if let Some((fk_at, t)) = fk_note {
+            self.unread_fk(fk_at, t);
+        }
     }
 
     fn alter_column(&mut self, table: TableRef, column: String, call: &'a ExprCall, env: &Env<'a>) {
@@ -2224,6 +2366,8 @@ struct ColumnSpec {
     foreign_keys: Vec<ForeignKey>,
     enums: Vec<(String, Vec<String>)>,
     type_ref: Option<TypeRef>,
+    /// A `sa.ForeignKey` whose target is not a literal: where it is.
+    unread_fk: Option<Location>,
 }
 
 /// The type mapping's view of this file: imports for aliases, local and
@@ -2362,6 +2506,80 @@ struct SchemaCalls<'r, 'a> {
     depth: usize,
     nesting: usize,
     visited: usize,
+}
+
+/// Names of lists changed in place somewhere in the file (`cols.append(..)`,
+/// `cols += [..]`, `cols[0] = ..`): their literal is not what a later
+/// `*cols` spreads.
+#[derive(Default)]
+struct Mutated {
+    names: std::collections::HashSet<String>,
+    /// Too deep to look through: any name may be.
+    all: bool,
+    nesting: usize,
+}
+
+impl Mutated {
+    fn contains(&self, name: &str) -> bool {
+        self.all || self.names.contains(name)
+    }
+}
+
+impl<'a> Visitor<'a> for Mutated {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if self.nesting > MAX_NESTING {
+            self.all = true;
+            return;
+        }
+        match stmt {
+            Stmt::AugAssign(a) => {
+                if let Expr::Name(n) = &*a.target {
+                    self.names.insert(n.id.to_string());
+                }
+            }
+            Stmt::Assign(a) => {
+                for t in &a.targets {
+                    if let Expr::Subscript(sub) = t {
+                        if let Expr::Name(n) = &*sub.value {
+                            self.names.insert(n.id.to_string());
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.nesting += 1;
+        walk_stmt(self, stmt);
+        self.nesting -= 1;
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if self.nesting > MAX_NESTING {
+            self.all = true;
+            return;
+        }
+        if let Expr::Call(c) = expr {
+            if let Expr::Attribute(attr) = &*c.func {
+                let changes = matches!(
+                    attr.attr.as_str(),
+                    "append"
+                        | "extend"
+                        | "insert"
+                        | "remove"
+                        | "pop"
+                        | "clear"
+                        | "sort"
+                        | "reverse"
+                );
+                if let (true, Expr::Name(n)) = (changes, &*attr.value) {
+                    self.names.insert(n.id.to_string());
+                }
+            }
+        }
+        self.nesting += 1;
+        walk_expr(self, expr);
+        self.nesting -= 1;
+    }
 }
 
 impl<'a> Visitor<'a> for SchemaCalls<'_, 'a> {

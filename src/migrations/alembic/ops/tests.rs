@@ -826,8 +826,10 @@ def upgrade():
     assert_eq!(rules(&m), vec![("MG205", 8), ("MG205", 9)]);
     assert_eq!(m.unknown_tables, 1);
     assert!(m.opaque_tables.contains("users") && m.opaque_tables.contains("audit"));
-    // without the create_all, the missing table is MG201
-    let m = pg(&[&second]);
+    // without the create_all, the missing table is MG201 (after a first
+    // revision that creates its tables: see `..._unseen_base`)
+    let own = rev(r#"    op.create_table("other", sa.Column("id", sa.Integer()))"#);
+    let m = pg(&[&own, &second]);
     assert_eq!(rules(&m), vec![("MG201", 5)]);
 }
 
@@ -996,4 +998,215 @@ fn a_try_whose_handler_has_its_own_ddl_stays_unread() {
     let m = pg(&[&rev(USERS), &rev(body)]);
     assert_eq!(rules(&m), vec![("MG205", 5)]);
     assert!(m.opaque_tables.contains("users"));
+}
+
+#[test]
+fn first_revision_altering_an_unseen_table_starts_from_an_unseen_base() {
+    // Redash, Lemur: the base schema comes from `db.create_all()`
+    let first = rev(r#"    op.add_column("queries", sa.Column("is_draft", sa.Boolean()))"#);
+    let later = rev(r#"    op.create_index("ix_dash", "dashboards", ["slug"])"#);
+    let m = pg(&[&first, &later]);
+    assert_eq!(rules(&m), vec![("MG205", 5)]);
+    assert_eq!(m.unknown_tables, 1);
+    assert!(m.opaque_tables.contains("queries") && m.opaque_tables.contains("dashboards"));
+    // after an empty root revision, the first one that does something
+    let empty = rev("    pass");
+    let m = pg(&[&empty, &first, &later]);
+    assert_eq!(rules(&m), vec![("MG205", 5)]);
+    assert_eq!(m.unknown_tables, 1);
+    // a foreign key to a table no revision creates is the same evidence
+    let fk = rev(
+        r#"    op.create_table("assoc", sa.Column("cert_id", sa.Integer(), sa.ForeignKey("certificates.id")))"#,
+    );
+    let m = pg(&[&fk, &later]);
+    assert_eq!(rules(&m), vec![("MG205", 5)]);
+    assert_eq!(m.unknown_tables, 1);
+    // a history that creates what it alters has no unseen base: a later
+    // revision altering a missing table is still MG201
+    let own = rev(
+        r#"    op.create_table("queries", sa.Column("id", sa.Integer(), primary_key=True))
+    op.add_column("queries", sa.Column("is_draft", sa.Boolean()))"#,
+    );
+    let m = pg(&[&own, &later]);
+    assert_eq!(rules(&m), vec![("MG201", 5)]);
+    assert_eq!(m.unknown_tables, 0);
+}
+
+#[test]
+fn sync_enum_values_of_alembic_postgresql_enum_sets_the_values() {
+    let create = rev(r#"    op.create_table(
+        "logs",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("kind", sa.Enum("create", "view", name="log_type"), nullable=False),
+    )"#);
+    // 1.x keywords, renamed values already under their new names
+    let new = format!(
+        "{HEAD}{}",
+        r#"from alembic_postgresql_enum import TableReference
+
+
+def upgrade():
+    op.sync_enum_values(
+        enum_schema="public",
+        enum_name="log_type",
+        new_values=["create", "viewed", "delete"],
+        affected_columns=[TableReference(table_schema="public", table_name="logs", column_name="kind")],
+        enum_values_to_rename=[("view", "viewed")],
+    )
+"#
+    );
+    // 1.x positional, then the older (schema, name, old_values, new_values)
+    let positional = format!(
+        "{HEAD}{}",
+        r#"from alembic_postgresql_enum import TableReference
+
+
+def upgrade():
+    op.sync_enum_values("public", "log_type", ["create", "viewed", "delete", "revoke"], [TableReference("public", "logs", "kind")])
+"#
+    );
+    let old = rev(
+        r#"    op.sync_enum_values("public", "log_type", ["create", "viewed"], ["create", "viewed", "delete", "revoke", "key"])"#,
+    );
+    let values = |m: &MigratedSchema| match &col(m, "logs", "kind").ty {
+        SqlType::Enum { values, .. } => values.clone(),
+        other => panic!("{other:?}"),
+    };
+    let m = pg(&[&create, &new]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    assert_eq!(values(&m), ["create", "viewed", "delete"]);
+    assert_eq!(
+        m.schema.enums["log_type"].values,
+        ["create", "viewed", "delete"]
+    );
+    let m = pg(&[&create, &positional]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    assert_eq!(values(&m), ["create", "viewed", "delete", "revoke"]);
+    let m = pg(&[&create, &old]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    assert_eq!(values(&m), ["create", "viewed", "delete", "revoke", "key"]);
+    // values that cannot be read: a note that names no table
+    let computed = rev(r#"    op.sync_enum_values("public", "log_type", VALUES, [])"#);
+    let m = pg(&[&create, &computed]);
+    assert_eq!(rules(&m), vec![("MG205", 5)]);
+    assert!(m.findings[0].table.is_none());
+}
+
+#[test]
+fn spread_list_changed_in_place_is_not_read_as_its_literal() {
+    // privacyidea: columns appended in a loop before `create_table(*columns)`
+    let text = format!(
+        "{HEAD}{}",
+        r#"BUCKETS = ["le_1s", "le_5s"]
+
+
+def upgrade():
+    columns = [sa.Column("id", sa.Integer(), primary_key=True)]
+    for b in BUCKETS:
+        columns.append(sa.Column(b, sa.BigInteger(), nullable=False))
+    op.create_table("metrics", *columns)
+"#
+    );
+    let m = pg(&[&text]);
+    assert_eq!(rules(&m), vec![("MG205", 11)]);
+    assert!(m.opaque_tables.contains("metrics"));
+    // a list left as written is read
+    let plain = text.replace("        columns.append(", "        print(");
+    let m = pg(&[&plain]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    assert!(!m.opaque_tables.contains("metrics"));
+}
+
+#[test]
+fn upgrade_given_op_by_the_application_is_read() {
+    // CTFd's plugin migrations: `def upgrade(op=None)`
+    let text = format!(
+        "{HEAD}{}",
+        r#"def upgrade(op=None):
+    op.create_table("dyn", sa.Column("id", sa.Integer(), primary_key=True))
+"#
+    );
+    let m = pg(&[&text]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    assert!(m.schema.tables.contains_key("dyn"));
+    // another parameter is the multi-database template: not read
+    let m = pg(&[&text.replace("op=None", "engine_name")]);
+    assert_eq!(rules(&m), vec![("MG205", 4)]);
+}
+
+#[test]
+fn index_parts_with_an_order_are_their_columns() {
+    // Skyvern: the model's `Index("ix", "org", desc("created_at"))`
+    let m = pg(&[
+        &rev(USERS),
+        &rev(
+            r#"    op.create_index("ix_a", "users", ["id", sa.text("email DESC")])
+    op.create_index("ix_b", "users", [sa.desc("email"), "id"])
+    op.create_index("ix_c", "users", ["id", sa.text("lower(email)")])"#,
+        ),
+    ]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    let cols = |name: &str| {
+        m.schema.tables["users"]
+            .indexes
+            .iter()
+            .find(|i| i.name.as_deref() == Some(name))
+            .map(|i| i.columns.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(cols("ix_a"), ["id", "email"]);
+    assert_eq!(cols("ix_b"), ["email", "id"]);
+    // an expression is left out
+    assert_eq!(cols("ix_c"), ["id"]);
+}
+
+#[test]
+fn loop_rows_holding_column_lists_are_unrolled() {
+    // CKAN: `for name, table, columns in indexes: op.create_index(...)`
+    let text = format!(
+        "{HEAD}{}",
+        r#"indexes = (
+    ("ix_users_id_email", "users", ["id", "email"]),
+    ("ix_users_lower", "users", [sa.text("lower(email)"), "id"]),
+)
+
+
+def upgrade():
+    for name, table, columns in indexes:
+        op.create_index(name, table, columns)
+"#
+    );
+    let m = pg(&[&rev(USERS), &text]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    let names: Vec<_> = m.schema.tables["users"]
+        .indexes
+        .iter()
+        .filter_map(|i| i.name.clone())
+        .collect();
+    assert!(
+        names.contains(&"ix_users_id_email".to_string()),
+        "{names:?}"
+    );
+    // the same rows changed in place are not unrolled
+    let changed = text.replace(
+        "def upgrade():\n",
+        "def upgrade():\n    indexes.append((\"ix_x\", \"users\", [\"name\"]))\n",
+    );
+    let m = pg(&[&rev(USERS), &changed]);
+    assert_eq!(rules(&m), vec![("MG205", 12)]);
+}
+
+#[test]
+fn computed_foreign_key_target_makes_the_table_opaque() {
+    // CKAN: `sa.ForeignKey(column.replace("_", "."))` in a loop
+    let m = pg(&[
+        &rev(USERS),
+        &rev(
+            r#"    op.add_column("users", sa.Column("org_id", sa.UnicodeText, sa.ForeignKey(target())))
+    op.create_table("posts", sa.Column("id", sa.Integer()), sa.Column("u", sa.Integer(), sa.ForeignKey(TARGET)))"#,
+        ),
+    ]);
+    assert_eq!(rules(&m), vec![("MG205", 5), ("MG205", 6)]);
+    assert!(m.opaque_tables.contains("users") && m.opaque_tables.contains("posts"));
+    assert!(m.schema.tables["users"].column("org_id").is_some());
 }
