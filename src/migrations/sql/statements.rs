@@ -1579,7 +1579,7 @@ fn create_table(state: &mut Replay, file: &SourceFile, ct: CreateTable, at: &Loc
             }
         }
         for mut fk in parts.foreign_keys {
-            name_foreign_key(state, &table, &mut fk);
+            name_foreign_key(state.dialect, &table, &mut fk);
             table.foreign_keys.push(fk);
         }
         table.checks.extend(parts.checks);
@@ -1600,11 +1600,11 @@ fn create_table(state: &mut Replay, file: &SourceFile, ct: CreateTable, at: &Loc
             Some(Constraint::Index(mut index)) => {
                 index.name = index
                     .name
-                    .or_else(|| implicit_index_name(state, &table, &index.columns, "key"));
+                    .or_else(|| implicit_index_name(state.dialect, &table, &index.columns, "key"));
                 table.indexes.push(index)
             }
             Some(Constraint::ForeignKey(mut fk)) => {
-                name_foreign_key(state, &table, &mut fk);
+                name_foreign_key(state.dialect, &table, &mut fk);
                 table.foreign_keys.push(fk)
             }
             Some(Constraint::Check(check)) => table.checks.push(check),
@@ -1628,13 +1628,13 @@ fn create_table(state: &mut Replay, file: &SourceFile, ct: CreateTable, at: &Loc
 /// `DROP CONSTRAINT` / `DROP INDEX` by that name finds it. It is fixed at
 /// creation: renaming a column later does not rename the constraint. None in
 /// other dialects, whose names differ (MySQL names indexes after a column).
-fn implicit_index_name(
-    state: &Replay,
+pub(crate) fn implicit_index_name(
+    dialect: Dialect,
     table: &Table,
     columns: &[String],
     label: &str,
 ) -> Option<String> {
-    if state.dialect != Dialect::Postgresql || columns.is_empty() {
+    if dialect != Dialect::Postgresql || columns.is_empty() {
         return None;
     }
     let taken = |n: &str| {
@@ -1656,8 +1656,8 @@ fn implicit_index_name(
 /// An unnamed foreign key in PostgreSQL is `<table>_<columns>_fkey`; named at
 /// creation like `implicit_index_name`, so that dropping it by that name (to
 /// change its ON DELETE action, say) works.
-fn name_foreign_key(state: &Replay, table: &Table, fk: &mut ForeignKey) {
-    if state.dialect != Dialect::Postgresql || fk.name.is_some() || fk.columns.is_empty() {
+pub(crate) fn name_foreign_key(dialect: Dialect, table: &Table, fk: &mut ForeignKey) {
+    if dialect != Dialect::Postgresql || fk.name.is_some() || fk.columns.is_empty() {
         return;
     }
     let taken = |n: &str| {
@@ -1715,7 +1715,7 @@ fn rename_constraint(state: &mut Replay, t: &TableRef, old: &str, new: &str, at:
 /// `UNIQUE` inline (PostgreSQL's name for that constraint): the column is no
 /// longer unique. Read with the current names, so a column renamed since is
 /// left alone (the constraint kept its old name).
-fn drop_column_unique(state: &mut Replay, t: &TableRef, name: &str, at: &Location) {
+pub(crate) fn drop_column_unique(state: &mut Replay, t: &TableRef, name: &str, at: &Location) {
     if state.dialect != Dialect::Postgresql {
         return;
     }
@@ -1830,7 +1830,7 @@ fn create_index(state: &mut Replay, ci: CreateIndex, at: &Location) {
     let name = ci.name.as_ref().and_then(last_ident).or_else(|| {
         state
             .table(&t)
-            .and_then(|tb| implicit_index_name(state, tb, &plain, "idx"))
+            .and_then(|tb| implicit_index_name(state.dialect, tb, &plain, "idx"))
     });
     let index = Index {
         name,
@@ -1869,7 +1869,7 @@ fn alter_op(
             }
             for mut fk in parts.foreign_keys {
                 if let Some(tb) = state.table(t) {
-                    name_foreign_key(state, tb, &mut fk);
+                    name_foreign_key(state.dialect, tb, &mut fk);
                 }
                 state.add_foreign_key(t, fk, at);
             }
@@ -1946,15 +1946,15 @@ fn alter_op(
             Some(Constraint::PrimaryKey(cols)) => state.set_primary_key(t, cols, at),
             Some(Constraint::Index(mut index)) => {
                 if index.name.is_none() {
-                    index.name = state
-                        .table(t)
-                        .and_then(|tb| implicit_index_name(state, tb, &index.columns, "key"));
+                    index.name = state.table(t).and_then(|tb| {
+                        implicit_index_name(state.dialect, tb, &index.columns, "key")
+                    });
                 }
                 state.add_unique_constraint(t, index, at)
             }
             Some(Constraint::ForeignKey(mut fk)) => {
                 if let Some(tb) = state.table(t) {
-                    name_foreign_key(state, tb, &mut fk);
+                    name_foreign_key(state.dialect, tb, &mut fk);
                 }
                 state.add_foreign_key(t, fk, at)
             }

@@ -506,7 +506,7 @@ fn apply(state: &mut Replay, op: &Op, unknown_tables: &mut usize) {
                 state.drop_primary_key(table, at);
                 return;
             }
-            drop_column_unique(state, table, name, at);
+            statements::drop_column_unique(state, table, name, at);
             state.drop_constraint(table, name, at);
         }
         Op::CreateEnum { name, values, at } => {
@@ -531,72 +531,13 @@ fn apply(state: &mut Replay, op: &Op, unknown_tables: &mut usize) {
 /// PostgreSQL's name for an unnamed unique constraint (`<table>_<cols>_key`),
 /// so a later `op.drop_constraint` by that name finds it.
 fn unique_name(state: &Replay, t: &TableRef, columns: &[String]) -> Option<String> {
-    if state.dialect != Dialect::Postgresql || columns.is_empty() {
-        return None;
-    }
     let table = state.table(t)?;
-    pg_free_name(table, &columns.join("_"), "key", |tb, n| {
-        tb.indexes
-            .iter()
-            .any(|i| i.name.as_deref().is_some_and(|x| key(x) == key(n)))
-    })
+    statements::implicit_index_name(state.dialect, table, columns, "key")
 }
 
 fn name_foreign_key(state: &Replay, t: &TableRef, fk: &mut ForeignKey) {
-    if state.dialect != Dialect::Postgresql || fk.name.is_some() || fk.columns.is_empty() {
-        return;
-    }
-    let Some(table) = state.table(t) else { return };
-    fk.name = pg_free_name(table, &fk.columns.join("_"), "fkey", |tb, n| {
-        tb.foreign_keys
-            .iter()
-            .any(|f| f.name.as_deref().is_some_and(|x| key(x) == key(n)))
-    });
-}
-
-/// `<table>_<cols>_<label>`, with PostgreSQL's counter when it is taken.
-pub(super) fn pg_free_name(
-    table: &Table,
-    cols: &str,
-    label: &str,
-    taken: impl Fn(&Table, &str) -> bool,
-) -> Option<String> {
-    std::iter::once(statements::pg_object_name(&table.name, cols, label))
-        .chain(
-            (1..1000)
-                .map(|n| statements::pg_object_name(&table.name, cols, &format!("{label}{n}"))),
-        )
-        .find(|n| !taken(table, n))
-}
-
-/// `op.drop_constraint("users_email_key", "users")` where `email` was
-/// declared `unique=True` (PostgreSQL's name for that constraint): the column
-/// is no longer unique.
-fn drop_column_unique(state: &mut Replay, t: &TableRef, name: &str, at: &Location) {
-    if state.dialect != Dialect::Postgresql {
-        return;
-    }
-    let Some(table) = state.table(t) else { return };
-    let nk = key(name);
-    let named_elsewhere = table
-        .indexes
-        .iter()
-        .filter_map(|i| i.name.as_deref())
-        .chain(table.foreign_keys.iter().filter_map(|f| f.name.as_deref()))
-        .chain(table.checks.iter().filter_map(|c| c.name.as_deref()))
-        .any(|n| key(n) == nk);
-    if named_elsewhere {
-        return;
-    }
-    let column = table
-        .columns
-        .iter()
-        .find(|c| c.unique && key(&statements::pg_object_name(&table.name, &c.name, "key")) == nk)
-        .cloned();
-    if let Some(mut c) = column {
-        c.unique = false;
-        let name = c.name.clone();
-        state.alter_column(t, &name, ColumnChange::Replace(c), at);
+    if let Some(table) = state.table(t) {
+        statements::name_foreign_key(state.dialect, table, fk);
     }
 }
 

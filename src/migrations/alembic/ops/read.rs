@@ -2318,41 +2318,24 @@ fn collect_enums(ty: &SqlType, out: &mut Vec<(String, Vec<String>)>) {
 /// PostgreSQL names unnamed unique constraints and foreign keys of a new
 /// table itself; a later `op.drop_constraint` uses those names.
 fn name_unnamed(table: &mut Table, dialect: Dialect) {
-    if dialect != Dialect::Postgresql {
-        return;
-    }
     for i in 0..table.indexes.len() {
-        let cols = match table.indexes.get(i) {
-            Some(ix) if ix.name.is_none() && ix.unique && !ix.columns.is_empty() => {
-                ix.columns.join("_")
+        let name = match table.indexes.get(i) {
+            Some(ix) if ix.name.is_none() && ix.unique => {
+                statements::implicit_index_name(dialect, table, &ix.columns, "key")
             }
             _ => continue,
         };
-        let name = super::pg_free_name(table, &cols, "key", |tb, n| {
-            tb.indexes.iter().any(|x| {
-                x.name
-                    .as_deref()
-                    .is_some_and(|y| crate::schema::key(y) == crate::schema::key(n))
-            })
-        });
         if let Some(ix) = table.indexes.get_mut(i) {
             ix.name = name;
         }
     }
     for i in 0..table.foreign_keys.len() {
-        let cols = match table.foreign_keys.get(i) {
-            Some(fk) if fk.name.is_none() && !fk.columns.is_empty() => fk.columns.join("_"),
-            _ => continue,
+        let Some(mut fk) = table.foreign_keys.get(i).cloned() else {
+            continue;
         };
-        let name = super::pg_free_name(table, &cols, "fkey", |tb, n| {
-            tb.foreign_keys.iter().any(|x| {
-                x.name
-                    .as_deref()
-                    .is_some_and(|y| crate::schema::key(y) == crate::schema::key(n))
-            })
-        });
-        if let Some(fk) = table.foreign_keys.get_mut(i) {
-            fk.name = name;
+        statements::name_foreign_key(dialect, table, &mut fk);
+        if let Some(slot) = table.foreign_keys.get_mut(i) {
+            *slot = fk;
         }
     }
 }
