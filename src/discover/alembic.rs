@@ -16,6 +16,7 @@
 //! - A `%(name)s` other than `%(here)s`, or an absolute path, cannot be
 //!   resolved in a repository: that location is left out.
 
+use super::migrations::DIALECT_DIRS;
 use super::{is_test_path, join, resolve_dots, split, under};
 use crate::dialect::Dialect;
 use crate::snapshot::Snapshot;
@@ -144,17 +145,6 @@ pub fn revision_files<'a>(snapshot: &'a dyn Snapshot, script: &AlembicScript) ->
     files
 }
 
-/// Folder names that hold one database's revisions.
-const DIALECT_FOLDERS: &[(&str, Dialect)] = &[
-    ("postgres", Dialect::Postgresql),
-    ("postgresql", Dialect::Postgresql),
-    ("pg", Dialect::Postgresql),
-    ("sqlite", Dialect::Sqlite),
-    ("sqlite3", Dialect::Sqlite),
-    ("mysql", Dialect::Mysql),
-    ("mariadb", Dialect::Mysql),
-];
-
 /// The script folder with the version folders `dialect` runs. A project
 /// supporting several databases may keep one history per database
 /// (Prefect's `versions/postgresql/` and `versions/sqlite/`, chosen in
@@ -196,7 +186,7 @@ pub fn has_revisions(snapshot: &dyn Snapshot, script: &AlembicScript) -> bool {
 fn dialect_variants(snapshot: &dyn Snapshot, script: &AlembicScript) -> Vec<(Dialect, String)> {
     let mut out: Vec<(Dialect, String)> = Vec::new();
     for vdir in &script.version_dirs {
-        for (name, dialect) in DIALECT_FOLDERS {
+        for (name, dialect) in DIALECT_DIRS {
             let sub = join(vdir, name);
             let probe = AlembicScript {
                 version_dirs: vec![sub.clone()],

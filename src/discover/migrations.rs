@@ -35,7 +35,9 @@ const INIT_DIRS: &[&str] = &[
     "init",
 ];
 
-const DIALECT_DIRS: &[(&str, Dialect)] = &[
+/// Folder names that hold one database's migrations (SQL folders and
+/// Alembic version folders alike).
+pub(super) const DIALECT_DIRS: &[(&str, Dialect)] = &[
     ("postgres", Dialect::Postgresql),
     ("postgresql", Dialect::Postgresql),
     ("pg", Dialect::Postgresql),
