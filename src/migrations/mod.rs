@@ -53,15 +53,6 @@ impl Frontend {
     }
 }
 
-impl PartialEq for Frontend {
-    fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (Frontend::Alembic(a), Frontend::Alembic(b)) => std::sync::Arc::ptr_eq(a, b),
-            _ => std::mem::discriminant(self) == std::mem::discriminant(other),
-        }
-    }
-}
-
 /// Ordered migrations of one input, plus MG204/MG002 findings about them.
 #[derive(Clone, Debug, Default)]
 pub struct History {
