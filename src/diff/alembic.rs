@@ -11,7 +11,7 @@ use crate::dialect::Dialect;
 use crate::schema::{Column, ForeignKey, Index, SqlType, Table};
 
 /// A Python string literal.
-pub(crate) fn py_str(s: &str) -> String {
+fn py_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('\'');
     for ch in s.chars() {

@@ -101,7 +101,7 @@ pub struct UnitFacts {
 /// The message of the related location that says where a finding's table
 /// was created: scope drops safety findings on a table that a migration of
 /// the same change created (it is empty in production).
-pub const CREATED_HERE: &str = "is created here";
+const CREATED_HERE: &str = "is created here";
 
 /// Where the table of a safety finding was created, when the finding says.
 pub fn table_created_at(f: &Finding) -> Option<&Location> {
@@ -506,7 +506,7 @@ fn rename_column(table: &str, from: &str, to: &str, at: &Location) -> Finding {
 
 /// Why a type change is risky.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TypeRisk {
+enum TypeRisk {
     /// Existing values may not fit.
     Narrowing,
     /// The database rewrites (PostgreSQL) or copies (MySQL) the whole table
@@ -516,7 +516,7 @@ pub enum TypeRisk {
 
 /// Whether `old -> new` is a risky change in `dialect`; None when it is
 /// safe or its cost is unclear.
-pub fn type_change_risk(old: &SqlType, new: &SqlType, dialect: Dialect) -> Option<TypeRisk> {
+fn type_change_risk(old: &SqlType, new: &SqlType, dialect: Dialect) -> Option<TypeRisk> {
     use SqlType::*;
     // SQLite has no ALTER COLUMN TYPE, ignores lengths and converts nothing.
     if dialect == Dialect::Sqlite || old == new {

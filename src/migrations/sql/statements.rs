@@ -1795,7 +1795,7 @@ fn column_words(sql: &str, column: &str, dialect: Dialect) -> Option<(Vec<Token>
 
 /// PostgreSQL's `makeObjectName`: `name1_name2_label`, the longer of the
 /// two names shortened first until the whole fits in 63 bytes.
-pub(crate) fn pg_object_name(name1: &str, name2: &str, label: &str) -> String {
+fn pg_object_name(name1: &str, name2: &str, label: &str) -> String {
     const MAX: usize = 63;
     let avail = MAX.saturating_sub(label.len() + 2);
     let (mut n1, mut n2) = (name1.len(), name2.len());
