@@ -538,12 +538,15 @@ fn new_migrations<'a>(
             };
             match git.head() {
                 Ok(Some(head)) => {
-                    let tree = git
-                        .repository()
-                        .find_commit(head)
-                        .and_then(|c| c.tree())
-                        .ok();
+                    // read HEAD's tree only once a safety finding asks
+                    let tree = std::cell::OnceCell::new();
                     NewMigrations::Changed(Box::new(move |p| {
+                        let tree = tree.get_or_init(|| {
+                            git.repository()
+                                .find_commit(head)
+                                .and_then(|c| c.tree())
+                                .ok()
+                        });
                         let at_head = tree.as_ref().and_then(|t| {
                             t.get_path(Path::new(&format!("{}{p}", git.prefix())))
                                 .ok()
