@@ -78,21 +78,12 @@ pub fn check(snapshot: &dyn Snapshot) -> Vec<Finding> {
     findings
 }
 
-/// Installed packages and vendored trees: not the application's engine.
+/// Installed packages: not the application's engine. The snapshot already
+/// leaves out the common ones (`SKIPPED_DIRS`: site-packages, virtualenvs,
+/// node_modules, .tox...); these two only matter here.
 fn vendored(path: &str) -> bool {
-    path.split('/').any(|c| {
-        matches!(
-            c,
-            "site-packages"
-                | "dist-packages"
-                | "node_modules"
-                | ".venv"
-                | "venv"
-                | ".tox"
-                | ".nox"
-                | "__pypackages__"
-        )
-    })
+    path.split('/')
+        .any(|c| matches!(c, "dist-packages" | "__pypackages__"))
 }
 
 /// Parses the modules the engine files import (settings, config), a few
@@ -943,6 +934,8 @@ def in_memory():
             "app/test_db.py",
             ".venv/lib/python3.12/site-packages/lib/db.py",
             "node_modules/x/db.py",
+            "usr/lib/python3/dist-packages/lib/db.py",
+            "__pypackages__/3.12/lib/lib/db.py",
         ] {
             assert!(run(&[(path, server)]).is_empty(), "{path}");
         }
