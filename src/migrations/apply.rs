@@ -906,8 +906,6 @@ impl Replay {
         }
     }
 
-    /// CREATE INDEX / ADD UNIQUE. `index.columns` holds plain column names
-    /// only (expression parts are left out by the frontend).
     /// `CREATE INDEX CONCURRENTLY` (Alembic `postgresql_concurrently=True`):
     /// the same index, built without blocking writes (MG305 is about the
     /// other kind).
@@ -934,6 +932,8 @@ impl Replay {
         self.add_index(t, index, false, false, at)
     }
 
+    /// CREATE INDEX / ADD UNIQUE. `index.columns` holds plain column names
+    /// only (expression parts are left out by the frontend).
     fn add_index(
         &mut self,
         t: &TableRef,
