@@ -1352,9 +1352,7 @@ pub fn wanted_names(file: &PyFile) -> Vec<String> {
                 if f.name.as_str() == "__tablename__" {
                     for st in &f.body {
                         if let Stmt::Return(r) = st {
-                            if let Some(root) =
-                                r.value.as_deref().and_then(|v| call_chain_root(v, 0))
-                            {
+                            if let Some(root) = r.value.as_deref().and_then(root_name) {
                                 out.push(root);
                             }
                         }
@@ -1402,20 +1400,6 @@ fn collect_enum_paths(call: &ExprCall, out: &mut Vec<String>, depth: usize) {
         if let Expr::Call(inner) = a {
             collect_enum_paths(inner, out, depth + 1);
         }
-    }
-}
-
-/// The name a chain of calls and attributes starts from: `PATTERN` in
-/// `PATTERN.sub("_", cls.__name__).lower()`.
-fn call_chain_root(expr: &Expr, depth: usize) -> Option<&str> {
-    if depth > 16 {
-        return None;
-    }
-    match expr {
-        Expr::Name(n) => Some(n.id.as_str()),
-        Expr::Attribute(a) => call_chain_root(&a.value, depth + 1),
-        Expr::Call(c) => call_chain_root(&c.func, depth + 1),
-        _ => None,
     }
 }
 
