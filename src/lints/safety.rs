@@ -16,43 +16,36 @@ use crate::schema::{key, Column, SqlType, Table};
 use crate::source::Location;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// One thing a unit did to a table that existed before it. `origin` is the
-/// table's key at the start of the unit (renames keep it).
+/// One thing a unit did to a table that existed before it.
 #[derive(Clone, Debug)]
 pub enum Fact {
     AddColumn {
-        origin: String,
         table: String,
         column: Column,
     },
     DropColumn {
-        origin: String,
         table: String,
         column: String,
         at: Location,
     },
     DropTable {
-        origin: String,
         table: String,
         columns: Vec<String>,
         at: Location,
     },
     RenameTable {
-        origin: String,
         from: String,
         to: String,
         columns: Vec<String>,
         at: Location,
     },
     RenameColumn {
-        origin: String,
         table: String,
         from: String,
         to: String,
         at: Location,
     },
     TypeChange {
-        origin: String,
         table: String,
         column: String,
         old: SqlType,
@@ -61,7 +54,6 @@ pub enum Fact {
     },
     /// CREATE INDEX without CONCURRENTLY.
     BlockingIndex {
-        origin: String,
         table: String,
         name: Option<String>,
         columns: Vec<String>,
@@ -70,24 +62,12 @@ pub enum Fact {
     },
 }
 
-impl Fact {
-    fn origin(&self) -> &str {
-        match self {
-            Fact::AddColumn { origin, .. }
-            | Fact::DropColumn { origin, .. }
-            | Fact::DropTable { origin, .. }
-            | Fact::RenameTable { origin, .. }
-            | Fact::RenameColumn { origin, .. }
-            | Fact::TypeChange { origin, .. }
-            | Fact::BlockingIndex { origin, .. } => origin,
-        }
-    }
-}
-
 /// What the current unit did, and which tables and columns it made itself.
 #[derive(Clone, Debug, Default)]
 pub struct UnitFacts {
-    facts: Vec<Fact>,
+    /// Each fact with its table's key at the start of the unit (renames
+    /// keep it).
+    facts: Vec<(String, Fact)>,
     /// Current keys of tables created in this unit.
     new_tables: BTreeSet<String>,
     /// Current key -> key at the start of the unit, for tables renamed in it.
@@ -117,7 +97,7 @@ impl UnitFacts {
     }
 
     /// The key the table under `k` had when the unit started.
-    pub fn origin(&self, k: &str) -> String {
+    fn origin(&self, k: &str) -> String {
         self.renamed
             .get(k)
             .cloned()
@@ -163,12 +143,13 @@ impl UnitFacts {
         }
     }
 
-    /// Records `fact` about a table created at `created`.
-    pub fn push(&mut self, created: &Location, fact: Fact) {
+    /// Records `fact` about the table under `k`, created at `created`.
+    pub fn push(&mut self, k: &str, created: &Location, fact: Fact) {
+        let origin = self.origin(k);
         self.created
-            .entry(fact.origin().to_string())
+            .entry(origin.clone())
             .or_insert_with(|| created.clone());
-        self.facts.push(fact);
+        self.facts.push((origin, fact));
     }
 
     /// How many facts so far, to forget those of statements whose effect is
@@ -233,15 +214,15 @@ pub fn resolve<'a>(
     let dropped: BTreeSet<&str> = unit
         .facts
         .iter()
-        .filter_map(|f| match f {
-            Fact::DropTable { origin, .. } if !rebuilt(origin) => Some(origin.as_str()),
+        .filter_map(|(origin, f)| match f {
+            Fact::DropTable { .. } if !rebuilt(origin) => Some(origin.as_str()),
             _ => None,
         })
         .collect();
     let mut out = Vec::new();
     let mut seen_origin: BTreeSet<&str> = BTreeSet::new();
-    for fact in &unit.facts {
-        let origin = fact.origin();
+    for (origin, fact) in &unit.facts {
+        let origin = origin.as_str();
         let gone = dropped.contains(origin);
         let before = out.len();
         let rebuild = rebuilt(origin);
@@ -854,9 +835,9 @@ mod tests {
 
     fn add(unit: &mut UnitFacts, column: Column) {
         unit.push(
+            "jobs",
             &loc("m/0001.sql", 1),
             Fact::AddColumn {
-                origin: "jobs".into(),
                 table: "jobs".into(),
                 column,
             },
@@ -907,9 +888,9 @@ mod tests {
     fn blocking_index_only_in_postgresql() {
         let mut unit = UnitFacts::default();
         unit.push(
+            "jobs",
             &loc("m/0001.sql", 1),
             Fact::BlockingIndex {
-                origin: "jobs".into(),
                 table: "jobs".into(),
                 name: Some("ix_jobs_state".into()),
                 columns: vec!["state".into()],
@@ -934,18 +915,18 @@ mod tests {
         let mut unit = UnitFacts::default();
         let at = loc("m/0004.sql", 1);
         unit.push(
+            "t",
             &loc("m/0001.sql", 1),
             Fact::DropColumn {
-                origin: "t".into(),
                 table: "t".into(),
                 column: "c".into(),
                 at: at.clone(),
             },
         );
         unit.push(
+            "t",
             &loc("m/0001.sql", 1),
             Fact::DropTable {
-                origin: "t".into(),
                 table: "t".into(),
                 columns: vec!["id".into()],
                 at,

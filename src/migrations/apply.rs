@@ -445,9 +445,9 @@ impl Replay {
         };
         if !self.unit.is_new_table(&k) {
             self.unit.push(
+                &k,
                 &table.location,
                 Fact::DropTable {
-                    origin: self.unit.origin(&k),
                     table: table.display_name(),
                     columns: table.columns.iter().map(|c| c.name.clone()).collect(),
                     at: at.clone(),
@@ -498,9 +498,9 @@ impl Replay {
         };
         if !self.unit.is_new_table(&k) {
             self.unit.push(
+                &k,
                 &table.location,
                 Fact::RenameTable {
-                    origin: self.unit.origin(&k),
                     from: table.display_name(),
                     to: to.display(),
                     columns: table.columns.iter().map(|c| c.name.clone()).collect(),
@@ -585,9 +585,9 @@ impl Replay {
         // table made a moment ago
         if !self.unit.is_new_table(&k) || self.dialect == Dialect::Sqlite {
             self.unit.push(
+                &k,
                 &table.location,
                 Fact::AddColumn {
-                    origin: self.unit.origin(&k),
                     table: table.display_name(),
                     column: column.clone(),
                 },
@@ -680,9 +680,9 @@ impl Replay {
         let removed = table.columns.remove(pos);
         if self.unit.is_old_column(&k, &removed.name) {
             self.unit.push(
+                &k,
                 &table.location,
                 Fact::DropColumn {
-                    origin: self.unit.origin(&k),
                     table: table.display_name(),
                     column: removed.name.clone(),
                     at: at.clone(),
@@ -727,9 +727,9 @@ impl Replay {
         };
         if self.unit.is_old_column(&k, old) && old_name != new {
             self.unit.push(
+                &k,
                 &table.location,
                 Fact::RenameColumn {
-                    origin: self.unit.origin(&k),
                     table: table.display_name(),
                     from: old_name,
                     to: new.to_string(),
@@ -811,9 +811,9 @@ impl Replay {
             };
             if let Some(ty) = new_ty.filter(|ty| **ty != col.ty) {
                 self.unit.push(
+                    &k,
                     &tloc,
                     Fact::TypeChange {
-                        origin: self.unit.origin(&k),
                         table: tname.clone(),
                         column: col.name.clone(),
                         old: col.ty.clone(),
@@ -824,9 +824,9 @@ impl Replay {
             }
             if let Some(n) = new_name.filter(|n| key(n) != key(column)) {
                 self.unit.push(
+                    &k,
                     &tloc,
                     Fact::RenameColumn {
-                        origin: self.unit.origin(&k),
                         table: tname,
                         from: col.name.clone(),
                         to: n.to_string(),
@@ -964,9 +964,9 @@ impl Replay {
         }
         if blocking && !self.unit.is_new_table(&k) {
             self.unit.push(
+                &k,
                 &table.location,
                 Fact::BlockingIndex {
-                    origin: self.unit.origin(&k),
                     table: table.display_name(),
                     name: index.name.clone(),
                     columns: index.columns.clone(),
