@@ -101,9 +101,11 @@ pub fn script_at(snapshot: &dyn Snapshot, dir: &str) -> AlembicScript {
     }
     // a bare revision folder (see `bare_revision_folders`) is its own version folder
     let versions = join(&dir, "versions");
-    let version_dirs = if snapshot.files_under(&versions).next().is_none()
-        && bare_revision_folders(snapshot, &all).contains(&dir)
-    {
+    // reads this folder's files only, not every candidate's as
+    // `bare_revision_folders` does
+    let bare = snapshot.files_under(&versions).next().is_none()
+        && is_bare_revision_folder(snapshot, &all, &dir, &py_files_in(snapshot, &dir));
+    let version_dirs = if bare {
         vec![dir.clone()]
     } else {
         vec![versions]
@@ -477,23 +479,42 @@ pub fn bare_revision_folders(snapshot: &dyn Snapshot, scripts: &[AlembicScript])
     }
     by_dir
         .into_iter()
-        .filter(|(dir, _)| {
-            !dir.is_empty()
-                && split(dir).1 == "migrations"
-                && !is_test_path(&join(dir, "x"))
-                && !in_any(scripts, &join(dir, "x"))
-                && !snapshot.exists(&join(dir, "env.py"))
-        })
-        .filter(|(_, files)| {
-            files.iter().all(|p| {
-                snapshot.read_lossy(p).is_ok_and(|f| {
-                    f.text.lines().any(|l| l.starts_with("revision"))
-                        && f.text.lines().any(|l| l.starts_with("down_revision"))
-                })
-            })
-        })
+        .filter(|(dir, files)| is_bare_revision_folder(snapshot, scripts, dir, files))
         .map(|(dir, _)| dir.to_string())
         .collect()
+}
+
+/// The `.py` files directly in `dir`, `__init__.py` aside.
+fn py_files_in<'a>(snapshot: &'a dyn Snapshot, dir: &str) -> Vec<&'a String> {
+    snapshot
+        .files_under(dir)
+        .filter(|p| {
+            let (d, name) = split(p);
+            d == dir && name.ends_with(".py") && !name.starts_with("__init__")
+        })
+        .collect()
+}
+
+/// Whether `dir`, holding the `.py` files `files` (`__init__.py` aside), is
+/// one of [`bare_revision_folders`].
+fn is_bare_revision_folder(
+    snapshot: &dyn Snapshot,
+    scripts: &[AlembicScript],
+    dir: &str,
+    files: &[&String],
+) -> bool {
+    !dir.is_empty()
+        && !files.is_empty()
+        && split(dir).1 == "migrations"
+        && !is_test_path(&join(dir, "x"))
+        && !in_any(scripts, &join(dir, "x"))
+        && !snapshot.exists(&join(dir, "env.py"))
+        && files.iter().all(|p| {
+            snapshot.read_lossy(p).is_ok_and(|f| {
+                f.text.lines().any(|l| l.starts_with("revision"))
+                    && f.text.lines().any(|l| l.starts_with("down_revision"))
+            })
+        })
 }
 
 pub(crate) fn in_any(scripts: &[AlembicScript], path: &str) -> bool {
