@@ -960,7 +960,7 @@ mod tests {
         crate::migrations::sql::replay(&[h], dialect)
             .findings
             .iter()
-            .filter(|f| f.rule.id.starts_with("MG3"))
+            .filter(|f| crate::scope::is_safety(f))
             .map(|f| {
                 let subject = match (&f.table, &f.column) {
                     (Some(t), Some(c)) => format!("{t}.{c}"),
