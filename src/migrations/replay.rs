@@ -28,7 +28,7 @@ pub fn replay_history(state: &mut Replay, history: &History, dialect: Dialect) -
     if history.units.iter().any(|u| u.frontend.is_seaorm()) {
         super::seaorm::replay_history(state, history, dialect)
     } else if history.units.iter().any(|u| u.frontend.is_alembic()) {
-        super::alembic::replay_history(state, history, dialect)
+        super::alembic::replay_history(state, history)
     } else {
         super::sql::replay_history(state, history, dialect);
         0

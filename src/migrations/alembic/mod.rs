@@ -31,7 +31,8 @@ pub fn load(snapshot: &dyn Snapshot, input: &MigrationInput, dialect: Dialect) -
     graph::load(snapshot, input, dialect)
 }
 
-/// Replays one Alembic history, unit by unit, into `state`.
-pub fn replay_history(state: &mut Replay, history: &History, dialect: Dialect) -> usize {
-    ops::replay_history(state, history, dialect)
+/// Replays one Alembic history, unit by unit, into `state` (whose dialect
+/// the revisions were read for).
+pub fn replay_history(state: &mut Replay, history: &History) -> usize {
+    ops::replay_history(state, history)
 }

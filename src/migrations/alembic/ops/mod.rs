@@ -182,7 +182,7 @@ pub fn read(file: &PyFile, dialect: Dialect) -> Upgrade {
 
 /// Replays one Alembic history into `state`; returns how many tables may
 /// have been created under names replay could not read.
-pub fn replay_history(state: &mut Replay, history: &History, _dialect: Dialect) -> usize {
+pub fn replay_history(state: &mut Replay, history: &History) -> usize {
     let mut unknown_tables = 0;
     // the loader may have passed the notes on in `History::findings` too
     let seen: std::collections::HashSet<(String, Option<Location>)> = history
