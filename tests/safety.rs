@@ -7,7 +7,7 @@
 
 mod gitutil;
 
-use gitutil::{json, text, Repo};
+use gitutil::{copy_dir, json, text, Repo};
 use serde_json::Value;
 
 /// `(rule, table.column or table, path, line)` of each MG3xx finding, sorted.
@@ -250,7 +250,7 @@ fn outside_git_nothing_is_new_and_the_summary_says_so() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let root = tmp.path().join("project");
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/seed-002-migration");
-    copy(&src, &root);
+    copy_dir(&src, &root);
     let _ = std::fs::remove_file(root.join("expect.toml"));
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_migraguard"))
@@ -290,19 +290,6 @@ fn without_commits_every_migration_is_new() {
     assert_eq!(check(&repo, &[]), want);
     repo.git(&["add", "-A"]);
     assert_eq!(check(&repo, &["--staged"]), want);
-}
-
-fn copy(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 #[test]

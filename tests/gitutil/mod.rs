@@ -162,7 +162,7 @@ pub fn finding_keys(report: &Value) -> Vec<String> {
     keys
 }
 
-fn copy_dir(src: &Path, dst: &Path) {
+pub fn copy_dir(src: &Path, dst: &Path) {
     std::fs::create_dir_all(dst).expect("mkdir");
     for entry in std::fs::read_dir(src).expect("read fixture") {
         let entry = entry.expect("entry");
