@@ -20,7 +20,9 @@
 //! With a typical preset it also measures what `--staged` adds (SPEC §9:
 //! under 20 ms): the repository is committed with git, a model edit is
 //! staged, and plain `check` and `check --staged` run in this process.
-//! Peak MB is each preset's own largest resident set (wait4 rusage).
+//! Every repository is committed with git before it is timed, as a real one
+//! is (a plain check inside git compares the files of safety findings with
+//! HEAD). Peak MB is each preset's own largest resident set (wait4 rusage).
 //!
 //! The generator is deterministic (a fixed-seed LCG), so timings compare
 //! across commits. The binary timed is the `migraguard` next to this one
@@ -947,6 +949,11 @@ fn bench(bin: &Path, preset: &Preset, runs: usize, dialect: Dialect) -> Result<(
     let _ = std::fs::remove_dir_all(&dir);
     let files = write_repo(&dir, preset.tables, preset.migrations, dialect, preset.kind)
         .map_err(|e| format!("writing {}: {e}", dir.display()))?;
+    // Committed, as a real project is: a plain check inside git compares
+    // each file a safety finding names with HEAD (outside git it does not).
+    git(&dir, &["init", "-q"])?;
+    git(&dir, &["add", "-A"])?;
+    git(&dir, &["commit", "-q", "-m", "generated"])?;
     let mut times: Vec<Duration> = Vec::with_capacity(runs);
     let mut exit = None;
     let mut peak_kib: Option<u64> = None;
