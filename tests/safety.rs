@@ -340,3 +340,34 @@ fn a_new_diesel_migration_is_linted_but_not_its_down_sql() {
         vec![s("MG302", "users.bio", &format!("{dir}/up.sql"), 1)]
     );
 }
+
+/// A plain check of a project in a subfolder of the repository compares its
+/// working tree with HEAD's copy of the same folder (the git prefix), and
+/// every file of one folder against HEAD's one tree for it.
+#[test]
+fn plain_check_of_a_subfolder_scopes_to_what_changed_since_head() {
+    let repo = Repo::new();
+    repo.copy_fixture("seed-002-migration");
+    let svc = repo.root.join("svc");
+    std::fs::create_dir_all(&svc).expect("mkdir");
+    for entry in std::fs::read_dir(&repo.root).expect("ls") {
+        let path = entry.expect("entry").path();
+        if path != svc && path.file_name().is_some_and(|n| n != ".git") {
+            std::fs::rename(&path, svc.join(path.file_name().expect("name"))).expect("mv");
+        }
+    }
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "initial"]);
+    assert_eq!(check(&repo, &["svc"]), vec![]);
+    let all = check(&repo, &["svc", "--all"]);
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0].0, "MG301");
+    repo.edit(
+        "svc/migrations/0002_job_identifiers.sql",
+        "UNIQUE NOT NULL;",
+        "UNIQUE NOT NULL;\nALTER TABLE targets DROP COLUMN ip_address;",
+    );
+    let found = check(&repo, &["svc"]);
+    let rules: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(rules, ["MG301", "MG302"], "{found:?}");
+}

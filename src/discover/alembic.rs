@@ -203,6 +203,18 @@ fn dialect_variants(snapshot: &dyn Snapshot, script: &AlembicScript) -> Vec<(Dia
     out
 }
 
+/// The revision files of every Alembic script folder of the repository.
+/// Whole-repository scans of Python files (the MG401 lint) leave them out:
+/// the Alembic frontend already reads each one, a second read costs as much
+/// again (a zlib inflate per file in a `--staged` check), and a revision
+/// runs on the connection env.py hands it, never on an engine of its own.
+pub fn all_revision_files(snapshot: &dyn Snapshot) -> std::collections::HashSet<&String> {
+    scripts(snapshot)
+        .iter()
+        .flat_map(|script| revision_files(snapshot, script))
+        .collect()
+}
+
 /// The script folders of one `alembic.ini`: its `[alembic]` section, and
 /// every other section with a `script_location` (multi-database setups run
 /// as `alembic --name <section>`).
@@ -621,6 +633,22 @@ mod tests {
             revision_files(&s, &script),
             ["a/versions/1_x.py", "a/versions/sub/2_y.py"]
         );
+    }
+
+    #[test]
+    fn all_revision_files_cover_every_script_folder() {
+        let s = snap(&[
+            ("alembic.ini", "[alembic]\nscript_location = db\n"),
+            ("db/env.py", ""),
+            ("db/versions/1_x.py", ""),
+            ("db/versions/__init__.py", ""),
+            ("tenant/env.py", ""),
+            ("tenant/versions/2_y.py", ""),
+            ("app/models.py", ""),
+        ]);
+        let mut files: Vec<&String> = all_revision_files(&s).into_iter().collect();
+        files.sort();
+        assert_eq!(files, ["db/versions/1_x.py", "tenant/versions/2_y.py"]);
     }
 
     #[test]

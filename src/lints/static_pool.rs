@@ -38,10 +38,12 @@ const UNKNOWN: char = '\u{1}';
 
 /// Scans the Python files of the snapshot for engines built on StaticPool.
 pub fn check(snapshot: &dyn Snapshot) -> Vec<Finding> {
+    // Alembic revision files are skipped: read once, by the Alembic frontend.
+    let revisions = crate::discover::alembic::all_revision_files(snapshot);
     let python: Vec<&String> = snapshot
         .files()
         .iter()
-        .filter(|p| p.ends_with(".py") && !vendored(p))
+        .filter(|p| p.ends_with(".py") && !vendored(p) && !revisions.contains(p))
         .collect();
     let engine_sources: Vec<crate::source::SourceFile> = python
         .par_iter()
@@ -778,6 +780,15 @@ settings = Settings()
         let help = found[0].help.as_deref().unwrap_or("");
         assert!(help.contains("AsyncAdaptedQueuePool"), "{help}");
         assert!(help.contains("pool_size"), "{help}");
+    }
+
+    #[test]
+    fn alembic_revision_files_are_not_read() {
+        // The same engine module is reported anywhere but in a version
+        // folder of an Alembic script (env.py beside it shows the folder).
+        let env = ("migrations/env.py", "from alembic import context\n");
+        assert_eq!(run(&[env, ("migrations/db.py", SEED_DB)]).len(), 1);
+        assert!(run(&[env, ("migrations/versions/1_x.py", SEED_DB)]).is_empty());
     }
 
     #[test]
