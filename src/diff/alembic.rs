@@ -270,6 +270,39 @@ pub(crate) fn drop_column(t: &Table, column: &str, dialect: Dialect) -> String {
     )
 }
 
+/// After an `op.add_column` of a NOT NULL column without a server default:
+/// it fails on a table with rows (SQLite refuses it even on an empty one),
+/// so the safe pattern in the revision's own language.
+pub(crate) fn not_null_caveat(t: &Table, c: &Column, dialect: Dialect) -> Vec<String> {
+    let mut nullable = c.clone();
+    nullable.nullable = true;
+    let Some(add) = add_column(t, &nullable) else {
+        return Vec::new();
+    };
+    let table = match &t.schema {
+        Some(s) => format!("{s}.{}", t.name),
+        None => t.name.clone(),
+    };
+    let why = match dialect {
+        Dialect::Sqlite => "# SQLite refuses a NOT NULL column without a default in add_column",
+        _ => "# this fails if the table has rows",
+    };
+    vec![
+        format!(
+            "{why}: give it a server_default=..., or add it nullable, backfill it, then set NOT NULL:"
+        ),
+        add,
+        format!(
+            "op.execute({})",
+            py_str(&format!(
+                "UPDATE {table} SET {} = <value> WHERE {} IS NULL",
+                c.name, c.name
+            ))
+        ),
+        alter_column(t, &nullable, "nullable=False", dialect),
+    ]
+}
+
 /// `op.alter_column('users', 'age', existing_type=sa.Integer(), <change>)`.
 pub(crate) fn alter_column(t: &Table, db_col: &Column, change: &str, dialect: Dialect) -> String {
     let existing = sa_type(&db_col.ty)
@@ -306,6 +339,31 @@ mod tests {
         let mut c = Column::new(name, ty, loc());
         c.nullable = nullable;
         c
+    }
+
+    #[test]
+    fn not_null_caveat_is_the_safe_pattern_in_op_calls() {
+        let t = Table::new("jobs", None, loc());
+        let c = col("serial", SqlType::Text, false);
+        let pg = not_null_caveat(&t, &c, Dialect::Postgresql);
+        assert_eq!(
+            pg[1..].join("\n"),
+            "op.add_column('jobs', sa.Column('serial', sa.Text(), nullable=True))\n\
+             op.execute('UPDATE jobs SET serial = <value> WHERE serial IS NULL')\n\
+             op.alter_column('jobs', 'serial', existing_type=sa.Text(), nullable=False)"
+        );
+        assert!(
+            pg[0].starts_with("# this fails if the table has rows"),
+            "{}",
+            pg[0]
+        );
+        let lite = not_null_caveat(&t, &c, Dialect::Sqlite);
+        assert!(lite[0].starts_with("# SQLite refuses"), "{}", lite[0]);
+        assert_eq!(
+            lite[3],
+            "with op.batch_alter_table('jobs') as batch_op:\n    \
+             batch_op.alter_column('serial', existing_type=sa.Text(), nullable=False)"
+        );
     }
 
     #[test]

@@ -75,7 +75,10 @@ fn missing_column(ctx: &Ctx, pair: &Pair, mc: &Column) -> Finding {
         None => render::add_column(pair.db, mc, d),
     }];
     if !mc.nullable && mc.default.is_none() && !mc.autoincrement {
-        help.extend(not_null_caveat(ctx, pair, mc, d));
+        match &alembic_add {
+            Some(_) => help.extend(super::alembic::not_null_caveat(pair.db, mc, d)),
+            None => help.extend(not_null_caveat(ctx, pair, mc, d)),
+        }
     } else if d == Dialect::Sqlite && !render::sqlite_constant_default(mc) {
         help.push(format!(
             "-- SQLite rejects ADD COLUMN with a non-constant default: add the column without the default, or rebuild the table {}",
