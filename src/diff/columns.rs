@@ -81,7 +81,8 @@ fn missing_column(ctx: &Ctx, pair: &Pair, mc: &Column) -> Finding {
         }
     } else if d == Dialect::Sqlite && !render::sqlite_constant_default(mc) {
         help.push(format!(
-            "-- SQLite rejects ADD COLUMN with a non-constant default: add the column without the default, or rebuild the table {}",
+            "{} SQLite rejects ADD COLUMN with a non-constant default: add the column without the default, or rebuild the table {}",
+            if alembic_add.is_some() { "#" } else { "--" },
             rebuild_how(ctx, &pair.db.name)
         ));
     }
