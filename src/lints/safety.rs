@@ -939,24 +939,7 @@ mod tests {
     /// Safety findings of replaying `files` (one unit each), as
     /// `RULE table[.column]@line`.
     fn replayed(dialect: Dialect, files: &[(&str, &str)]) -> Vec<std::string::String> {
-        use crate::migrations::{History, MigrationUnit};
-        use crate::source::SourceFile;
-        let units = files
-            .iter()
-            .enumerate()
-            .map(|(i, (path, text))| MigrationUnit {
-                version: format!("{i:04}"),
-                name: path.to_string(),
-                file: SourceFile::new(*path, *text),
-                up: 0..text.len(),
-                frontend: crate::migrations::Frontend::Sql,
-            })
-            .collect();
-        let h = History {
-            units,
-            findings: Vec::new(),
-            support: Vec::new(),
-        };
+        let h = crate::migrations::History::of_sql(files);
         crate::migrations::sql::replay(&[h], dialect)
             .findings
             .iter()

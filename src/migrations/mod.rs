@@ -63,6 +63,30 @@ pub struct History {
     pub support: Vec<SourceFile>,
 }
 
+#[cfg(test)]
+impl History {
+    /// A history of SQL files, one unit each, in the order given (versions
+    /// `0000`, `0001`, ...): what unit tests of SQL replay start from.
+    pub(crate) fn of_sql(files: &[(&str, &str)]) -> History {
+        let units = files
+            .iter()
+            .enumerate()
+            .map(|(i, (path, text))| MigrationUnit {
+                version: format!("{i:04}"),
+                name: path.to_string(),
+                file: SourceFile::new(*path, *text),
+                up: 0..text.len(),
+                frontend: Frontend::Sql,
+            })
+            .collect();
+        History {
+            units,
+            findings: Vec::new(),
+            support: Vec::new(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct MigratedSchema {
     pub schema: Schema,

@@ -70,26 +70,11 @@ pub fn apply_sql_indexed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::migrations::{MigratedSchema, MigrationUnit};
+    use crate::migrations::MigratedSchema;
     use crate::schema::SqlType;
 
     fn history(files: &[(&str, &str)]) -> Vec<History> {
-        let units = files
-            .iter()
-            .enumerate()
-            .map(|(i, (path, text))| MigrationUnit {
-                version: format!("{i:04}"),
-                name: path.to_string(),
-                file: SourceFile::new(*path, *text),
-                up: 0..text.len(),
-                frontend: crate::migrations::Frontend::Sql,
-            })
-            .collect();
-        vec![History {
-            units,
-            findings: Vec::new(),
-            support: Vec::new(),
-        }]
+        vec![History::of_sql(files)]
     }
 
     fn run(dialect: Dialect, files: &[(&str, &str)]) -> MigratedSchema {
