@@ -527,46 +527,45 @@ fn write_alembic_migrations(
                     fk: None,
                     indexed: rng.chance(20),
                 };
-                let (up, down) = if batch {
-                    let mut up = format!(
-                        "    with op.batch_alter_table('{table}', schema=None) as batch_op:\n        batch_op.add_column({})\n",
-                        sa_column(&col)
-                    );
-                    let mut down = format!(
-                        "    with op.batch_alter_table('{table}', schema=None) as batch_op:\n"
-                    );
-                    if col.indexed {
-                        let _ = writeln!(
-                            up,
-                            "        batch_op.create_index(batch_op.f('ix_{table}_{0}'), ['{0}'], unique=False)",
-                            col.name
-                        );
-                        let _ = writeln!(
-                            down,
-                            "        batch_op.drop_index(batch_op.f('ix_{table}_{}'))",
-                            col.name
-                        );
-                    }
-                    let _ = writeln!(down, "        batch_op.drop_column('{}')", col.name);
-                    (up, down)
+                // Batch mode (SQLite) is the same calls on `batch_op` inside
+                // the block, without the table argument.
+                let (block, indent, on, table_arg, drop_index_kw) = if batch {
+                    (
+                        format!(
+                            "    with op.batch_alter_table('{table}', schema=None) as batch_op:\n"
+                        ),
+                        "        ",
+                        "batch_op",
+                        String::new(),
+                        String::new(),
+                    )
                 } else {
-                    let mut up = format!("    op.add_column('{table}', {})\n", sa_column(&col));
-                    let mut down = String::new();
-                    if col.indexed {
-                        let _ = writeln!(
-                            up,
-                            "    op.create_index(op.f('ix_{table}_{0}'), '{table}', ['{0}'], unique=False)",
-                            col.name
-                        );
-                        let _ = writeln!(
-                            down,
-                            "    op.drop_index(op.f('ix_{table}_{}'), table_name='{table}')",
-                            col.name
-                        );
-                    }
-                    let _ = writeln!(down, "    op.drop_column('{table}', '{}')", col.name);
-                    (up, down)
+                    (
+                        String::new(),
+                        "    ",
+                        "op",
+                        format!("'{table}', "),
+                        format!(", table_name='{table}'"),
+                    )
                 };
+                let mut up = format!(
+                    "{block}{indent}{on}.add_column({table_arg}{})\n",
+                    sa_column(&col)
+                );
+                let mut down = block;
+                if col.indexed {
+                    let _ = writeln!(
+                        up,
+                        "{indent}{on}.create_index({on}.f('ix_{table}_{0}'), {table_arg}['{0}'], unique=False)",
+                        col.name
+                    );
+                    let _ = writeln!(
+                        down,
+                        "{indent}{on}.drop_index({on}.f('ix_{table}_{}'){drop_index_kw})",
+                        col.name
+                    );
+                }
+                let _ = writeln!(down, "{indent}{on}.drop_column({table_arg}'{}')", col.name);
                 revision = Some(Revision {
                     slug: format!("add_{table}_{}", col.name),
                     message: format!("add {table}.{}", col.name),
